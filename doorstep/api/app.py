@@ -1,0 +1,54 @@
+"""The FastAPI application: middleware, error handlers and every router in one list."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from doorstep import __version__
+from doorstep.api import errors
+from doorstep.api.observability import RequestObservability
+from doorstep.api.routes import accounts, ops, orders, resources, routes
+from doorstep.wiring import Runtime
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="Doorstep",
+        version=__version__,
+        description="Last-mile delivery tracking. Authenticate with "
+        "`Authorization: Bearer <API key>` or a login session.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    settings = runtime.settings
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (
+        accounts.auth,
+        accounts.organisation,
+        accounts.users,
+        accounts.api_keys,
+        *resources.routers,
+        orders.router,
+        routes.router,
+    ):
+        api.include_router(router)
+    app.include_router(api)
+    app.include_router(ops.router)
+
+    errors.install(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie="doorstep_session",
+        max_age=settings.session_max_age_hours * 3600,
+        same_site="lax",
+        https_only=settings.session_cookie_secure,
+    )
+    app.add_middleware(RequestObservability)
+    return app

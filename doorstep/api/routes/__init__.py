@@ -1,0 +1,1 @@
+"""One module per resource; each handler validates, calls one service, shapes output."""

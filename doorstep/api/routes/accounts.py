@@ -1,0 +1,121 @@
+"""Log in and out, the organisation's settings, users and API keys."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+
+from doorstep.api.deps import SESSION_USER, AnyUser, Limit, Manager, Offset, Search, SessionDep
+from doorstep.domain.roles import Role
+from doorstep.schemas.accounts import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    Login,
+    Me,
+    OrganisationPublic,
+    OrganisationUpdate,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
+from doorstep.schemas.common import Page
+from doorstep.services import accounts as svc
+from doorstep.storage.tables.base import utcnow
+
+auth = APIRouter(prefix="/auth", tags=["auth"])
+organisation = APIRouter(prefix="/organisation", tags=["organisation"])
+users = APIRouter(prefix="/users", tags=["users"])
+api_keys = APIRouter(prefix="/api-keys", tags=["api-keys"])
+
+
+@auth.post("/login", response_model=Me)
+def login(body: Login, request: Request, session: SessionDep) -> Any:
+    """Email and password in; a signed session cookie out."""
+    user = svc.authenticate(session, str(body.email), body.password, utcnow())
+    request.session.clear()
+    request.session[SESSION_USER] = str(user.id)
+    return _me(session, svc.principal_for_user(session, user.id))
+
+
+@auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@auth.get("/me", response_model=Me)
+def me(session: SessionDep, who: AnyUser) -> Any:
+    """Who the request acts as, in which organisation."""
+    return _me(session, who)
+
+
+def _me(session: Any, who: Any) -> dict[str, Any]:
+    return {
+        "organisation": svc.get_organisation(session, who),
+        "role": who.role,
+        "actor_type": who.actor_type,
+        "name": who.name,
+        "user_id": who.user_id,
+        "driver_id": who.driver_id,
+    }
+
+
+@organisation.get("", response_model=OrganisationPublic)
+def get_organisation(session: SessionDep, who: AnyUser) -> Any:
+    return svc.get_organisation(session, who)
+
+
+@organisation.patch("", response_model=OrganisationPublic)
+def update_organisation(body: OrganisationUpdate, session: SessionDep, who: Manager) -> Any:
+    return svc.update_organisation(session, who, body)
+
+
+@users.post("", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
+def create_user(body: UserCreate, session: SessionDep, who: Manager) -> Any:
+    return svc.create_user(session, who, body)
+
+
+@users.get("", response_model=Page[UserPublic])
+def list_users(
+    session: SessionDep,
+    who: Manager,
+    role: Role | None = None,
+    q: Search = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Any:
+    rows, total = svc.list_users(session, who, q=q, role=role, limit=limit, offset=offset)
+    return {"items": rows, "total": total, "limit": limit, "offset": offset}
+
+
+@users.get("/{user_id}", response_model=UserPublic)
+def get_user(user_id: uuid.UUID, session: SessionDep, who: Manager) -> Any:
+    return svc.get_user(session, who, user_id)
+
+
+@users.patch("/{user_id}", response_model=UserPublic)
+def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep, who: Manager) -> Any:
+    """Change a user; deactivating one also revokes their API keys."""
+    return svc.update_user(session, who, user_id, body)
+
+
+@api_keys.post("", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
+def create_api_key(body: ApiKeyCreate, session: SessionDep, who: Manager) -> Any:
+    """A new key, shown once in `key`; only its hash is kept."""
+    row, key = svc.create_api_key(session, who, body)
+    return {**ApiKeyPublic.model_validate(row).model_dump(), "key": key}
+
+
+@api_keys.get("", response_model=Page[ApiKeyPublic])
+def list_api_keys(session: SessionDep, who: Manager, limit: Limit = 50, offset: Offset = 0) -> Any:
+    rows, total = svc.list_api_keys(session, who, limit=limit, offset=offset)
+    return {"items": rows, "total": total, "limit": limit, "offset": offset}
+
+
+@api_keys.delete("/{key_id}", response_model=ApiKeyPublic)
+def revoke_api_key(key_id: uuid.UUID, session: SessionDep, who: Manager) -> Any:
+    """Revoke a key at once; it answers 401 from then on."""
+    return svc.revoke_api_key(session, who, key_id)

@@ -1,0 +1,180 @@
+"""The ``doorstep`` command. Every failure a user can cause ends in one readable line
+on stderr and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from doorstep.config import ConfigError, Settings, load_settings
+from doorstep.domain.errors import DoorstepError
+from doorstep.domain.principal import system
+from doorstep.storage.db import DatabaseUnavailable, describe
+from doorstep.wiring import Runtime, build_runtime
+
+app = typer.Typer(
+    help="Doorstep: self-hostable last-mile delivery tracking.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
+import_app = typer.Typer(help="Bulk imports.", no_args_is_help=True)
+app.add_typer(org_app, name="org")
+app.add_typer(import_app, name="import")
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"doorstep: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def runtime_or_fail(need_current_schema: bool = True) -> Iterator[Runtime]:
+    try:
+        settings = load_settings()
+        runtime = build_runtime(settings)
+    except ConfigError as exc:
+        fail(f"configuration: {exc}")
+    except (SQLAlchemyError, OSError) as exc:
+        fail(f"cannot open the database: {exc}")
+    try:
+        if need_current_schema:
+            _require_current_schema(runtime)
+        yield runtime
+    except DatabaseUnavailable as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None) or exc
+        fail(f"database error at {describe(runtime.engine.url)}: {str(orig).splitlines()[0]}")
+    finally:
+        runtime.close()
+
+
+def _require_current_schema(runtime: Runtime) -> None:
+    from doorstep.storage.schema import schema_state
+
+    problem = schema_state(runtime.engine).problem()
+    if problem:
+        raise DatabaseUnavailable(problem)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (safe to run again)."""
+    from doorstep.storage.schema import migrate as run_migrations
+
+    with runtime_or_fail(need_current_schema=False) as runtime:
+        state = run_migrations(runtime.engine)
+        typer.echo(f"database {describe(runtime.engine.url)} is at schema {state.current}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+) -> None:
+    """Run the web service (API, pages) on the configured database."""
+    import uvicorn
+
+    from doorstep import logs
+    from doorstep.api.app import create_app
+
+    with runtime_or_fail() as runtime:
+        settings = runtime.settings
+        logs.configure(settings.log_format, settings.log_level)
+        typer.echo(
+            f"Doorstep on http://{host}:{port} (API docs at /api/docs), "
+            f"database {describe(runtime.engine.url)}"
+        )
+        uvicorn.run(create_app(runtime), host=host, port=port, log_config=None)
+
+
+@org_app.command("create")
+def org_create(
+    name: Annotated[str, typer.Argument(help="The organisation's name.")],
+    admin_email: Annotated[str, typer.Option("--admin-email", help="The first admin's email.")],
+    admin_password: Annotated[
+        str | None,
+        typer.Option("--admin-password", help="Lets the admin log in on the web (10+ chars)."),
+    ] = None,
+    timezone: Annotated[str, typer.Option(help="IANA time zone, e.g. Europe/Helsinki.")] = "UTC",
+) -> None:
+    """Create an organisation and its admin; the last line printed is an admin API key."""
+    from doorstep.schemas.accounts import OrganisationUpdate
+    from doorstep.services import accounts
+
+    _validate(lambda: OrganisationUpdate(timezone=timezone))
+    with runtime_or_fail() as runtime, _clear_errors(), runtime.sessions.begin() as session:
+        org, user, key = _validate(
+            lambda: accounts.create_organisation(
+                session, name, admin_email, admin_password=admin_password, timezone=timezone
+            )
+        )
+        typer.echo(f"organisation: {org.name} (slug {org.slug}, id {org.id})")
+        typer.echo(f"admin: {user.email}")
+        typer.echo("admin API key (shown once, keep it safe):")
+        typer.echo(key)
+
+
+@import_app.command("orders")
+def import_orders(
+    file: Annotated[Path, typer.Argument(help="CSV file (see the docs for its columns).")],
+    org: Annotated[str, typer.Option("--org", help="The organisation's slug.")],
+) -> None:
+    """Import orders from CSV: all rows or none."""
+    from doorstep.services import order_import
+    from doorstep.storage.tables import Organisation
+
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}")
+    with runtime_or_fail() as runtime, _clear_errors(), runtime.sessions.begin() as session:
+        organisation = session.scalar(select(Organisation).where(Organisation.slug == org))
+        if organisation is None:
+            fail(f"no organisation with slug {org!r}")
+        try:
+            outcome = order_import.import_orders(
+                session, system(organisation.id, "csv import"), content
+            )
+        except order_import.ImportRejected as exc:
+            for error in exc.errors[:50]:
+                typer.echo(f"line {error.row}: {error.field}: {error.message}", err=True)
+            fail(str(exc))
+        typer.echo(f"imported {len(outcome.orders)} orders into {organisation.slug}")
+
+
+@contextmanager
+def _clear_errors() -> Iterator[None]:
+    try:
+        yield
+    except DoorstepError as exc:
+        fail(str(exc))
+
+
+def _validate(make: Callable[[], Any]) -> Any:
+    try:
+        return make()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        fail(f"{field}: {str(first['msg']).removeprefix('Value error, ')}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+__all__ = ["Settings", "app", "main"]

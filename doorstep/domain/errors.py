@@ -1,0 +1,49 @@
+"""Errors every layer may raise; the API maps each to one HTTP status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class DoorstepError(Exception):
+    status = 400
+
+
+class NotFound(DoorstepError):
+    """Unknown id, or an id of another organisation: the two must look the same."""
+
+    status = 404
+
+    def __init__(self, kind: str, ident: object) -> None:
+        super().__init__(f"no {kind} with id {ident}")
+
+
+class Conflict(DoorstepError):
+    status = 409
+
+
+class Forbidden(DoorstepError):
+    status = 403
+
+
+class Unauthorized(DoorstepError):
+    status = 401
+
+
+@dataclass
+class FieldError:
+    loc: tuple[str | int, ...]
+    msg: str
+
+
+@dataclass
+class InvalidInput(DoorstepError):
+    """Input that parsed but breaks a rule that needs the database to check."""
+
+    errors: list[FieldError] = field(default_factory=list)
+    message: str = "the request is not valid"
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    status = 422

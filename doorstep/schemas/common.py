@@ -1,0 +1,86 @@
+"""Types every schema uses: coordinates, UTC timestamps, pages, short texts."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Annotated, Generic, TypeVar
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+)
+
+T = TypeVar("T")
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+class Location(BaseModel):
+    """A point on Earth as ``{"lat": …, "lon": …}`` in WGS84 degrees."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    lat: Annotated[float, Field(ge=-90, le=90), AfterValidator(_finite)]
+    lon: Annotated[float, Field(ge=-180, le=180), AfterValidator(_finite)]
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+# In: ISO 8601 with an offset (naive times are refused: their meaning is a guess).
+# Out: ISO 8601 in UTC with an explicit +00:00.
+Timestamp = Annotated[
+    AwareDatetime,
+    AfterValidator(_to_utc),
+    PlainSerializer(lambda v: v.astimezone(UTC).isoformat(), return_type=str, when_used="json"),
+]
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()\-.]{3,31}$")]
+
+
+def _email(value: str) -> str:
+    try:
+        checked = validate_email(
+            value, check_deliverability=False, globally_deliverable=False, test_environment=True
+        )
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a valid email address: {exc}") from None
+    return checked.normalized.lower()
+
+
+# Self-hosted fleets use internal domains (acme.local), so only the syntax is checked.
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=320), AfterValidator(_email)
+]
+
+
+class Input(BaseModel):
+    """Base of request bodies: unknown fields are refused so typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,190 @@
+"""Depots, vehicles, drivers and tracker devices as the API speaks them."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, HttpUrl, StringConstraints
+
+from doorstep.schemas.common import (
+    Email,
+    Input,
+    Location,
+    Name,
+    Output,
+    Phone,
+    ShortText,
+    Timestamp,
+)
+
+
+class VehicleType(StrEnum):
+    VAN = "van"
+    TRUCK = "truck"
+    CAR = "car"
+    CARGO_BIKE = "cargo_bike"
+    BIKE = "bike"
+    SCOOTER = "scooter"
+    ON_FOOT = "on_foot"
+
+
+class FuelType(StrEnum):
+    DIESEL = "diesel"
+    PETROL = "petrol"
+    ELECTRIC = "electric"
+    HYBRID = "hybrid"
+    CNG = "cng"
+    LPG = "lpg"
+    HYDROGEN = "hydrogen"
+    NONE = "none"
+
+
+class DeviceProtocol(StrEnum):
+    OSMAND = "osmand"
+    OWNTRACKS = "owntracks"
+    NATIVE = "native"
+    DRIVER_APP = "driver_app"
+
+
+class DepotCreate(Input):
+    name: Name
+    address: ShortText = ""
+    location: Location
+
+
+class DepotUpdate(Input):
+    name: Name | None = None
+    address: ShortText | None = None
+    location: Location | None = None
+
+
+class DepotPublic(Output):
+    id: uuid.UUID
+    name: str
+    address: str
+    location: Location
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+NonNegative = Annotated[float, Field(ge=0, le=1e6)]
+
+
+class VehicleCreate(Input):
+    name: Name
+    plate: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
+    vehicle_type: VehicleType = VehicleType.VAN
+    fuel_type: FuelType = FuelType.DIESEL
+    consumption_per_100km: NonNegative | None = Field(
+        None, description="Litres (kWh for electric) per 100 km."
+    )
+    capacity_weight_kg: NonNegative | None = None
+    capacity_volume_m3: NonNegative | None = None
+    capacity_items: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    depot_id: uuid.UUID | None = None
+    active: bool = True
+
+
+class VehicleUpdate(Input):
+    name: Name | None = None
+    plate: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
+    vehicle_type: VehicleType | None = None
+    fuel_type: FuelType | None = None
+    consumption_per_100km: NonNegative | None = None
+    capacity_weight_kg: NonNegative | None = None
+    capacity_volume_m3: NonNegative | None = None
+    capacity_items: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    depot_id: uuid.UUID | None = None
+    active: bool | None = None
+
+
+class VehiclePublic(Output):
+    id: uuid.UUID
+    name: str
+    plate: str | None
+    vehicle_type: VehicleType
+    fuel_type: FuelType
+    consumption_per_100km: float | None
+    capacity_weight_kg: float | None
+    capacity_volume_m3: float | None
+    capacity_items: int | None
+    depot_id: uuid.UUID | None
+    active: bool
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class DriverCreate(Input):
+    name: Name
+    user_id: uuid.UUID | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    photo_url: HttpUrl | None = None
+    depot_id: uuid.UUID | None = None
+    vehicle_id: uuid.UUID | None = None
+    active: bool = True
+
+
+class DriverUpdate(Input):
+    name: Name | None = None
+    user_id: uuid.UUID | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    photo_url: HttpUrl | None = None
+    depot_id: uuid.UUID | None = None
+    vehicle_id: uuid.UUID | None = None
+    active: bool | None = None
+
+
+class DriverPublic(Output):
+    id: uuid.UUID
+    name: str
+    user_id: uuid.UUID | None
+    phone: str | None
+    email: str | None
+    photo_url: str | None
+    depot_id: uuid.UUID | None
+    vehicle_id: uuid.UUID | None
+    active: bool
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+DeviceIdentifier = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.:@\-]{1,100}$")
+]
+
+
+class DeviceCreate(Input):
+    name: Name
+    identifier: DeviceIdentifier = Field(
+        description="What the tracker sends as its id (OsmAnd `id`, OwnTracks user/device)."
+    )
+    protocol: DeviceProtocol = DeviceProtocol.OSMAND
+    vehicle_id: uuid.UUID | None = None
+    driver_id: uuid.UUID | None = None
+    active: bool = True
+
+
+class DeviceUpdate(Input):
+    name: Name | None = None
+    identifier: DeviceIdentifier | None = None
+    protocol: DeviceProtocol | None = None
+    vehicle_id: uuid.UUID | None = None
+    driver_id: uuid.UUID | None = None
+    active: bool | None = None
+
+
+class DevicePublic(Output):
+    id: uuid.UUID
+    name: str
+    identifier: str
+    protocol: DeviceProtocol
+    vehicle_id: uuid.UUID | None
+    driver_id: uuid.UUID | None
+    active: bool
+    last_seen_at: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -1,0 +1,82 @@
+"""Routes and their ordered stops."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+
+from pydantic import Field
+
+from doorstep.domain.route_status import RouteStatus
+from doorstep.schemas.common import Input, Location, Output, ShortText, Timestamp
+
+
+class StopStatus(StrEnum):
+    PENDING = "pending"
+    ARRIVED = "arrived"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class StopCreate(Input):
+    order_id: uuid.UUID
+    planned_arrival: Timestamp | None = None
+    planned_departure: Timestamp | None = None
+
+
+class StopInsert(StopCreate):
+    position: int | None = Field(
+        None, ge=0, description="0-based place in the route; omitted: at the end."
+    )
+
+
+class StopPublic(Output):
+    id: uuid.UUID
+    sequence: int
+    kind: str
+    status: StopStatus
+    order_id: uuid.UUID | None
+    location: Location
+    planned_arrival: Timestamp | None
+    planned_departure: Timestamp | None
+    arrived_at: Timestamp | None
+    departed_at: Timestamp | None
+
+
+class RouteCreate(Input):
+    name: ShortText = ""
+    date: dt.date
+    driver_id: uuid.UUID | None = None
+    vehicle_id: uuid.UUID | None = None
+    depot_id: uuid.UUID | None = None
+    planned_start: Timestamp | None = None
+    planned_end: Timestamp | None = None
+    stops: list[StopCreate] = Field(default_factory=list, max_length=2000)
+
+
+class RouteUpdate(Input):
+    name: ShortText | None = None
+    date: dt.date | None = None
+    status: RouteStatus | None = None
+    driver_id: uuid.UUID | None = None
+    vehicle_id: uuid.UUID | None = None
+    depot_id: uuid.UUID | None = None
+    planned_start: Timestamp | None = None
+    planned_end: Timestamp | None = None
+
+
+class RoutePublic(Output):
+    id: uuid.UUID
+    name: str
+    date: dt.date
+    status: RouteStatus
+    driver_id: uuid.UUID | None
+    vehicle_id: uuid.UUID | None
+    depot_id: uuid.UUID | None
+    planned_start: Timestamp | None
+    planned_end: Timestamp | None
+    stops: list[StopPublic]
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -1,0 +1,266 @@
+"""Organisations, users, passwords, API keys: who may act, and as whom."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from doorstep.domain.codes import hash_api_key, new_api_key
+from doorstep.domain.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthorized
+from doorstep.domain.principal import Principal
+from doorstep.domain.roles import Role
+from doorstep.schemas.accounts import (
+    ApiKeyCreate,
+    OrganisationUpdate,
+    UserCreate,
+    UserUpdate,
+)
+from doorstep.storage import repository as repo
+from doorstep.storage.tables import ApiKey, Driver, Organisation, User
+from doorstep.storage.tables.base import utcnow
+
+_hasher = PasswordHasher()
+# Verifying against this keeps a login for an unknown email as slow as a wrong password.
+_DUMMY_HASH = _hasher.hash("doorstep-timing-equaliser")
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:60] or "org"
+
+
+def create_organisation(
+    session: Session,
+    name: str,
+    admin_email: str,
+    *,
+    admin_password: str | None = None,
+    timezone: str = "UTC",
+) -> tuple[Organisation, User, str]:
+    """A new organisation, its first admin, and an admin API key (shown once)."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput([FieldError(("name",), "an organisation needs a name")])
+    base = slugify(name)
+    slug, n = base, 1
+    while session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
+        n += 1
+        slug = f"{base}-{n}"
+    org = Organisation(name=name, slug=slug, timezone=timezone, settings={})
+    session.add(org)
+    session.flush()
+    system = Principal(org.id, Role.ADMIN, "system", None, "doorstep")
+    user = create_user(
+        session,
+        system,
+        UserCreate(
+            email=admin_email, name="Administrator", role=Role.ADMIN, password=admin_password
+        ),
+    )
+    _, key = create_api_key(
+        session,
+        system,
+        ApiKeyCreate(name="admin (created with the org)", role=Role.ADMIN, user_id=user.id),
+    )
+    return org, user, key
+
+
+def get_organisation(session: Session, principal: Principal) -> Organisation:
+    org = session.get(Organisation, principal.org_id)
+    if org is None:  # deleted while a key was still in use
+        raise Unauthorized("the organisation no longer exists")
+    return org
+
+
+def update_organisation(
+    session: Session, principal: Principal, data: OrganisationUpdate
+) -> Organisation:
+    org = get_organisation(session, principal)
+    for key, value in data.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(org, key, value)
+    session.flush()
+    return org
+
+
+# -- users -------------------------------------------------------------------------
+
+
+def create_user(session: Session, principal: Principal, data: UserCreate) -> User:
+    email = str(data.email).lower()
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise Conflict(f"a user with email {email} already exists")
+    user = User(
+        org_id=principal.org_id,
+        email=email,
+        name=data.name,
+        role=data.role.value,
+        password_hash=_hasher.hash(data.password) if data.password else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, principal: Principal, user_id: uuid.UUID) -> User:
+    return repo.get_owned(session, User, principal.org_id, user_id, "user")
+
+
+def list_users(
+    session: Session,
+    principal: Principal,
+    *,
+    q: str | None,
+    role: Role | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[User], int]:
+    stmt = repo.owned(User, principal.org_id)
+    if role is not None:
+        stmt = stmt.where(User.role == role.value)
+    if q:
+        stmt = stmt.where(repo.text_search([User.email, User.name], q))
+    return repo.page(session, stmt, limit, offset, (User.created_at, User.id))
+
+
+def update_user(
+    session: Session, principal: Principal, user_id: uuid.UUID, data: UserUpdate
+) -> User:
+    user = get_user(session, principal, user_id)
+    changes = data.model_dump(exclude_unset=True)
+    if user.id == principal.user_id and (
+        changes.get("is_active") is False or changes.get("role", Role.ADMIN) != Role.ADMIN
+    ):
+        raise Conflict("you cannot demote or deactivate yourself; ask another admin")
+    if "password" in changes:
+        user.password_hash = _hasher.hash(changes.pop("password")) if data.password else None
+    for key, value in changes.items():
+        if value is not None:
+            setattr(user, key, value.value if isinstance(value, Role) else value)
+    if changes.get("is_active") is False:
+        for key in session.scalars(
+            select(ApiKey).where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))
+        ):
+            key.revoked_at = utcnow()
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str, now: datetime) -> User:
+    user = session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    candidate = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(candidate, password)
+        ok = user is not None and user.password_hash is not None and user.is_active
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None:
+        raise Unauthorized("wrong email or password")
+    if _hasher.check_needs_rehash(candidate):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = now
+    return user
+
+
+def principal_for_user(session: Session, user_id: uuid.UUID) -> Principal:
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("your session has ended; log in again")
+    return Principal(
+        org_id=user.org_id,
+        role=Role(user.role),
+        actor_type="user",
+        actor_id=str(user.id),
+        name=user.name or user.email,
+        user_id=user.id,
+        driver_id=_driver_of(session, user.id),
+    )
+
+
+# -- API keys ------------------------------------------------------------------------
+
+
+def create_api_key(
+    session: Session, principal: Principal, data: ApiKeyCreate
+) -> tuple[ApiKey, str]:
+    if data.user_id is not None:
+        user = get_user(session, principal, data.user_id)
+        if data.role == Role.DRIVER and user.role != Role.DRIVER:
+            raise InvalidInput(
+                [FieldError(("body", "user_id"), "a driver key needs a driver user")]
+            )
+    elif data.role == Role.DRIVER:
+        raise InvalidInput(
+            [FieldError(("body", "user_id"), "a driver key must name its driver user")]
+        )
+    key, prefix = new_api_key()
+    row = ApiKey(
+        org_id=principal.org_id,
+        name=data.name,
+        role=data.role.value,
+        user_id=data.user_id,
+        prefix=prefix,
+        key_hash=hash_api_key(key),
+    )
+    session.add(row)
+    session.flush()
+    return row, key
+
+
+def list_api_keys(
+    session: Session, principal: Principal, *, limit: int, offset: int
+) -> tuple[list[ApiKey], int]:
+    stmt = repo.owned(ApiKey, principal.org_id)
+    return repo.page(session, stmt, limit, offset, (ApiKey.created_at.desc(), ApiKey.id))
+
+
+def revoke_api_key(session: Session, principal: Principal, key_id: uuid.UUID) -> ApiKey:
+    row = repo.get_owned(session, ApiKey, principal.org_id, key_id, "API key")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+    session.flush()
+    return row
+
+
+def principal_for_key(session: Session, key: str, now: datetime) -> tuple[Principal, bool]:
+    """The key's principal, and whether its ``last_used_at`` is due for a refresh."""
+    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key)))
+    if row is None:
+        raise Unauthorized("the API key is not valid")
+    if row.revoked_at is not None:
+        raise Unauthorized("the API key has been revoked")
+    user = session.get(User, row.user_id) if row.user_id else None
+    if row.user_id is not None and (user is None or not user.is_active):
+        raise Unauthorized("the API key's user is no longer active")
+    stale = row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION
+    principal = Principal(
+        org_id=row.org_id,
+        role=Role(row.role),
+        actor_type="api_key",
+        actor_id=str(row.id),
+        name=row.name,
+        user_id=row.user_id,
+        driver_id=_driver_of(session, row.user_id) if row.user_id else None,
+    )
+    return principal, stale
+
+
+def touch_api_key(session: Session, key_id: uuid.UUID, now: datetime) -> None:
+    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+
+
+def _driver_of(session: Session, user_id: uuid.UUID) -> uuid.UUID | None:
+    return session.scalar(select(Driver.id).where(Driver.user_id == user_id))
+
+
+def require_driver(principal: Principal) -> uuid.UUID:
+    if principal.driver_id is None:
+        raise NotFound("driver", principal.user_id)
+    return principal.driver_id

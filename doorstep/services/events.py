@@ -1,0 +1,45 @@
+"""The order timeline: one append-only row per thing that happened to an order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.principal import Principal
+from doorstep.storage.tables import Order, OrderEvent
+from doorstep.storage.tables.base import utcnow
+
+
+def record(
+    session: Session,
+    order: Order,
+    principal: Principal,
+    kind: str,
+    *,
+    from_status: OrderStatus | None = None,
+    to_status: OrderStatus | None = None,
+    reason: str | None = None,
+    location: dict[str, float] | None = None,
+    at: datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> OrderEvent:
+    event = OrderEvent(
+        org_id=order.org_id,
+        order_id=order.id,
+        at=at or utcnow(),
+        kind=kind,
+        from_status=from_status.value if from_status else None,
+        to_status=to_status.value if to_status else None,
+        actor_type=principal.actor_type,
+        actor_id=principal.actor_id,
+        actor_name=principal.name,
+        reason=reason,
+        lat=location["lat"] if location else None,
+        lon=location["lon"] if location else None,
+        data=data or {},
+    )
+    session.add(event)
+    return event

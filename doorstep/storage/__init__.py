@@ -1,0 +1,1 @@
+"""SQLAlchemy tables, repositories and migrations. Every query takes the organisation."""

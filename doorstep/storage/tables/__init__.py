@@ -1,0 +1,24 @@
+"""All tables, imported here so Alembic and the metadata see each one."""
+
+from doorstep.storage.tables.accounts import ApiKey, IdempotencyRecord, Organisation, User
+from doorstep.storage.tables.base import Base
+from doorstep.storage.tables.fleet import Depot, Device, Driver, Vehicle
+from doorstep.storage.tables.orders import Customer, Order, OrderEvent
+from doorstep.storage.tables.routes import Route, Stop
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Customer",
+    "Depot",
+    "Device",
+    "Driver",
+    "IdempotencyRecord",
+    "Order",
+    "OrderEvent",
+    "Organisation",
+    "Route",
+    "Stop",
+    "User",
+    "Vehicle",
+]

@@ -1,0 +1,72 @@
+"""Depots, vehicles, drivers and the tracker devices that report their positions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from doorstep.storage.tables.base import Base, OrgMixin, PointMixin, UTCDateTime
+
+
+class Depot(PointMixin, OrgMixin, Base):
+    __tablename__ = "depots"
+
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(500), default="")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class Vehicle(OrgMixin, Base):
+    __tablename__ = "vehicles"
+
+    name: Mapped[str] = mapped_column(String(200))
+    plate: Mapped[str | None] = mapped_column(String(32))
+    vehicle_type: Mapped[str] = mapped_column(String(20), default="van")
+    fuel_type: Mapped[str] = mapped_column(String(20), default="diesel")
+    # litres (or kWh for electric) per 100 km
+    consumption_per_100km: Mapped[float | None] = mapped_column(Float)
+    capacity_weight_kg: Mapped[float | None] = mapped_column(Float)
+    capacity_volume_m3: Mapped[float | None] = mapped_column(Float)
+    capacity_items: Mapped[int | None] = mapped_column(Integer)
+    depot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("depots.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Driver(OrgMixin, Base):
+    __tablename__ = "drivers"
+
+    name: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), unique=True
+    )
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(320))
+    photo_url: Mapped[str | None] = mapped_column(String(1000))
+    depot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("depots.id", ondelete="SET NULL"))
+    vehicle_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="SET NULL")
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Device(OrgMixin, Base):
+    """A tracker: a phone app or a GPS box, known by the identifier it sends."""
+
+    __tablename__ = "devices"
+    __table_args__ = (UniqueConstraint("identifier"),)
+
+    name: Mapped[str] = mapped_column(String(200))
+    identifier: Mapped[str] = mapped_column(String(100))
+    protocol: Mapped[str] = mapped_column(String(20), default="osmand")
+    vehicle_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="SET NULL")
+    )
+    driver_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("drivers.id", ondelete="SET NULL")
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

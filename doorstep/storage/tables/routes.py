@@ -1,0 +1,53 @@
+"""A driver's day: a route and its ordered stops."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from doorstep.storage.tables.base import Base, OrgMixin, PointMixin, UTCDateTime
+
+
+class Route(OrgMixin, Base):
+    __tablename__ = "routes"
+    __table_args__ = (Index("ix_routes_org_date", "org_id", "date"),)
+
+    name: Mapped[str] = mapped_column(String(200), default="")
+    date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    driver_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("drivers.id", ondelete="SET NULL"), index=True
+    )
+    vehicle_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="SET NULL")
+    )
+    depot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("depots.id", ondelete="SET NULL"))
+    planned_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    planned_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    planned_distance_m: Mapped[float | None] = mapped_column(Float)
+
+    stops: Mapped[list[Stop]] = relationship(
+        order_by="Stop.sequence", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class Stop(PointMixin, OrgMixin, Base):
+    __tablename__ = "stops"
+    __table_args__ = (Index("ix_stops_route_seq", "route_id", "sequence"),)
+
+    route_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("routes.id", ondelete="CASCADE"))
+    order_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="SET NULL"), index=True
+    )
+    sequence: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20), default="delivery")
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    planned_arrival: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    planned_departure: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    departed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
