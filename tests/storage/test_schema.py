@@ -1,0 +1,81 @@
+"""Migrations and column types behave the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from doorstep.storage.db import DatabaseUnavailable, make_engine
+from doorstep.storage.schema import migrate, schema_state
+from doorstep.storage.tables import Organisation
+
+
+def test_a_migrated_database_is_current(db):
+    state = schema_state(db.engine)
+    assert state.is_current and state.problem() is None
+
+
+def test_an_empty_database_says_to_run_migrate(tmp_path):
+    engine = make_engine(create_engine(f"sqlite:///{tmp_path / 'empty.db'}").url)
+    problem = schema_state(engine).problem()
+    assert problem is not None and "doorstep migrate" in problem
+
+
+def test_migrating_twice_is_harmless(tmp_path):
+    engine = make_engine(create_engine(f"sqlite:///{tmp_path / 'twice.db'}").url)
+    assert migrate(engine).is_current
+    assert migrate(engine).is_current
+
+
+def test_a_newer_schema_is_refused_with_a_clear_message(tmp_path):
+    engine = make_engine(create_engine(f"sqlite:///{tmp_path / 'newer.db'}").url)
+    migrate(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    state = schema_state(engine)
+    assert not state.known
+    assert "newer" in (state.problem() or "")
+    with pytest.raises(DatabaseUnavailable, match="newer"):
+        migrate(engine)
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    engine = make_engine(create_engine(f"sqlite:///{tmp_path / 'wal.db'}").url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_an_unreachable_database_is_one_readable_error():
+    engine = make_engine(create_engine("postgresql+psycopg://nobody@127.0.0.1:1/nothing").url)
+    with pytest.raises(DatabaseUnavailable, match="cannot reach the database"):
+        schema_state(engine)
+
+
+def test_times_are_stored_in_utc_and_come_back_aware(db):
+    helsinki = timezone(timedelta(hours=2))
+    moment = datetime(2026, 11, 27, 10, 0, tzinfo=helsinki)
+    with db.sessions.begin() as session:
+        org = Organisation(name="T", slug="t-utc", settings={}, created_at=moment)
+        session.add(org)
+    with db.sessions.begin() as session:
+        stored = session.scalar(select(Organisation.created_at).where(Organisation.slug == "t-utc"))
+    assert stored == moment
+    assert stored.tzinfo is not None and stored.utcoffset() == timedelta(0)
+    assert stored.hour == 8
+
+
+def test_naive_times_are_refused_by_the_storage_layer(db):
+    with pytest.raises(Exception, match="naive"), db.sessions.begin() as session:
+        session.add(
+            Organisation(name="N", slug="n-naive", settings={}, created_at=datetime(2026, 1, 1))
+        )
+        session.flush()
+
+
+def test_utc_now_is_aware():
+    from doorstep.storage.tables.base import utcnow
+
+    assert utcnow().tzinfo is UTC
