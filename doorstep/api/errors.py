@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -31,7 +32,7 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _describe_loc(loc: tuple[Any, ...] | list[Any]) -> str:
+def _describe_loc(loc: Sequence[Any]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("body", "query", "path", "header"):
         where, rest = parts[0], parts[1:]

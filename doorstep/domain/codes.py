@@ -25,7 +25,7 @@ def new_tracking_code() -> str:
 def normalise_tracking_code(text: str) -> str:
     """Accept what people type: lower case, spaces, dashes, O for 0, I/L for 1."""
     cleaned = text.strip().upper().replace("-", "").replace(" ", "")
-    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return cleaned.translate(str.maketrans("OIL", "011"))
 
 
 def new_api_key() -> tuple[str, str]:

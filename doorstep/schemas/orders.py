@@ -77,7 +77,7 @@ class OrderCreate(Input):
     def _window(self) -> Self:
         if (self.window_start is None) != (self.window_end is None):
             raise ValueError("give both window_start and window_end, or neither")
-        return _check_window(self)  # type: ignore[no-any-return]
+        return _check_window(self)
 
 
 class OrderUpdate(Input):
@@ -102,7 +102,7 @@ class OrderUpdate(Input):
 
     @model_validator(mode="after")
     def _window(self) -> Self:
-        return _check_window(self)  # type: ignore[no-any-return]
+        return _check_window(self)
 
 
 class OrderPublic(Output):

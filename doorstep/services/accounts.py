@@ -145,10 +145,10 @@ def update_user(
         if value is not None:
             setattr(user, key, value.value if isinstance(value, Role) else value)
     if changes.get("is_active") is False:
-        for key in session.scalars(
+        for api_key in session.scalars(
             select(ApiKey).where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))
         ):
-            key.revoked_at = utcnow()
+            api_key.revoked_at = utcnow()
     session.flush()
     return user
 

@@ -108,8 +108,10 @@ def parse_csv(content: bytes) -> list[tuple[int, OrderCreate]]:
     rows: list[tuple[int, OrderCreate]] = []
     first_line_of_ref: dict[str, int] = {}
     total_errors = 0
+    end_of_previous = reader.line_num
     for cells in reader:
-        line = reader.line_num
+        # A quoted cell may span lines: report the line where the row starts.
+        line, end_of_previous = end_of_previous + 1, reader.line_num
         if not any(c.strip() for c in cells):
             continue
         problems: list[ImportRowError] = []

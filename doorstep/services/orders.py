@@ -25,10 +25,13 @@ from doorstep.services import events
 from doorstep.services.references import check_references
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Customer, Depot, IdempotencyRecord, Order, OrderEvent, Stop
-from doorstep.storage.tables.base import utcnow
+from doorstep.storage.tables.base import OrgMixin, utcnow
 
 IDEMPOTENCY_SCOPE = "orders.create"
-REFERENCES = {"customer_id": (Customer, "customer"), "depot_id": (Depot, "depot")}
+REFERENCES: dict[str, tuple[type[OrgMixin], str]] = {
+    "customer_id": (Customer, "customer"),
+    "depot_id": (Depot, "depot"),
+}
 SEARCH_COLUMNS = (
     Order.tracking_code,
     Order.external_ref,
@@ -91,11 +94,11 @@ class CustomerBook:
 
     def find_or_create(self, name: str, email: str | None, phone: str | None) -> Customer:
         email = email.lower() if email else None
-        found = (email and self.by_email.get(email)) or (phone and self.by_phone.get(phone))
-        if not found and not self.by_email and not self.by_phone:
+        found = self._lookup(email, phone)
+        if found is None and not self.by_email and not self.by_phone:
             self.preload([email] if email else [], [phone] if phone else [])
-            found = (email and self.by_email.get(email)) or (phone and self.by_phone.get(phone))
-        if found:
+            found = self._lookup(email, phone)
+        if found is not None:
             return found
         customer = Customer(
             id=uuid.uuid4(), org_id=self.org_id, name=name, email=email, phone=phone
@@ -103,6 +106,13 @@ class CustomerBook:
         self.created.append(customer)
         self._remember(customer)
         return customer
+
+    def _lookup(self, email: str | None, phone: str | None) -> Customer | None:
+        if email and email in self.by_email:
+            return self.by_email[email]
+        if phone and phone in self.by_phone:
+            return self.by_phone[phone]
+        return None
 
     def _remember(self, customer: Customer) -> None:
         if customer.email:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -84,7 +84,7 @@ def to_columns(data: Mapping[str, Any]) -> dict[str, Any]:
 def create(session: Session, principal: Principal, res: Resource[M], data: BaseModel) -> M:
     values = to_columns(data.model_dump(mode="python"))
     _check(session, principal, res, values, current=None)
-    row = res.model(org_id=principal.org_id, **values)
+    row = cast(Any, res.model)(org_id=principal.org_id, **values)
     session.add(row)
     _flush(session, res)
     return row

@@ -23,8 +23,9 @@ from doorstep.services.orders import apply_transition
 from doorstep.services.references import check_references
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Depot, Driver, Order, Route, Stop, Vehicle
+from doorstep.storage.tables.base import OrgMixin
 
-REFERENCES = {
+REFERENCES: dict[str, tuple[type[OrgMixin], str]] = {
     "driver_id": (Driver, "driver"),
     "vehicle_id": (Vehicle, "vehicle"),
     "depot_id": (Depot, "depot"),

@@ -33,7 +33,7 @@ def find_owned(session: Session, model: type[M], org_id: uuid.UUID, ident: uuid.
     return row if row is not None and row.org_id == org_id else None
 
 
-def owned(model: type[M], org_id: uuid.UUID) -> Select[tuple[M]]:
+def owned(model: type[M], org_id: uuid.UUID) -> Select[Any]:
     return select(model).where(model.org_id == org_id)
 
 
