@@ -18,7 +18,7 @@ from doorstep.config import ConfigError, Settings, load_settings
 from doorstep.domain.errors import DoorstepError
 from doorstep.domain.principal import system
 from doorstep.storage.db import DatabaseUnavailable, describe
-from doorstep.wiring import Runtime, build_runtime
+from doorstep.wiring import BusUnavailable, Runtime, build_runtime
 
 app = typer.Typer(
     help="Doorstep: self-hostable last-mile delivery tracking.",
@@ -44,6 +44,8 @@ def runtime_or_fail(need_current_schema: bool = True) -> Iterator[Runtime]:
         runtime = build_runtime(settings)
     except ConfigError as exc:
         fail(f"configuration: {exc}")
+    except BusUnavailable as exc:
+        fail(str(exc))
     except (SQLAlchemyError, OSError) as exc:
         fail(f"cannot open the database: {exc}")
     try:

@@ -3,13 +3,23 @@ the running parts to the API, the CLI and the workers."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from redis.exceptions import RedisError
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from doorstep.bus import Bus, InProcessBus, RedisBus
 from doorstep.config import Settings
+from doorstep.services.events import PENDING
 from doorstep.storage.db import make_engine, make_session_factory
+
+log = logging.getLogger("doorstep.wiring")
+
+
+class BusUnavailable(Exception):
+    """Redis was configured but does not answer."""
 
 
 @dataclass
@@ -17,11 +27,45 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    bus: Bus
 
     def close(self) -> None:
+        self.bus.close()
         self.engine.dispose()
+
+
+def build_bus(settings: Settings) -> Bus:
+    if not settings.redis_url:
+        return InProcessBus()
+    bus = RedisBus(settings.redis_url)
+    try:
+        bus.ping()
+    except RedisError as exc:
+        bus.close()
+        raise BusUnavailable(f"cannot reach Redis at {settings.redis_url}: {exc}") from None
+    return bus
 
 
 def build_runtime(settings: Settings) -> Runtime:
     engine = make_engine(settings.database)
-    return Runtime(settings=settings, engine=engine, sessions=make_session_factory(engine))
+    bus = build_bus(settings)
+    sessions = make_session_factory(engine)
+    connect_bus(sessions, bus)
+    return Runtime(settings=settings, engine=engine, sessions=sessions, bus=bus)
+
+
+def connect_bus(sessions: sessionmaker[Session], bus: Bus) -> None:
+    """Publish what a transaction queued once it has committed; forget it on rollback."""
+
+    def after_commit(session: Session) -> None:
+        for pending in session.info.pop(PENDING, []):
+            try:
+                bus.publish(pending)
+            except Exception:  # the change is committed; a lost live update is not fatal
+                log.exception("could not publish %s", pending.topic)
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop(PENDING, None)
+
+    event.listen(sessions, "after_commit", after_commit)
+    event.listen(sessions, "after_rollback", after_rollback)

@@ -191,7 +191,9 @@ def create_api_key(
     session: Session, principal: Principal, data: ApiKeyCreate
 ) -> tuple[ApiKey, str]:
     if data.user_id is not None:
-        user = get_user(session, principal, data.user_id)
+        user = repo.find_owned(session, User, principal.org_id, data.user_id)
+        if user is None:  # a bad reference in the body, as in every other create: 422
+            raise InvalidInput([FieldError(("body", "user_id"), f"no user with id {data.user_id}")])
         if data.role == Role.DRIVER and user.role != Role.DRIVER:
             raise InvalidInput(
                 [FieldError(("body", "user_id"), "a driver key needs a driver user")]

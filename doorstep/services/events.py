@@ -7,10 +7,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from doorstep.bus import Event
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.principal import Principal
 from doorstep.storage.tables import Order, OrderEvent
 from doorstep.storage.tables.base import utcnow
+
+PENDING = "doorstep_pending_events"
 
 
 def record(
@@ -42,4 +45,25 @@ def record(
         data=data or {},
     )
     session.add(event)
+    emit(
+        session,
+        Event(
+            org_id=str(order.org_id),
+            topic=f"order.{kind}",
+            data={
+                "order_id": str(order.id),
+                "tracking_code": order.tracking_code,
+                "status": order.status,
+                "from_status": event.from_status,
+                "to_status": event.to_status,
+                "reason": reason,
+                "at": event.at.isoformat(),
+            },
+        ),
+    )
     return event
+
+
+def emit(session: Session, event: Event) -> None:
+    """Queue an event for the bus; it is published only if this transaction commits."""
+    session.info.setdefault(PENDING, []).append(event)

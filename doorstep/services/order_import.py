@@ -34,9 +34,11 @@ from pydantic import ValidationError
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from doorstep.bus import Event
 from doorstep.domain.errors import DoorstepError
 from doorstep.domain.principal import Principal
 from doorstep.schemas.orders import ImportRowError, OrderCreate
+from doorstep.services import events
 from doorstep.services.orders import CustomerBook, _refuse_duplicate_refs, build_order
 from doorstep.storage.tables import Customer, Order, OrderEvent
 from doorstep.storage.tables.base import utcnow
@@ -184,6 +186,14 @@ def import_orders(session: Session, principal: Principal, content: bytes) -> Imp
             }
             for o in orders
         ],
+    )
+    events.emit(
+        session,
+        Event(
+            org_id=str(principal.org_id),
+            topic="order.imported",
+            data={"count": len(orders), "order_ids": [str(o.id) for o in orders[:1000]]},
+        ),
     )
     return ImportOutcome(orders)
 
