@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -34,6 +35,9 @@ from doorstep.services import accounts, resources
 from doorstep.storage.schema import migrate
 from doorstep.storage.tables import Base
 from doorstep.wiring import Runtime, build_runtime
+
+# Production strength is argon2's job; the suite only needs hashes that verify.
+accounts.use_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 POSTGRES_URL = os.environ.get(
     "DOORSTEP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

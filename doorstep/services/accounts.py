@@ -25,9 +25,16 @@ from doorstep.storage import repository as repo
 from doorstep.storage.tables import ApiKey, Driver, Organisation, User
 from doorstep.storage.tables.base import utcnow
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 # Verifying against this keeps a login for an unknown email as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash("doorstep-timing-equaliser")
+_dummy_hash = _hasher.hash("doorstep-timing-equaliser")
+
+
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    """Swap the hashing cost (the test suite uses argon2's cheapest profile)."""
+    global _hasher, _dummy_hash
+    _hasher = hasher
+    _dummy_hash = hasher.hash("doorstep-timing-equaliser")
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
@@ -155,7 +162,7 @@ def update_user(
 
 def authenticate(session: Session, email: str, password: str, now: datetime) -> User:
     user = session.scalar(select(User).where(func.lower(User.email) == email.lower()))
-    candidate = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    candidate = user.password_hash if user and user.password_hash else _dummy_hash
     try:
         _hasher.verify(candidate, password)
         ok = user is not None and user.password_hash is not None and user.is_active
