@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 import uuid
@@ -99,46 +100,71 @@ def test_unreachable_redis_is_one_clear_error(tmp_path):
         build_runtime(settings)
 
 
-def _listen(runtime, org_id):
-    """Subscribe on a private loop in a thread; return (events, stop)."""
-    events: list[Event] = []
-    ready = threading.Event()
-    loop = asyncio.new_event_loop()
+@pytest.fixture
+def listen(db):
+    """Subscribe to an organisation on a private event loop; unsubscribed after the test."""
+    loops: list[tuple[asyncio.AbstractEventLoop, threading.Thread, list]] = []
 
-    async def run() -> None:
-        sub = await runtime.bus.subscribe(str(org_id))
-        ready.set()
-        async for event in sub:
-            events.append(event)
+    def start(org_id) -> list[Event]:
+        events: list[Event] = []
+        subs: list = []
+        ready = threading.Event()
+        loop = asyncio.new_event_loop()
 
-    thread = threading.Thread(target=lambda: loop.run_until_complete(run()), daemon=True)
-    thread.start()
-    ready.wait(5)
+        async def run() -> None:
+            sub = await db.bus.subscribe(str(org_id))
+            subs.append(sub)
+            ready.set()
+            async for event in sub:
+                events.append(event)
 
-    def settle() -> list[Event]:
-        # let call_soon_threadsafe callbacks run
-        asyncio.run_coroutine_threadsafe(asyncio.sleep(0.05), loop).result(5)
+        def runner() -> None:
+            with contextlib.suppress(asyncio.CancelledError):
+                loop.run_until_complete(run())
+            loop.close()
+
+        thread = threading.Thread(target=runner, daemon=True)
+        thread.start()
+        ready.wait(5)
+        loops.append((loop, thread, subs))
         return events
 
-    return settle
+    yield start
+    for loop, thread, subs in loops:
+        for sub in subs:
+            asyncio.run_coroutine_threadsafe(sub.close(), loop).result(5)
+        for task in asyncio.all_tasks(loop):
+            loop.call_soon_threadsafe(task.cancel)
+        thread.join(5)
 
 
-def test_committed_order_changes_are_published(client, db, org_a):
-    settle = _listen(db, org_a.id)
+def settle(events: list[Event], n: int) -> list[Event]:
+    """Wait briefly for n events (publishing hops threads), then a little for extras."""
+    import time
+
+    deadline = time.monotonic() + 5
+    while len(events) < n and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    return list(events)
+
+
+def test_committed_order_changes_are_published(client, listen, org_a):
+    heard = listen(org_a.id)
     created = client.post("/api/v1/orders", json=order_body(), headers=auth(org_a.admin)).json()
     client.post(
         f"/api/v1/orders/{created['id']}/status",
         json={"status": "cancelled", "reason": "x"},
         headers=auth(org_a.admin),
     )
-    events = settle()
+    events = settle(heard, 2)
     assert [e.topic for e in events] == ["order.created", "order.status_changed"]
     assert events[1].data["to_status"] == "cancelled"
     assert events[1].data["tracking_code"] == created["tracking_code"]
 
 
-def test_refused_changes_publish_nothing(client, db, org_a):
-    settle = _listen(db, org_a.id)
+def test_refused_changes_publish_nothing(client, listen, org_a):
+    heard = listen(org_a.id)
     created = client.post("/api/v1/orders", json=order_body(), headers=auth(org_a.admin)).json()
     bad = client.post(
         f"/api/v1/orders/{created['id']}/status",
@@ -155,4 +181,4 @@ def test_refused_changes_publish_nothing(client, db, org_a):
         headers=auth(org_a.admin),
     )
     assert route.status_code == 422
-    assert [e.topic for e in settle()] == ["order.created"]
+    assert [e.topic for e in settle(heard, 1)] == ["order.created"]
