@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from doorstep.config import ConfigError, Settings, load_settings
-from doorstep.domain.errors import DoorstepError
+from doorstep.domain.errors import DoorstepError, InvalidInput
 from doorstep.domain.principal import system
 from doorstep.storage.db import DatabaseUnavailable, describe
 from doorstep.wiring import BusUnavailable, Runtime, build_runtime
@@ -159,6 +159,9 @@ def import_orders(
 def _clear_errors() -> Iterator[None]:
     try:
         yield
+    except InvalidInput as exc:
+        details = "; ".join(f"{'.'.join(str(p) for p in e.loc)}: {e.msg}" for e in exc.errors)
+        fail(f"{exc.message}: {details}" if details else exc.message)
     except DoorstepError as exc:
         fail(str(exc))
 

@@ -72,6 +72,8 @@ class Settings(BaseSettings):
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         config_file = os.environ.get("DOORSTEP_CONFIG_FILE")
         if config_file:
+            if not Path(config_file).is_file():
+                raise ConfigError(f"DOORSTEP_CONFIG_FILE: there is no file at {config_file}")
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
         return tuple(sources)
 

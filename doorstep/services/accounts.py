@@ -35,6 +35,8 @@ def use_password_hasher(hasher: PasswordHasher) -> None:
     global _hasher, _dummy_hash
     _hasher = hasher
     _dummy_hash = hasher.hash("doorstep-timing-equaliser")
+
+
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
