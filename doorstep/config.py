@@ -143,4 +143,6 @@ def load_settings(**overrides: object) -> Settings:
             problems.append(f"{name}: {message}")
         raise ConfigError("; ".join(problems)) from None
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read settings: {exc}") from None
+        source = os.environ.get("DOORSTEP_CONFIG_FILE")
+        where = f" from DOORSTEP_CONFIG_FILE {source}" if source else ""
+        raise ConfigError(f"cannot read settings{where}: {exc}") from None

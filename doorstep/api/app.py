@@ -7,6 +7,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from doorstep import __version__
 from doorstep.api import errors
+from doorstep.api.limits import BodyLimit
 from doorstep.api.observability import RequestObservability
 from doorstep.api.routes import accounts, ops, orders, resources, routes
 from doorstep.wiring import Runtime
@@ -50,5 +51,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         same_site="lax",
         https_only=settings.session_cookie_secure,
     )
+    # The multipart envelope gets 1 MiB on top of the largest accepted file.
+    app.add_middleware(BodyLimit, max_bytes=(settings.max_upload_mb + 1) * 1024 * 1024)
     app.add_middleware(RequestObservability)
     return app

@@ -61,3 +61,41 @@ def test_openapi_and_docs_are_served(client):
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/orders" in spec["paths"]
     assert client.get("/api/docs").status_code == 200
+
+
+def _small_limit_client(db):
+    import dataclasses
+
+    from fastapi.testclient import TestClient
+
+    from doorstep.api.app import create_app
+
+    settings = db.settings.model_copy(update={"max_upload_mb": 1})
+    return TestClient(create_app(dataclasses.replace(db, settings=settings)))
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(db, org_a):
+    client = _small_limit_client(db)
+    response = client.post(
+        "/api/v1/orders/import",
+        files={"file": ("big.csv", b"x" * (3 * 1024 * 1024))},
+        headers=auth(org_a.admin),
+    )
+    assert response.status_code == 413
+    assert "larger than 2 MiB" in response.json()["detail"]
+
+
+def test_an_oversized_streamed_body_is_refused_too(db, org_a):
+    client = _small_limit_client(db)
+
+    def chunks():
+        for _ in range(40):
+            yield b" " * 100_000
+
+    response = client.post(
+        "/api/v1/orders",
+        content=chunks(),
+        headers={**auth(org_a.admin), "content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert client.get("/api/v1/orders", headers=auth(org_a.admin)).json()["total"] == 0

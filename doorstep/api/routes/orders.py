@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile, status
 
 from doorstep.api.deps import Limit, Offset, Reader, Search, SessionDep, Writer
-from doorstep.domain.errors import DoorstepError
+from doorstep.api.limits import PayloadTooLarge
 from doorstep.domain.order_status import OrderStatus
 from doorstep.schemas.common import Page
 from doorstep.schemas.orders import (
@@ -34,10 +34,6 @@ IdempotencyKey = Annotated[
         description="Send the same key on a retry to get the first result back.",
     ),
 ]
-
-
-class PayloadTooLarge(DoorstepError):
-    status = 413
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OrderPublic)
