@@ -40,5 +40,7 @@ def configure(log_format: str = "text", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("uvicorn.access",):
-        logging.getLogger(noisy).disabled = True
+    # The access log is ours (one line per request, with its id); Alembic's chatter
+    # about the migration context would otherwise repeat on every /readyz.
+    logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)

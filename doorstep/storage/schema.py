@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,8 +52,16 @@ class SchemaState:
         )
 
 
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    """The migration scripts shipped with this code; read once, they do not change."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config)
+
+
 def schema_state(engine: Engine) -> SchemaState:
-    script = ScriptDirectory.from_config(alembic_config(engine))
+    script = _scripts()
     head = script.get_current_head()
     assert head is not None
     try:
