@@ -1,0 +1,535 @@
+"""Organisations are separated completely.
+
+Organisation B's admin walks every operation in the OpenAPI document armed with
+organisation A's ids and values. An id of A must answer exactly like an id that does
+not exist; no list, filter or search may show anything of A; no create or change may
+point at A's objects; and when the walk is over, A's data is as it was.
+
+``WALK`` classifies every operation. A new endpoint fails
+``test_the_walk_knows_every_operation_in_the_openapi_document`` until it is added
+there, so nobody can add a route without saying how it keeps organisations apart.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from tests.conftest import auth, order_body
+
+API = "/api/v1"
+MARKER = "Zebra"  # in the name of each of A's objects, and nowhere in B's
+ROUTE_DATE = "2026-11-27"
+SHARED_EMAIL = "shared@example.com"  # values both organisations use, each for its own
+SHARED_PHONE = "+358 40 7654321"
+SHARED_IDEMPOTENCY_KEY = "shared-key"
+A_IDENTIFIER = "zebra-tracker-1"
+PASSWORD = "correct horse battery"
+
+HIDDEN = "hidden"  # names an object by id: A's id answers like an unknown id
+LISTED = "listed"  # lists or searches: nothing of A appears, whatever the filter
+CREATED = "created"  # creates: a reference to A's object is refused like an unknown id
+OWN = "own"  # about the caller: answers about B and B only
+
+WALK: dict[tuple[str, str], str] = {
+    ("POST", "/auth/login"): OWN,
+    ("POST", "/auth/logout"): OWN,
+    ("GET", "/auth/me"): OWN,
+    ("GET", "/organisation"): OWN,
+    ("PATCH", "/organisation"): OWN,
+    ("GET", "/users"): LISTED,
+    ("POST", "/users"): CREATED,
+    ("GET", "/users/{user_id}"): HIDDEN,
+    ("PATCH", "/users/{user_id}"): HIDDEN,
+    ("GET", "/api-keys"): LISTED,
+    ("POST", "/api-keys"): CREATED,
+    ("DELETE", "/api-keys/{key_id}"): HIDDEN,
+    **{
+        op: kind
+        for resource in ("depots", "vehicles", "drivers", "devices", "customers")
+        for op, kind in {
+            ("GET", f"/{resource}"): LISTED,
+            ("POST", f"/{resource}"): CREATED,
+            ("GET", f"/{resource}/{{item_id}}"): HIDDEN,
+            ("PATCH", f"/{resource}/{{item_id}}"): HIDDEN,
+            ("DELETE", f"/{resource}/{{item_id}}"): HIDDEN,
+        }.items()
+    },
+    ("GET", "/orders"): LISTED,
+    ("POST", "/orders"): CREATED,
+    ("POST", "/orders/import"): CREATED,
+    ("GET", "/orders/{order_id}"): HIDDEN,
+    ("PATCH", "/orders/{order_id}"): HIDDEN,
+    ("DELETE", "/orders/{order_id}"): HIDDEN,
+    ("POST", "/orders/{order_id}/status"): HIDDEN,
+    ("GET", "/orders/{order_id}/events"): HIDDEN,
+    ("GET", "/routes"): LISTED,
+    ("POST", "/routes"): CREATED,
+    ("GET", "/routes/{route_id}"): HIDDEN,
+    ("PATCH", "/routes/{route_id}"): HIDDEN,
+    ("DELETE", "/routes/{route_id}"): HIDDEN,
+    ("POST", "/routes/{route_id}/stops"): HIDDEN,
+    ("DELETE", "/routes/{route_id}/stops/{stop_id}"): HIDDEN,
+}
+
+# Which object a path parameter names; ``item_id`` depends on the resource.
+PARAM_KINDS = {
+    "user_id": "user",
+    "key_id": "api_key",
+    "order_id": "order",
+    "route_id": "route",
+    "stop_id": "stop",
+}
+ITEM_KINDS = {
+    "depots": "depot",
+    "vehicles": "vehicle",
+    "drivers": "driver",
+    "devices": "device",
+    "customers": "customer",
+}
+
+Ids = dict[str, str]
+Body = Callable[[Ids], dict[str, Any]]
+
+# Valid bodies, so a write by id gets as far as looking the id up. Given B's own ids.
+BY_ID_BODIES: dict[tuple[str, str], Body] = {
+    ("PATCH", "/users/{user_id}"): lambda b: {"name": "Mallory", "is_active": False},
+    **{
+        ("PATCH", f"/{resource}/{{item_id}}"): lambda b: {"name": "Mallory"}
+        for resource in ITEM_KINDS
+    },
+    ("PATCH", "/orders/{order_id}"): lambda b: {"notes": "Mallory"},
+    ("POST", "/orders/{order_id}/status"): lambda b: {"status": "cancelled", "reason": "Mallory"},
+    ("PATCH", "/routes/{route_id}"): lambda b: {"status": "cancelled"},
+    ("POST", "/routes/{route_id}/stops"): lambda b: {"order_id": b["order"]},
+}
+
+# Changes to B's own objects that reference an object: field -> kind referenced.
+OWN_CHANGES: dict[tuple[str, str], dict[str, str]] = {
+    ("PATCH", "/vehicles/{item_id}"): {"depot_id": "depot"},
+    ("PATCH", "/drivers/{item_id}"): {
+        "depot_id": "depot",
+        "vehicle_id": "vehicle",
+        "user_id": "driver_user",
+    },
+    ("PATCH", "/devices/{item_id}"): {"vehicle_id": "vehicle", "driver_id": "driver"},
+    ("PATCH", "/orders/{order_id}"): {"depot_id": "depot"},
+    ("PATCH", "/routes/{route_id}"): {
+        "driver_id": "driver",
+        "vehicle_id": "vehicle",
+        "depot_id": "depot",
+    },
+    ("POST", "/routes/{route_id}/stops"): {"order_id": "order"},
+}
+
+
+def _fresh(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+# A valid body for each create, with A's shareable values where that is fair game.
+CREATE_BODIES: dict[str, Callable[[], dict[str, Any]]] = {
+    "/users": lambda: {"email": f"{_fresh('b')}@b.test", "name": "Bravo", "role": "viewer"},
+    "/api-keys": lambda: {"name": "Bravo key", "role": "viewer"},
+    "/depots": lambda: {"name": "Bravo depot", "location": {"lat": 60.2, "lon": 24.9}},
+    "/vehicles": lambda: {"name": "Bravo van"},
+    "/drivers": lambda: {"name": "Bravo driver"},
+    "/devices": lambda: {"name": "Bravo tracker", "identifier": _fresh("bravo")},
+    "/customers": lambda: {
+        "name": "Bravo customer",
+        "email": SHARED_EMAIL,
+        "phone": SHARED_PHONE,
+        "external_ref": "SHARED-1",
+    },
+    "/orders": lambda: order_body(
+        external_ref=_fresh("B"),
+        recipient={"name": "Bravo", "email": SHARED_EMAIL, "phone": SHARED_PHONE},
+    ),
+    "/routes": lambda: {"name": "Bravo route", "date": ROUTE_DATE},
+}
+
+# Creates that reference other objects: field -> kind referenced.
+CREATE_REFERENCES: dict[str, dict[str, str]] = {
+    "/api-keys": {"user_id": "user"},
+    "/vehicles": {"depot_id": "depot"},
+    "/drivers": {"depot_id": "depot", "vehicle_id": "vehicle", "user_id": "driver_user"},
+    "/devices": {"vehicle_id": "vehicle", "driver_id": "driver"},
+    "/orders": {"customer_id": "customer", "depot_id": "depot"},
+    "/routes": {
+        "driver_id": "driver",
+        "vehicle_id": "vehicle",
+        "depot_id": "depot",
+        "stops": "order",
+    },
+}
+WRAP: dict[str, Callable[[str], Any]] = {"stops": lambda ident: [{"order_id": ident}]}
+
+
+# Query parameters of list endpoints: what to search for, A's value for each.
+def filter_values(a: Ids) -> dict[str, str]:
+    return {
+        "depot_id": a["depot"],
+        "vehicle_id": a["vehicle"],
+        "driver_id": a["driver"],
+        "user_id": a["driver_user"],
+        "customer_id": a["customer"],
+        "route_id": a["route"],
+        "tracking_code": a["tracking_code"],
+        "external_ref": "SHARED-1",
+        "email": SHARED_EMAIL,
+        "phone": SHARED_PHONE,
+        "identifier": A_IDENTIFIER,
+        "q": MARKER,
+        "date": ROUTE_DATE,
+        "window_from": f"{ROUTE_DATE}T00:00:00+00:00",
+        "window_to": f"{ROUTE_DATE}T23:59:59+00:00",
+    }
+
+
+# Query parameters that name no object of A's (enums, flags, paging).
+NOT_IDENTIFYING = {
+    "limit",
+    "offset",
+    "status",
+    "role",
+    "active",
+    "vehicle_type",
+    "fuel_type",
+    "protocol",
+}
+
+
+def _post(client, key: str, path: str, body: dict[str, Any], **headers: str) -> dict[str, Any]:
+    response = client.post(API + path, json=body, headers={**auth(key), **headers})
+    assert response.status_code == 201, (path, response.text)
+    return response.json()
+
+
+def build_a(client, org) -> Ids:
+    """One of every kind of object in A, each named with the marker."""
+    key = org.admin
+    a: Ids = {"org": str(org.id)}
+    a["depot"] = _post(
+        client, key, "/depots", {"name": "Zebra depot", "location": {"lat": 60.1, "lon": 24.9}}
+    )["id"]
+    a["vehicle"] = _post(
+        client, key, "/vehicles", {"name": "Zebra van", "plate": "ZEB-1", "depot_id": a["depot"]}
+    )["id"]
+    a["driver"] = _post(
+        client,
+        key,
+        "/drivers",
+        {"name": "Zebra driver", "depot_id": a["depot"], "vehicle_id": a["vehicle"]},
+    )["id"]
+    a["device"] = _post(
+        client,
+        key,
+        "/devices",
+        {
+            "name": "Zebra tracker",
+            "identifier": A_IDENTIFIER,
+            "vehicle_id": a["vehicle"],
+            "driver_id": a["driver"],
+        },
+    )["id"]
+    a["customer"] = _post(
+        client,
+        key,
+        "/customers",
+        {
+            "name": "Zebra customer",
+            "email": SHARED_EMAIL,
+            "phone": SHARED_PHONE,
+            "external_ref": "SHARED-1",
+        },
+    )["id"]
+    recipient = {"name": "Zebra recipient", "email": SHARED_EMAIL, "phone": SHARED_PHONE}
+    order = _post(
+        client,
+        key,
+        "/orders",
+        order_body(
+            external_ref="SHARED-1",
+            recipient=recipient,
+            customer_id=a["customer"],
+            depot_id=a["depot"],
+        ),
+        **{"Idempotency-Key": SHARED_IDEMPOTENCY_KEY},
+    )
+    a["order"], a["tracking_code"] = order["id"], order["tracking_code"]
+    a["routed_order"] = _post(
+        client, key, "/orders", order_body(external_ref="SHARED-2", recipient=recipient)
+    )["id"]
+    route = _post(
+        client,
+        key,
+        "/routes",
+        {
+            "name": "Zebra route",
+            "date": ROUTE_DATE,
+            "driver_id": a["driver"],
+            "vehicle_id": a["vehicle"],
+            "depot_id": a["depot"],
+            "stops": [{"order_id": a["routed_order"]}],
+        },
+    )
+    a["route"], a["stop"] = route["id"], route["stops"][0]["id"]
+    a["user"] = _post(
+        client,
+        key,
+        "/users",
+        {
+            "email": f"{_fresh('zebra')}@acme.test",
+            "name": "Zebra user",
+            "role": "dispatcher",
+            "password": PASSWORD,
+        },
+    )["id"]
+    a["api_key"] = _post(client, key, "/api-keys", {"name": "Zebra key", "role": "viewer"})["id"]
+    a["driver_user"] = client.get(f"{API}/drivers/{org.driver_id}", headers=auth(key)).json()[
+        "user_id"
+    ]
+    return a
+
+
+def build_b(client, org) -> Ids:
+    """B's own objects, to aim at A's from the inside."""
+    key = org.admin
+    b: Ids = {"org": str(org.id), "driver": str(org.driver_id)}
+    for path, kind in (("/vehicles", "vehicle"), ("/devices", "device"), ("/routes", "route")):
+        b[kind] = _post(client, key, path, CREATE_BODIES[path]())["id"]
+    b["order"] = _post(client, key, "/orders", order_body())["id"]
+    return b
+
+
+A_VIEWS = (
+    "/organisation",
+    "/users",
+    "/api-keys",
+    "/depots",
+    "/vehicles",
+    "/drivers",
+    "/devices",
+    "/customers",
+    "/orders",
+    "/routes",
+)
+
+
+def snapshot(client, org, a: Ids) -> dict[str, Any]:
+    """Everything A can see of itself (last use of keys aside, which A's reads move)."""
+    views: dict[str, Any] = {}
+    for path in A_VIEWS:
+        response = client.get(API + path, params={"limit": 500}, headers=auth(org.admin))
+        assert response.status_code == 200, response.text
+        views[path] = response.json()
+    for item in views["/api-keys"]["items"]:
+        item.pop("last_used_at")
+    for order in ("order", "routed_order"):
+        views[order] = client.get(f"{API}/orders/{a[order]}/events", headers=auth(org.admin)).json()
+    return views
+
+
+def ids_in(value: Any) -> set[str]:
+    """Every string id in a JSON document."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "id" and isinstance(item, str):
+                found.add(item)
+            found |= ids_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= ids_in(item)
+    return found
+
+
+def shape(response, substituted: Iterable[str]) -> tuple[int, str]:
+    """Status and body, with the ids the request carried (and the request id) blanked."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text
+    if isinstance(body, dict):
+        body.pop("request_id", None)
+    text = json.dumps(body, sort_keys=True)
+    for ident in substituted:
+        text = text.replace(ident, "<id>")
+    return response.status_code, text
+
+
+def kind_of(path: str, param: str) -> str:
+    if param == "item_id":
+        return ITEM_KINDS[path.split("/")[1]]
+    return PARAM_KINDS[param]
+
+
+def operations(client) -> list[tuple[str, str, dict[str, Any]]]:
+    document = client.get(f"{API}/openapi.json").json()
+    return [
+        (method.upper(), path.removeprefix(API), spec)
+        for path, methods in document["paths"].items()
+        for method, spec in methods.items()
+    ]
+
+
+class Walk:
+    def __init__(self, client, org_a, org_b, a: Ids, b: Ids, a_ids: set[str]) -> None:
+        self.client, self.org_a, self.org_b = client, org_a, org_b
+        self.a, self.b, self.a_ids = a, b, a_ids
+        self.problems: list[str] = []
+
+    def call(self, method: str, path: str, **kwargs: Any):
+        headers = {**auth(self.org_b.admin), **kwargs.pop("headers", {})}
+        return self.client.request(method, API + path, headers=headers, **kwargs)
+
+    def fail(self, what: str, response) -> None:
+        self.problems.append(f"{what}: {response.status_code} {response.text[:300]}")
+
+    def reveals_nothing(self, what: str, response) -> None:
+        text = response.text
+        leaked = sorted(ident for ident in self.a_ids if ident in text)
+        if leaked or MARKER.lower() in text.lower():
+            self.problems.append(f"{what} shows A's objects {leaked or MARKER}: {text[:300]}")
+
+    def same_as_unknown(self, what: str, status: int, theirs, unknown, ids: tuple[Ids, Ids]):
+        got, expected = shape(theirs, ids[0].values()), shape(unknown, ids[1].values())
+        if theirs.status_code != status or got != expected:
+            self.problems.append(f"{what}: A's id gave {got}, an unknown id {expected}")
+
+    def hidden(self, method: str, path: str) -> None:
+        params = re.findall(r"{(\w+)}", path)
+        kinds = [kind_of(path, p) for p in params]
+        make_body = BY_ID_BODIES.get((method, path))
+        body = make_body(self.b) if make_body else None
+        # All of A's ids; then B's own parent with A's child, and so on.
+        for split in range(len(params)):
+            own = {p: self.b[k] for p, k in zip(params[:split], kinds[:split], strict=True)}
+            rest = list(zip(params[split:], kinds[split:], strict=True))
+            theirs = {**own, **{p: self.a[k] for p, k in rest}}
+            unknown = {**own, **{p: str(uuid.uuid4()) for p, _ in rest}}
+            self.same_as_unknown(
+                f"{method} {path.format(**theirs)}",
+                404,
+                self.call(method, path.format(**theirs), json=body),
+                self.call(method, path.format(**unknown), json=body),
+                (theirs, unknown),
+            )
+        for field, kind in OWN_CHANGES.get((method, path), {}).items():
+            url = path.format(**{params[0]: self.b[kinds[0]]})
+            theirs, unknown = {field: self.a[kind]}, {field: str(uuid.uuid4())}
+            self.same_as_unknown(
+                f"{method} {url} with {field} of A's {kind}",
+                422,
+                self.call(method, url, json=theirs),
+                self.call(method, url, json=unknown),
+                (theirs, unknown),
+            )
+
+    def listed(self, method: str, path: str, spec: dict[str, Any]) -> None:
+        response = self.call(method, path, params={"limit": 500})
+        if response.status_code != 200:
+            self.fail(f"{method} {path}", response)
+        self.reveals_nothing(f"{method} {path}", response)
+        values = filter_values(self.a)
+        for param in spec.get("parameters", []):
+            name = param["name"]
+            if param["in"] != "query" or name in NOT_IDENTIFYING:
+                continue
+            if name not in values:
+                self.problems.append(f"{method} {path}: say what to search for with ?{name}=")
+                continue
+            response = self.call(method, path, params={name: values[name], "limit": 500})
+            if response.status_code != 200:
+                self.fail(f"{method} {path}?{name}=", response)
+            self.reveals_nothing(f"{method} {path}?{name}={values[name]}", response)
+
+    def created(self, method: str, path: str) -> None:
+        if path == "/orders/import":
+            csv = (
+                "recipient_name,address,lat,lon,external_ref,recipient_email,recipient_phone\n"
+                f"Bravo,Street 1,60.1,24.9,SHARED-2,{SHARED_EMAIL},{SHARED_PHONE}\n"
+            )
+            files = {"file": ("orders.csv", csv.encode(), "text/csv")}
+            response = self.call(method, path, files=files)
+        else:
+            headers = {"Idempotency-Key": SHARED_IDEMPOTENCY_KEY} if path == "/orders" else {}
+            response = self.call(method, path, json=CREATE_BODIES[path](), headers=headers)
+        if response.status_code != 201:
+            self.fail(f"{method} {path} with A's shareable values", response)
+        self.reveals_nothing(f"{method} {path}", response)
+        for field, kind in CREATE_REFERENCES.get(path, {}).items():
+            wrap = WRAP.get(field, lambda ident: ident)
+            theirs, unknown = self.a[kind], str(uuid.uuid4())
+            self.same_as_unknown(
+                f"{method} {path} with {field} of A's {kind}",
+                422,
+                self.call(method, path, json={**CREATE_BODIES[path](), field: wrap(theirs)}),
+                self.call(method, path, json={**CREATE_BODIES[path](), field: wrap(unknown)}),
+                ({field: theirs}, {field: unknown}),
+            )
+
+    def own(self, method: str, path: str) -> None:
+        if path == "/auth/login":
+            body = {"email": self.org_b.admin_email, "password": self.org_b.admin_password}
+            response = self.client.post(API + path, json=body)
+        elif path == "/auth/logout":
+            response = self.client.post(API + path)
+        else:
+            body = {"name": "Brightside"} if method == "PATCH" else None
+            response = self.call(method, path, json=body)
+        if response.status_code >= 300:
+            self.fail(f"{method} {path}", response)
+        if response.content and self.b["org"] not in response.text:
+            self.problems.append(f"{method} {path} does not answer about B: {response.text}")
+        self.reveals_nothing(f"{method} {path}", response)
+        self.client.cookies.clear()
+
+
+def test_the_walk_knows_every_operation_in_the_openapi_document(client):
+    found = {(method, path) for method, path, _ in operations(client)}
+    assert found - WALK.keys() == set(), "new endpoints: add them to WALK in this file"
+    assert WALK.keys() - found == set(), "gone endpoints: remove them from WALK"
+    for _method, path in WALK:
+        for param in re.findall(r"{(\w+)}", path):
+            assert kind_of(path, param)
+
+
+def test_another_organisation_learns_nothing_on_any_route(client, org_a, org_b):
+    a = build_a(client, org_a)
+    before = snapshot(client, org_a, a)
+    a_ids = ids_in(before) | {a["org"]}
+    assert {a[k] for k in ("order", "route", "stop", "user", "api_key", "device")} <= a_ids
+    b = build_b(client, org_b)
+    walk = Walk(client, org_a, org_b, a, b, a_ids)
+
+    walked = []
+    for method, path, spec in operations(client):
+        kind = WALK[(method, path)]
+        if kind == HIDDEN:
+            walk.hidden(method, path)
+        elif kind == LISTED:
+            walk.listed(method, path, spec)
+        elif kind == CREATED:
+            walk.created(method, path)
+        else:
+            walk.own(method, path)
+        walked.append((method, path))
+
+    assert not walk.problems, "\n".join(walk.problems)
+    assert set(walked) == set(WALK)
+    assert snapshot(client, org_a, a) == before
+
+
+def test_an_unknown_and_a_foreign_id_answer_word_for_word_alike(client, org_a, org_b):
+    order = client.post("/api/v1/orders", json=order_body(), headers=auth(org_a.admin)).json()
+    unknown = str(uuid.uuid4())
+    theirs = client.get(f"/api/v1/orders/{order['id']}", headers=auth(org_b.admin))
+    missing = client.get(f"/api/v1/orders/{unknown}", headers=auth(org_b.admin))
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json()["detail"] == f"no order with id {order['id']}"
+    assert missing.json()["detail"] == f"no order with id {unknown}"
+    assert theirs.json().keys() == missing.json().keys()
