@@ -19,7 +19,7 @@ from doorstep.storage.repository import MAX_PAGE
 from doorstep.storage.tables.base import utcnow
 from doorstep.wiring import Runtime
 
-SESSION_USER = "uid"
+SESSION_ID = "sid"
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -57,9 +57,9 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
                     accounts.touch_api_key(writer, key_id, now)
             else:
                 accounts.touch_api_key(session, key_id, now)
-    elif user_id := request.session.get(SESSION_USER):
+    elif session_id := request.session.get(SESSION_ID):
         try:
-            principal = accounts.principal_for_user(session, uuid.UUID(user_id))
+            principal = accounts.principal_for_session(session, uuid.UUID(session_id), utcnow())
         except (ValueError, Unauthorized):
             request.session.clear()
             raise Unauthorized("your session has ended; log in again") from None

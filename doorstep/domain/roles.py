@@ -27,5 +27,15 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# How much a role may do, for keys bound to a user: a key never outranks its user.
+RANK: dict[Role, int] = {Role.ADMIN: 3, Role.DISPATCHER: 2, Role.VIEWER: 1, Role.DRIVER: 0}
+
+
 def can(role: Role, permission: Permission) -> bool:
     return permission in GRANTS[role]
+
+
+def capped(key_role: Role, user_role: Role) -> Role:
+    """The role a user-bound key acts with: its own, or its user's if that is lower
+    (a demoted user's old keys shrink with them)."""
+    return key_role if RANK[key_role] <= RANK[user_role] else user_role

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from doorstep.domain.codes import hash_api_key, new_api_key
 from doorstep.domain.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthorized
 from doorstep.domain.principal import Principal
-from doorstep.domain.roles import Role
+from doorstep.domain.roles import Role, capped
 from doorstep.schemas.accounts import (
     ApiKeyCreate,
     OrganisationUpdate,
@@ -22,7 +22,7 @@ from doorstep.schemas.accounts import (
     UserUpdate,
 )
 from doorstep.storage import repository as repo
-from doorstep.storage.tables import ApiKey, Driver, Organisation, User
+from doorstep.storage.tables import ApiKey, Driver, LoginSession, Organisation, User
 from doorstep.storage.tables.base import utcnow
 
 _hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
@@ -150,10 +150,12 @@ def update_user(
         raise Conflict("you cannot demote or deactivate yourself; ask another admin")
     if "password" in changes:
         user.password_hash = _hasher.hash(changes.pop("password")) if data.password else None
+        end_all_sessions(session, user.id)
     for key, value in changes.items():
         if value is not None:
             setattr(user, key, value.value if isinstance(value, Role) else value)
     if changes.get("is_active") is False:
+        end_all_sessions(session, user.id)
         for api_key in session.scalars(
             select(ApiKey).where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))
         ):
@@ -176,6 +178,39 @@ def authenticate(session: Session, email: str, password: str, now: datetime) -> 
         user.password_hash = _hasher.hash(password)
     user.last_login_at = now
     return user
+
+
+def start_session(
+    session: Session, user: User, now: datetime, max_age: timedelta, user_agent: str = ""
+) -> LoginSession:
+    session.execute(
+        delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.expires_at < now)
+    )
+    login = LoginSession(
+        org_id=user.org_id,
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + max_age,
+        user_agent=user_agent[:300],
+    )
+    session.add(login)
+    session.flush()
+    return login
+
+
+def principal_for_session(session: Session, session_id: uuid.UUID, now: datetime) -> Principal:
+    login = session.get(LoginSession, session_id)
+    if login is None or login.expires_at <= now:
+        raise Unauthorized("your session has ended; log in again")
+    return principal_for_user(session, login.user_id)
+
+
+def end_session(session: Session, session_id: uuid.UUID) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.id == session_id))
+
+
+def end_all_sessions(session: Session, user_id: uuid.UUID) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
 
 
 def principal_for_user(session: Session, user_id: uuid.UUID) -> Principal:
@@ -206,6 +241,15 @@ def create_api_key(
         if data.role == Role.DRIVER and user.role != Role.DRIVER:
             raise InvalidInput(
                 [FieldError(("body", "user_id"), "a driver key needs a driver user")]
+            )
+        if capped(data.role, Role(user.role)) != data.role:
+            raise InvalidInput(
+                [
+                    FieldError(
+                        ("body", "role"),
+                        f"a key cannot have more rights than its user, who is {user.role}",
+                    )
+                ]
             )
     elif data.role == Role.DRIVER:
         raise InvalidInput(
@@ -251,9 +295,10 @@ def principal_for_key(session: Session, key: str, now: datetime) -> tuple[Princi
     if row.user_id is not None and (user is None or not user.is_active):
         raise Unauthorized("the API key's user is no longer active")
     stale = row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION
+    role = Role(row.role) if user is None else capped(Role(row.role), Role(user.role))
     principal = Principal(
         org_id=row.org_id,
-        role=Role(row.role),
+        role=role,
         actor_type="api_key",
         actor_id=str(row.id),
         name=row.name,

@@ -246,3 +246,62 @@ def test_admin_logged_in_by_session_cannot_deactivate_themselves_either(client, 
     me = login(client, org_a.admin_email, org_a.admin_password).json()
     response = client.patch(f"{API}/users/{me['user_id']}", json={"is_active": False})
     assert response.status_code == 409
+
+
+def _replay(client, cookie: str):
+    client.cookies.clear()
+    client.cookies.set(COOKIE, cookie)
+    return client.get(f"{API}/auth/me")
+
+
+def test_a_cookie_captured_before_logout_is_worthless_after_it(client, org_a):
+    login(client, org_a.admin_email, org_a.admin_password)
+    captured = client.cookies.get(COOKIE)
+    assert client.post(f"{API}/auth/logout").status_code == 204
+    assert _replay(client, captured).status_code == 401
+
+
+def test_logging_out_on_one_device_keeps_the_other_signed_in(client, org_a):
+    login(client, org_a.admin_email, org_a.admin_password)
+    phone = client.cookies.get(COOKIE)
+    client.cookies.clear()
+    login(client, org_a.admin_email, org_a.admin_password)
+    assert client.post(f"{API}/auth/logout").status_code == 204
+    assert _replay(client, phone).status_code == 200
+
+
+def test_changing_a_password_ends_every_session_of_that_user(client, org_a):
+    user = new_user(client, org_a)
+    login(client, user["email"], PASSWORD)
+    captured = client.cookies.get(COOKIE)
+    client.cookies.clear()
+    changed = client.patch(
+        f"{API}/users/{user['id']}",
+        json={"password": "another long one"},
+        headers=auth(org_a.admin),
+    )
+    assert changed.status_code == 200
+    assert _replay(client, captured).status_code == 401
+    client.cookies.clear()
+    assert login(client, user["email"], "another long one").status_code == 200
+
+
+def test_a_demoted_users_key_shrinks_with_them(client, org_a):
+    user = new_user(client, org_a, role="admin")
+    key = new_key(client, org_a, role="admin", user_id=user["id"])["key"]
+    assert client.get(f"{API}/users", headers=auth(key)).status_code == 200
+    client.patch(f"{API}/users/{user['id']}", json={"role": "viewer"}, headers=auth(org_a.admin))
+    assert client.get(f"{API}/users", headers=auth(key)).status_code == 403
+    assert client.get(f"{API}/auth/me", headers=auth(key)).json()["role"] == "viewer"
+    assert client.post(f"{API}/orders", json=order_body(), headers=auth(key)).status_code == 403
+
+
+def test_a_key_cannot_outrank_its_user(client, org_a):
+    viewer = new_user(client, org_a, role="viewer")
+    response = client.post(
+        f"{API}/api-keys",
+        json={"name": "x", "role": "admin", "user_id": viewer["id"]},
+        headers=auth(org_a.admin),
+    )
+    assert response.status_code == 422
+    assert "more rights than its user" in response.json()["detail"]

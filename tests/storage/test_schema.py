@@ -79,3 +79,14 @@ def test_utc_now_is_aware():
     from doorstep.storage.tables.base import utcnow
 
     assert utcnow().tzinfo is UTC
+
+
+def test_the_migrations_build_exactly_the_tables_the_code_declares(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from doorstep.storage.tables import Base
+
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from doorstep.api.deps import SESSION_USER, AnyUser, Limit, Manager, Offset, Search, SessionDep
+from doorstep.api.deps import SESSION_ID, AnyUser, Limit, Manager, Offset, Search, SessionDep
 from doorstep.domain.roles import Role
 from doorstep.schemas.accounts import (
     ApiKeyCreate,
@@ -34,14 +36,28 @@ api_keys = APIRouter(prefix="/api-keys", tags=["api-keys"])
 @auth.post("/login", response_model=Me)
 def login(body: Login, request: Request, session: SessionDep) -> Any:
     """Email and password in; a signed session cookie out."""
-    user = svc.authenticate(session, str(body.email), body.password, utcnow())
+    now = utcnow()
+    user = svc.authenticate(session, str(body.email), body.password, now)
+    settings = request.app.state.runtime.settings
+    login = svc.start_session(
+        session,
+        user,
+        now,
+        timedelta(hours=settings.session_max_age_hours),
+        request.headers.get("user-agent", ""),
+    )
     request.session.clear()
-    request.session[SESSION_USER] = str(user.id)
+    request.session[SESSION_ID] = str(login.id)
     return _me(session, svc.principal_for_user(session, user.id))
 
 
 @auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(request: Request) -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    """End this login on the server; the cookie is worthless afterwards."""
+    session_id = request.session.get(SESSION_ID)
+    if session_id:
+        with contextlib.suppress(ValueError):
+            svc.end_session(session, uuid.UUID(session_id))
     request.session.clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -1,6 +1,12 @@
 """All tables, imported here so Alembic and the metadata see each one."""
 
-from doorstep.storage.tables.accounts import ApiKey, IdempotencyRecord, Organisation, User
+from doorstep.storage.tables.accounts import (
+    ApiKey,
+    IdempotencyRecord,
+    LoginSession,
+    Organisation,
+    User,
+)
 from doorstep.storage.tables.base import Base
 from doorstep.storage.tables.fleet import Depot, Device, Driver, Vehicle
 from doorstep.storage.tables.orders import Customer, Order, OrderEvent
@@ -14,6 +20,7 @@ __all__ = [
     "Device",
     "Driver",
     "IdempotencyRecord",
+    "LoginSession",
     "Order",
     "OrderEvent",
     "Organisation",
