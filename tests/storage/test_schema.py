@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import Boolean, DateTime, String, Uuid, column, create_engine, select, table, text
 
 from doorstep.storage.db import DatabaseUnavailable, make_engine
 from doorstep.storage.schema import migrate, schema_state
@@ -90,3 +91,45 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(db):
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_upgrading_keeps_rows_written_by_an_older_schema(fresh_database_url):
+    from doorstep.config import parse_database_url
+    from doorstep.services import accounts
+    from doorstep.storage.db import make_session_factory
+
+    engine = make_engine(parse_database_url(fresh_database_url))
+    migrate(engine, "0001")
+    with make_session_factory(engine).begin() as session:
+        org, _, _ = accounts.create_organisation(session, "Old", f"old-{id(engine)}@old.test")
+        org_id = org.id
+    # The vehicles table as revision 0001 had it (no skills column yet).
+    old_vehicles = table(
+        "vehicles",
+        column("id", Uuid),
+        column("org_id", Uuid),
+        column("name", String),
+        column("vehicle_type", String),
+        column("fuel_type", String),
+        column("active", Boolean),
+        column("created_at", DateTime(timezone=True)),
+        column("updated_at", DateTime(timezone=True)),
+    )
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            old_vehicles.insert().values(
+                id=uuid.uuid4(),
+                org_id=org_id,
+                name="v",
+                vehicle_type="van",
+                fuel_type="diesel",
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    assert migrate(engine).is_current
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM vehicles")).scalar() == 1
+    engine.dispose()

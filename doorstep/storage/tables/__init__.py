@@ -10,7 +10,7 @@ from doorstep.storage.tables.accounts import (
 from doorstep.storage.tables.base import Base
 from doorstep.storage.tables.fleet import Depot, Device, Driver, Vehicle
 from doorstep.storage.tables.orders import Customer, Order, OrderEvent
-from doorstep.storage.tables.routes import Route, Stop
+from doorstep.storage.tables.routes import Plan, Route, Stop
 
 __all__ = [
     "ApiKey",
@@ -24,6 +24,7 @@ __all__ = [
     "Order",
     "OrderEvent",
     "Organisation",
+    "Plan",
     "Route",
     "Stop",
     "User",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 
-from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from doorstep.storage.tables.base import Base, OrgMixin, PointMixin, UTCDateTime
@@ -32,6 +32,8 @@ class Vehicle(OrgMixin, Base):
     capacity_weight_kg: Mapped[float | None] = mapped_column(Float)
     capacity_volume_m3: Mapped[float | None] = mapped_column(Float)
     capacity_items: Mapped[int | None] = mapped_column(Integer)
+    # What the vehicle offers that some orders need: "refrigerated", "tail_lift", ...
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     depot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("depots.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -50,6 +52,10 @@ class Driver(OrgMixin, Base):
     vehicle_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("vehicles.id", ondelete="SET NULL")
     )
+    # Local wall-clock times in the organisation's time zone.
+    shift_start: Mapped[time | None] = mapped_column(Time)
+    shift_end: Mapped[time | None] = mapped_column(Time)
+    max_shift_minutes: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(default=True)
 
 

@@ -68,6 +68,8 @@ class Order(PointMixin, OrgMixin, Base):
     dog_warning: Mapped[bool] = mapped_column(Boolean, default=False)
     safe_place: Mapped[str | None] = mapped_column(String(200))
     depot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("depots.id", ondelete="SET NULL"))
+    # What the vehicle must offer: "refrigerated", "tail_lift", ...
+    required_skills: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     @property
     def recipient(self) -> dict[str, str | None]:

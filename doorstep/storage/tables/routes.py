@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from doorstep.storage.tables.base import Base, OrgMixin, PointMixin, UTCDateTime
@@ -28,6 +29,15 @@ class Route(OrgMixin, Base):
     planned_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     planned_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     planned_distance_m: Mapped[float | None] = mapped_column(Float)
+    planned_duration_s: Mapped[float | None] = mapped_column(Float)
+    # Drive back to the depot after the last stop.
+    end_leg_seconds: Mapped[float | None] = mapped_column(Float)
+    end_leg_metres: Mapped[float | None] = mapped_column(Float)
+    # The road path of the whole route as [[lat, lon], ...], for maps.
+    geometry: Mapped[list[list[float]] | None] = mapped_column(JSON)
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("plans.id", ondelete="SET NULL"), index=True
+    )
 
     stops: Mapped[list[Stop]] = relationship(
         order_by="Stop.sequence", cascade="all, delete-orphan", lazy="selectin"
@@ -51,3 +61,23 @@ class Stop(PointMixin, OrgMixin, Base):
     planned_departure: Mapped[datetime | None] = mapped_column(UTCDateTime)
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     departed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Drive from the previous stop (or the depot) to this one, as planned.
+    leg_seconds: Mapped[float | None] = mapped_column(Float)
+    leg_metres: Mapped[float | None] = mapped_column(Float)
+    # A locked stop keeps its place when routes are re-optimised or jobs inserted.
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Plan(OrgMixin, Base):
+    """One run of the planner: what it was asked, what it answered, how long it took."""
+
+    __tablename__ = "plans"
+
+    date: Mapped[date] = mapped_column(Date)
+    depot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("depots.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="done")
+    provider: Mapped[str] = mapped_column(String(40), default="")
+    solver: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # [{"order_id": ..., "reason": ...}]: nothing is dropped silently.
+    unplanned: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
