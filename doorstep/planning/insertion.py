@@ -236,14 +236,11 @@ def _describe(
     for i, stop in enumerate(route.stops):
         j = i if i < pos else i + 1
         late = after.starts[j] - before.starts[i]
-        breaks = stop.window is not None and after.starts[j] > stop.window.end
+        overrun = after.starts[j] - stop.window.end if stop.window is not None else 0
         if late > 0:
-            delays.append(Delay(stop.stop_id, late, breaks))
-        if breaks:
-            problems.append(
-                f"stop {stop.stop_id} would miss its window by "
-                f"{after.starts[j] - stop.window.end} s"
-            )  # type: ignore[union-attr]
+            delays.append(Delay(stop.stop_id, late, overrun > 0))
+        if overrun > 0:
+            problems.append(f"stop {stop.stop_id} would miss its window by {overrun} s")
     start = after.starts[pos]
     if job.window is not None and start > job.window.end:
         problems.append(f"the new job would miss its own window by {start - job.window.end} s")

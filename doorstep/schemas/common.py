@@ -69,6 +69,12 @@ Email = Annotated[
 ]
 
 
+Skill = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9_\-]{1,40}$")
+]
+Skills = Annotated[list[Skill], Field(max_length=20)]
+
+
 class Input(BaseModel):
     """Base of request bodies: unknown fields are refused so typos do not pass silently."""
 

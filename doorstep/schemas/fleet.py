@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from enum import StrEnum
 from typing import Annotated
@@ -16,6 +17,7 @@ from doorstep.schemas.common import (
     Output,
     Phone,
     ShortText,
+    Skills,
     Timestamp,
 )
 
@@ -70,6 +72,7 @@ class DepotPublic(Output):
 
 
 NonNegative = Annotated[float, Field(ge=0, le=1e6)]
+ShiftMinutes = Annotated[int, Field(ge=1, le=24 * 60)]
 
 
 class VehicleCreate(Input):
@@ -84,6 +87,9 @@ class VehicleCreate(Input):
     capacity_volume_m3: NonNegative | None = None
     capacity_items: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
     depot_id: uuid.UUID | None = None
+    skills: Skills = Field(
+        default_factory=list, description="What it offers: refrigerated, tail_lift, ..."
+    )
     active: bool = True
 
 
@@ -97,6 +103,7 @@ class VehicleUpdate(Input):
     capacity_volume_m3: NonNegative | None = None
     capacity_items: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
     depot_id: uuid.UUID | None = None
+    skills: Skills | None = None
     active: bool | None = None
 
 
@@ -111,6 +118,7 @@ class VehiclePublic(Output):
     capacity_volume_m3: float | None
     capacity_items: int | None
     depot_id: uuid.UUID | None
+    skills: list[str]
     active: bool
     created_at: Timestamp
     updated_at: Timestamp
@@ -124,6 +132,9 @@ class DriverCreate(Input):
     photo_url: HttpUrl | None = None
     depot_id: uuid.UUID | None = None
     vehicle_id: uuid.UUID | None = None
+    shift_start: dt.time | None = Field(None, description="Local time, e.g. 08:00.")
+    shift_end: dt.time | None = Field(None, description="Local time, e.g. 17:30.")
+    max_shift_minutes: ShiftMinutes | None = None
     active: bool = True
 
 
@@ -135,6 +146,9 @@ class DriverUpdate(Input):
     photo_url: HttpUrl | None = None
     depot_id: uuid.UUID | None = None
     vehicle_id: uuid.UUID | None = None
+    shift_start: dt.time | None = None
+    shift_end: dt.time | None = None
+    max_shift_minutes: ShiftMinutes | None = None
     active: bool | None = None
 
 
@@ -147,6 +161,9 @@ class DriverPublic(Output):
     photo_url: str | None
     depot_id: uuid.UUID | None
     vehicle_id: uuid.UUID | None
+    shift_start: dt.time | None
+    shift_end: dt.time | None
+    max_shift_minutes: int | None
     active: bool
     created_at: Timestamp
     updated_at: Timestamp

@@ -17,6 +17,7 @@ from doorstep.schemas.common import (
     Output,
     Phone,
     ShortText,
+    Skills,
     Timestamp,
 )
 from doorstep.schemas.customers import ExternalRef
@@ -72,6 +73,9 @@ class OrderCreate(Input):
     dog_warning: bool = False
     safe_place: ShortText | None = None
     depot_id: uuid.UUID | None = None
+    required_skills: Skills = Field(
+        default_factory=list, description="What the vehicle must offer, e.g. refrigerated."
+    )
 
     @model_validator(mode="after")
     def _window(self) -> Self:
@@ -99,6 +103,7 @@ class OrderUpdate(Input):
     dog_warning: bool | None = None
     safe_place: ShortText | None = None
     depot_id: uuid.UUID | None = None
+    required_skills: Skills | None = None
 
     @model_validator(mode="after")
     def _window(self) -> Self:
@@ -128,6 +133,7 @@ class OrderPublic(Output):
     dog_warning: bool
     safe_place: str | None
     depot_id: uuid.UUID | None
+    required_skills: list[str]
     created_at: Timestamp
     updated_at: Timestamp
 

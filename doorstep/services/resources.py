@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
+from pydantic_core import Url
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -70,14 +71,14 @@ CUSTOMERS = Resource(
 
 
 def to_columns(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Schema fields to column values: ``location`` becomes ``lat``/``lon``."""
+    """Schema fields to column values: ``location`` becomes ``lat``/``lon``; URLs text."""
     values = dict(data)
     location = values.pop("location", None)
     if location is not None:
         values["lat"], values["lon"] = location["lat"], location["lon"]
     for key, value in values.items():
-        if value is not None and not isinstance(value, str | int | float | bool | uuid.UUID):
-            values[key] = str(value) if not hasattr(value, "isoformat") else value
+        if isinstance(value, Url):
+            values[key] = str(value)
     return values
 
 
