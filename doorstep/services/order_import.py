@@ -20,6 +20,7 @@ instructions              for the driver (leave at the back door)
 gate_code
 dog_warning               true/false, yes/no, 1/0
 safe_place
+required_skills           what the vehicle must offer, separated by ``;``
 ========================  ==================================================
 """
 
@@ -61,6 +62,7 @@ OPTIONAL = (
     "gate_code",
     "dog_warning",
     "safe_place",
+    "required_skills",
 )
 COLUMNS = REQUIRED + OPTIONAL
 MAX_REPORTED_ERRORS = 1000
@@ -238,6 +240,10 @@ def _row_to_order(
             problems.append(
                 ImportRowError(row=line, field="dog_warning", message="must be true or false")
             )
+    if "required_skills" in values:
+        body["required_skills"] = [
+            skill.strip() for skill in values.pop("required_skills").split(";") if skill.strip()
+        ]
     body.update(values)
     try:
         order = OrderCreate.model_validate(body)
@@ -248,6 +254,8 @@ def _row_to_order(
             message = str(error["msg"]).removeprefix("Value error, ")
             if error["type"] == "missing":
                 message = "is required"
+            elif column == "required_skills" and len(loc) > 1:
+                message = f"skill {int(loc[1]) + 1}: {message}"
             problems.append(ImportRowError(row=line, field=column, message=message))
         return None, problems
     return (order if not problems else None), problems

@@ -376,3 +376,31 @@ def test_import_lands_in_the_importers_organisation_only(client, org_a, org_b):
     upload(client, org_a.admin, csv_bytes(row(n) for n in range(2)))
     assert order_count(client, org_a.admin) == 2
     assert order_count(client, org_b.admin) == 0
+
+
+def test_required_skills_are_read_from_a_semicolon_list(client, org_a):
+    csv_text = (
+        "recipient_name,address,lat,lon,required_skills\n"
+        "Ann,Street 1,60.1,24.9,refrigerated; tail_lift\n"
+    )
+    response = client.post(
+        "/api/v1/orders/import",
+        files={"file": ("o.csv", csv_text.encode())},
+        headers=auth(org_a.admin),
+    )
+    assert response.status_code == 201, response.text
+    order_id = response.json()["orders"][0]["id"]
+    order = client.get(f"/api/v1/orders/{order_id}", headers=auth(org_a.admin)).json()
+    assert order["required_skills"] == ["refrigerated", "tail_lift"]
+
+
+def test_a_bad_skill_is_named_with_its_place(client, org_a):
+    csv_text = "recipient_name,address,lat,lon,required_skills\nAnn,Street 1,60.1,24.9,ok;not ok!\n"
+    response = client.post(
+        "/api/v1/orders/import",
+        files={"file": ("o.csv", csv_text.encode())},
+        headers=auth(org_a.admin),
+    )
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["field"] == "required_skills" and error["message"].startswith("skill 2:")
