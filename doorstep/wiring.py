@@ -4,7 +4,8 @@ the running parts to the API, the CLI and the workers."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from redis.exceptions import RedisError
 from sqlalchemy import Engine, event
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from doorstep.bus import Bus, InProcessBus, RedisBus
 from doorstep.config import Settings
+from doorstep.roads.base import TravelTimeProvider
 from doorstep.services.events import PENDING
 from doorstep.storage.db import make_engine, make_session_factory
 
@@ -28,9 +30,27 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     bus: Bus
+    _roads: TravelTimeProvider | None = field(default=None, repr=False)
+    _roads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def roads(self) -> TravelTimeProvider:
+        """The travel-time provider, built on first use (parsing a network takes time)."""
+        if self._roads is None:
+            with self._roads_lock:
+                if self._roads is None:
+                    from doorstep.roads.factory import build_provider
+
+                    self._roads = build_provider(self.settings)
+        return self._roads
+
+    def use_roads(self, provider: TravelTimeProvider) -> None:
+        self._roads = provider
 
     def close(self) -> None:
         self.bus.close()
+        if self._roads is not None:
+            self._roads.close()
         self.engine.dispose()
 
 

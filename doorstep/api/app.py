@@ -9,7 +9,7 @@ from doorstep import __version__
 from doorstep.api import errors
 from doorstep.api.limits import BodyLimit
 from doorstep.api.observability import RequestObservability
-from doorstep.api.routes import accounts, ops, orders, resources, routes
+from doorstep.api.routes import accounts, ops, orders, planning, resources, routes
 from doorstep.wiring import Runtime
 
 API_PREFIX = "/api/v1"
@@ -36,7 +36,11 @@ def create_app(runtime: Runtime) -> FastAPI:
         accounts.api_keys,
         *resources.routers,
         orders.router,
+        planning.order_changes,
         routes.router,
+        planning.route_changes,
+        planning.plans,
+        planning.dispatching,
     ):
         api.include_router(router)
     app.include_router(api)

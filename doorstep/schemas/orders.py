@@ -46,9 +46,21 @@ class RecipientPublic(Output):
 
 def _check_window(model: Any) -> Any:
     start, end = model.window_start, model.window_end
-    if start is not None and end is not None and end <= start:
-        raise ValueError("window_end must be after window_start")
+    if start is not None and end is not None:
+        check_window(start, end, model.service_minutes)
     return model
+
+
+def check_window(start: Any, end: Any, service_minutes: float | None) -> None:
+    """A window must open before it closes and leave room for the time at the door."""
+    if end <= start:
+        raise ValueError("window_end must be after window_start")
+    minutes = (end - start).total_seconds() / 60
+    if service_minutes is not None and minutes < service_minutes:
+        raise ValueError(
+            f"the window ({minutes:g} min) is shorter than the service time "
+            f"({service_minutes:g} min)"
+        )
 
 
 class OrderCreate(Input):

@@ -43,6 +43,9 @@ class StopPublic(Output):
     planned_departure: Timestamp | None
     arrived_at: Timestamp | None
     departed_at: Timestamp | None
+    leg_seconds: float | None = Field(description="Planned drive from the previous stop.")
+    leg_metres: float | None
+    locked: bool
 
 
 class RouteCreate(Input):
@@ -77,6 +80,25 @@ class RoutePublic(Output):
     depot_id: uuid.UUID | None
     planned_start: Timestamp | None
     planned_end: Timestamp | None
+    planned_distance_m: float | None
+    planned_duration_s: float | None
+    plan_id: uuid.UUID | None
+    geometry: list[list[float]] | None = Field(
+        description="The road path as [[lat, lon], ...]; © OpenStreetMap contributors."
+    )
     stops: list[StopPublic]
     created_at: Timestamp
     updated_at: Timestamp
+
+
+class StopLock(Input):
+    locked: bool
+
+
+class StopMove(Input):
+    route_id: uuid.UUID = Field(description="The route to move the stop to.")
+    position: int | None = Field(None, ge=0, description="0-based; omitted: at the end.")
+
+
+class Sequence(Input):
+    stop_ids: list[uuid.UUID] = Field(max_length=2000)

@@ -20,7 +20,7 @@ from doorstep.domain.codes import new_tracking_code, normalise_tracking_code
 from doorstep.domain.errors import Conflict, FieldError, InvalidInput
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.principal import Principal
-from doorstep.schemas.orders import OrderCreate, OrderUpdate, StatusChange
+from doorstep.schemas.orders import OrderCreate, OrderUpdate, StatusChange, check_window
 from doorstep.services import events
 from doorstep.services.references import check_references
 from doorstep.storage import repository as repo
@@ -282,10 +282,15 @@ def update_order(
         changes["lat"], changes["lon"] = data.location.lat, data.location.lon
     start = changes.get("window_start", order.window_start)
     end = changes.get("window_end", order.window_end)
-    if (start is None) != (end is None) or (start and end and end <= start):
+    if (start is None) != (end is None):
         raise InvalidInput(
-            [FieldError(("body", "window_end"), "window_end must be after window_start")]
+            [FieldError(("body", "window_end"), "give both window_start and window_end")]
         )
+    if start is not None and end is not None:
+        try:
+            check_window(start, end, changes.get("service_minutes", order.service_minutes))
+        except ValueError as exc:
+            raise InvalidInput([FieldError(("body", "window_end"), str(exc))]) from None
     changed = {}
     for key, value in changes.items():
         if getattr(order, key) != value:

@@ -1,0 +1,96 @@
+"""Plans (a day's routes from the optimiser) and urgent-job dispatch."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from pydantic import Field
+
+from doorstep.schemas.common import Input, Output, Timestamp
+from doorstep.schemas.routes import RoutePublic
+
+
+class PlanCreate(Input):
+    date: dt.date
+    depot_id: uuid.UUID
+    order_ids: list[uuid.UUID] | None = Field(
+        None,
+        max_length=5000,
+        description="Orders to plan. Omitted: every created or rescheduled order whose "
+        "window falls on the date (or has none) and that belongs to this depot or none.",
+    )
+    vehicle_ids: list[uuid.UUID] | None = Field(
+        None, max_length=500, description="Vehicles to use. Omitted: the depot's active ones."
+    )
+    time_limit_s: float = Field(10.0, gt=0, le=600, description="Solver time limit.")
+    seed: int = Field(1, ge=0, le=2**31 - 1)
+
+
+class UnplannedOrder(Output):
+    order_id: uuid.UUID
+    reason: str
+
+
+class PlanPublic(Output):
+    id: uuid.UUID
+    date: dt.date
+    depot_id: uuid.UUID | None
+    status: str
+    provider: str
+    solver: dict[str, Any]
+    stats: dict[str, Any]
+    unplanned: list[UnplannedOrder]
+    routes: list[RoutePublic]
+    created_at: Timestamp
+
+
+class DispatchQuery(Input):
+    order_id: uuid.UUID
+    date: dt.date | None = Field(None, description="Routes of this day. Omitted: today.")
+    at: Timestamp | None = Field(None, description="Plan as of this moment. Omitted: now.")
+    limit: int = Field(5, ge=1, le=50)
+
+
+class StopDelay(Output):
+    stop_id: uuid.UUID
+    order_id: uuid.UUID | None
+    delay_s: int
+    breaks_window: bool
+
+
+class DispatchOption(Output):
+    route_id: uuid.UUID
+    vehicle_id: uuid.UUID | None
+    driver_id: uuid.UUID | None
+    position: int = Field(description="0-based place among the route's remaining stops.")
+    added_drive_s: int
+    arrival: Timestamp
+    service_start: Timestamp
+    route_end: Timestamp
+    feasible: bool
+    problems: list[str]
+    delays: list[StopDelay]
+
+
+class DispatchOptions(Output):
+    order_id: uuid.UUID
+    options: list[DispatchOption]
+    computed_ms: float
+
+
+class DispatchAssign(Input):
+    order_id: uuid.UUID
+    route_id: uuid.UUID
+    position: int = Field(ge=0, description="As returned by /dispatch/options.")
+    at: Timestamp | None = None
+    allow_late: bool = Field(
+        False, description="Apply even if a window breaks (the customers are told)."
+    )
+
+
+class Reschedule(Input):
+    window_start: Timestamp
+    window_end: Timestamp
+    reason: str = Field("customer asked", max_length=500)
