@@ -214,6 +214,11 @@ def _board(
         elif todo:
             position = place(todo[0].lat, todo[0].lon)
             leave = route.planned_start or at
+        elif only is not None:
+            raise Conflict(
+                "the route has no depot and no stops, so there is no place it starts from; "
+                "give it a depot first"
+            )
         else:
             continue
         legs = [round(s.leg_seconds) if s.leg_seconds is not None else None for s in todo]

@@ -327,3 +327,15 @@ def test_a_route_can_be_resequenced_and_a_stop_locked_and_moved(client, org_a, d
     assert target["stops"][0]["order_id"] == next(
         s["order_id"] for s in first["stops"] if s["id"] == ids[1]
     )
+
+
+def test_assigning_into_a_route_with_no_start_says_why(client, org_a):
+    route = client.post("/api/v1/routes", json={"date": DAY}, headers=auth(org_a.admin)).json()
+    order = _orders(client, org_a.admin, 1)[0]
+    response = client.post(
+        "/api/v1/dispatch/assign",
+        json={"order_id": order["id"], "route_id": route["id"], "position": 0},
+        headers=auth(org_a.admin),
+    )
+    assert response.status_code == 409
+    assert "give it a depot" in response.json()["detail"]

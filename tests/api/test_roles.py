@@ -22,12 +22,16 @@ GRANTS = {
 PUBLIC = {("POST", "/auth/login"), ("POST", "/auth/logout")}
 ANYONE = {("GET", "/auth/me"), ("GET", "/organisation")}
 PASSWORD = "correct horse battery"
+# Computations that change nothing, sent as POST because they take a body.
+READ_ONLY_POSTS = {("POST", "/dispatch/options")}
 
 
 def required(method: str, path: str) -> set[str]:
     """The permissions of which a request needs at least one."""
     if path.startswith(("/users", "/api-keys", "/organisation")):
         return {"manage"}
+    if (method, path) in READ_ONLY_POSTS:
+        return {"read"}
     if method != "GET":
         return {"write"}
     if path.startswith("/routes"):

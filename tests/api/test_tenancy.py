@@ -33,6 +33,7 @@ HIDDEN = "hidden"  # names an object by id: A's id answers like an unknown id
 LISTED = "listed"  # lists or searches: nothing of A appears, whatever the filter
 CREATED = "created"  # creates: a reference to A's object is refused like an unknown id
 OWN = "own"  # about the caller: answers about B and B only
+COMPUTED = "computed"  # answers from named objects: A's are refused like unknown ids
 
 WALK: dict[tuple[str, str], str] = {
     ("POST", "/auth/login"): OWN,
@@ -73,6 +74,14 @@ WALK: dict[tuple[str, str], str] = {
     ("DELETE", "/routes/{route_id}"): HIDDEN,
     ("POST", "/routes/{route_id}/stops"): HIDDEN,
     ("DELETE", "/routes/{route_id}/stops/{stop_id}"): HIDDEN,
+    ("PATCH", "/routes/{route_id}/stops/{stop_id}"): HIDDEN,
+    ("POST", "/routes/{route_id}/stops/{stop_id}/move"): HIDDEN,
+    ("PUT", "/routes/{route_id}/sequence"): HIDDEN,
+    ("POST", "/orders/{order_id}/reschedule"): HIDDEN,
+    ("POST", "/plans"): CREATED,
+    ("GET", "/plans/{plan_id}"): HIDDEN,
+    ("POST", "/dispatch/options"): COMPUTED,
+    ("POST", "/dispatch/assign"): COMPUTED,
 }
 
 # Which object a path parameter names; ``item_id`` depends on the resource.
@@ -82,6 +91,7 @@ PARAM_KINDS = {
     "order_id": "order",
     "route_id": "route",
     "stop_id": "stop",
+    "plan_id": "plan",
 }
 ITEM_KINDS = {
     "depots": "depot",
@@ -105,6 +115,13 @@ BY_ID_BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/orders/{order_id}/status"): lambda b: {"status": "cancelled", "reason": "Mallory"},
     ("PATCH", "/routes/{route_id}"): lambda b: {"status": "cancelled"},
     ("POST", "/routes/{route_id}/stops"): lambda b: {"order_id": b["order"]},
+    ("PATCH", "/routes/{route_id}/stops/{stop_id}"): lambda b: {"locked": True},
+    ("POST", "/routes/{route_id}/stops/{stop_id}/move"): lambda b: {"route_id": b["route"]},
+    ("PUT", "/routes/{route_id}/sequence"): lambda b: {"stop_ids": []},
+    ("POST", "/orders/{order_id}/reschedule"): lambda b: {
+        "window_start": f"{ROUTE_DATE}T12:00:00+00:00",
+        "window_end": f"{ROUTE_DATE}T14:00:00+00:00",
+    },
 }
 
 # Changes to B's own objects that reference an object: field -> kind referenced.
@@ -149,6 +166,7 @@ CREATE_BODIES: dict[str, Callable[[], dict[str, Any]]] = {
         recipient={"name": "Bravo", "email": SHARED_EMAIL, "phone": SHARED_PHONE},
     ),
     "/routes": lambda: {"name": "Bravo route", "date": ROUTE_DATE},
+    "/plans": lambda: {"date": ROUTE_DATE, "time_limit_s": 0.2},
 }
 
 # Creates that reference other objects: field -> kind referenced.
@@ -164,8 +182,22 @@ CREATE_REFERENCES: dict[str, dict[str, str]] = {
         "depot_id": "depot",
         "stops": "order",
     },
+    "/plans": {"depot_id": "depot", "order_ids": "order", "vehicle_ids": "vehicle"},
 }
-WRAP: dict[str, Callable[[str], Any]] = {"stops": lambda ident: [{"order_id": ident}]}
+WRAP: dict[str, Callable[[str], Any]] = {
+    "stops": lambda ident: [{"order_id": ident}],
+    "order_ids": lambda ident: [ident],
+    "vehicle_ids": lambda ident: [ident],
+}
+# Bodies of computations, given B's ids, and the references they carry.
+COMPUTE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
+    "/dispatch/options": lambda b: {"order_id": b["urgent"], "date": ROUTE_DATE},
+    "/dispatch/assign": lambda b: {"order_id": b["urgent"], "route_id": b["route"], "position": 0},
+}
+COMPUTE_REFERENCES: dict[str, dict[str, str]] = {
+    "/dispatch/options": {"order_id": "order"},
+    "/dispatch/assign": {"order_id": "order", "route_id": "route"},
+}
 
 
 # Query parameters of list endpoints: what to search for, A's value for each.
@@ -213,7 +245,10 @@ def build_a(client, org) -> Ids:
     key = org.admin
     a: Ids = {"org": str(org.id)}
     a["depot"] = _post(
-        client, key, "/depots", {"name": "Zebra depot", "location": {"lat": 60.1, "lon": 24.9}}
+        client,
+        key,
+        "/depots",
+        {"name": "Zebra depot", "location": {"lat": 60.1699, "lon": 24.9384}},
     )["id"]
     a["vehicle"] = _post(
         client, key, "/vehicles", {"name": "Zebra van", "plate": "ZEB-1", "depot_id": a["depot"]}
@@ -289,6 +324,12 @@ def build_a(client, org) -> Ids:
         },
     )["id"]
     a["api_key"] = _post(client, key, "/api-keys", {"name": "Zebra key", "role": "viewer"})["id"]
+    a["plan"] = _post(
+        client,
+        key,
+        "/plans",
+        {"date": ROUTE_DATE, "depot_id": a["depot"], "order_ids": [], "vehicle_ids": []},
+    )["id"]
     a["driver_user"] = client.get(f"{API}/drivers/{org.driver_id}", headers=auth(key)).json()[
         "user_id"
     ]
@@ -299,9 +340,24 @@ def build_b(client, org) -> Ids:
     """B's own objects, to aim at A's from the inside."""
     key = org.admin
     b: Ids = {"org": str(org.id), "driver": str(org.driver_id)}
-    for path, kind in (("/vehicles", "vehicle"), ("/devices", "device"), ("/routes", "route")):
+    for path, kind in (("/vehicles", "vehicle"), ("/devices", "device")):
         b[kind] = _post(client, key, path, CREATE_BODIES[path]())["id"]
     b["order"] = _post(client, key, "/orders", order_body())["id"]
+    # Kept out of B's plan by its window, for the urgent-job computations.
+    b["urgent"] = _post(
+        client,
+        key,
+        "/orders",
+        order_body(
+            window_start="2026-12-24T10:00:00+00:00", window_end="2026-12-24T12:00:00+00:00"
+        ),
+    )["id"]
+    b["depot"] = _post(
+        client, key, "/depots", {"name": "Bravo depot", "location": {"lat": 60.17, "lon": 24.94}}
+    )["id"]
+    b["route"] = _post(
+        client, key, "/routes", {**CREATE_BODIES["/routes"](), "depot_id": b["depot"]}
+    )["id"]
     return b
 
 
@@ -316,16 +372,18 @@ A_VIEWS = (
     "/customers",
     "/orders",
     "/routes",
+    "/plans/{plan}",
 )
 
 
 def snapshot(client, org, a: Ids) -> dict[str, Any]:
     """Everything A can see of itself (last use of keys aside, which A's reads move)."""
     views: dict[str, Any] = {}
-    for path in A_VIEWS:
+    for view in A_VIEWS:
+        path = view.format(**a)
         response = client.get(API + path, params={"limit": 500}, headers=auth(org.admin))
         assert response.status_code == 200, response.text
-        views[path] = response.json()
+        views[view] = response.json()
     for item in views["/api-keys"]["items"]:
         item.pop("last_used_at")
     for order in ("order", "routed_order"):
@@ -457,7 +515,7 @@ class Walk:
             response = self.call(method, path, files=files)
         else:
             headers = {"Idempotency-Key": SHARED_IDEMPOTENCY_KEY} if path == "/orders" else {}
-            response = self.call(method, path, json=CREATE_BODIES[path](), headers=headers)
+            response = self.call(method, path, json=self.create_body(path), headers=headers)
         if response.status_code != 201:
             self.fail(f"{method} {path} with A's shareable values", response)
         self.reveals_nothing(f"{method} {path}", response)
@@ -467,10 +525,33 @@ class Walk:
             self.same_as_unknown(
                 f"{method} {path} with {field} of A's {kind}",
                 422,
-                self.call(method, path, json={**CREATE_BODIES[path](), field: wrap(theirs)}),
-                self.call(method, path, json={**CREATE_BODIES[path](), field: wrap(unknown)}),
+                self.call(method, path, json={**self.create_body(path), field: wrap(theirs)}),
+                self.call(method, path, json={**self.create_body(path), field: wrap(unknown)}),
                 ({field: theirs}, {field: unknown}),
             )
+
+    def create_body(self, path: str) -> dict[str, Any]:
+        body = CREATE_BODIES[path]()
+        if path == "/plans":
+            body["depot_id"] = self.b["depot"]
+        return body
+
+    def computed(self, method: str, path: str) -> None:
+        """References to A's objects first (refused like unknown ids), then B's own."""
+        for field, kind in COMPUTE_REFERENCES[path].items():
+            theirs, unknown = self.a[kind], str(uuid.uuid4())
+            body = COMPUTE_BODIES[path](self.b)
+            self.same_as_unknown(
+                f"{method} {path} with {field} of A's {kind}",
+                422,
+                self.call(method, path, json={**body, field: theirs}),
+                self.call(method, path, json={**body, field: unknown}),
+                ({field: theirs}, {field: unknown}),
+            )
+        response = self.call(method, path, json=COMPUTE_BODIES[path](self.b))
+        if response.status_code != 200:
+            self.fail(f"{method} {path} on B's own objects", response)
+        self.reveals_nothing(f"{method} {path}", response)
 
     def own(self, method: str, path: str) -> None:
         if path == "/auth/login":
@@ -515,6 +596,8 @@ def test_another_organisation_learns_nothing_on_any_route(client, org_a, org_b):
             walk.listed(method, path, spec)
         elif kind == CREATED:
             walk.created(method, path)
+        elif kind == COMPUTED:
+            walk.computed(method, path)
         else:
             walk.own(method, path)
         walked.append((method, path))
