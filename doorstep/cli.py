@@ -30,6 +30,11 @@ org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
 import_app = typer.Typer(help="Bulk imports.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(import_app, name="import")
+bench_app = typer.Typer(
+    help="Benchmarks: fixed seeds, a JSON object on the last line with --json.",
+    no_args_is_help=True,
+)
+app.add_typer(bench_app, name="bench")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -153,6 +158,59 @@ def import_orders(
                 typer.echo(f"line {error.row}: {error.field}: {error.message}", err=True)
             fail(str(exc))
         typer.echo(f"imported {len(outcome.orders)} orders into {organisation.slug}")
+
+
+@bench_app.command("vrptw")
+def bench_vrptw(
+    instances: Annotated[Path, typer.Option(help="Folder of Solomon-format instances.")],
+    time_limit: Annotated[
+        float, typer.Option(help="Seconds per 100 customers, on one core.", min=0.01)
+    ] = 10.0,
+    seed: Annotated[int, typer.Option(help="Solver seed.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON report as the last line.")] = False,
+) -> None:
+    """Solve every VRPTW instance in a folder; gaps to the best-known solutions."""
+    from doorstep.bench.vrptw import vrptw_command
+
+    if not instances.is_dir():
+        fail(f"{instances} is not a folder of instances")
+    try:
+        code = vrptw_command(instances, time_limit, as_json, seed)
+    except ValueError as exc:
+        fail(str(exc))
+    raise typer.Exit(code)
+
+
+@bench_app.command("plan")
+def bench_plan(
+    network: Annotated[
+        list[Path] | None,
+        typer.Option(help="An .osm.pbf to plan on (repeatable). Default: bundled Helsinki."),
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Solver seconds for the day.", min=0.1)] = 20.0,
+    seed: Annotated[int, typer.Option(help="Seed for points, windows and solver.")] = 1,
+    synthetic: Annotated[
+        str, typer.Option(help="Synthetic city sizes (nodes), comma-separated; '' for none.")
+    ] = "10000,100000,500000",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON report as the last line.")] = False,
+) -> None:
+    """A 300-order day with 12 vans, the 500x500 matrix, synthetic cities, urgent jobs."""
+    import json
+
+    from doorstep.bench.plan import plan_bench
+    from doorstep.roads.base import RoadsUnavailable
+    from doorstep.roads.helsinki import helsinki_pbf
+
+    try:
+        sizes = tuple(int(s) for s in synthetic.split(",") if s.strip())
+        networks = list(network) if network else [helsinki_pbf()]
+        report = plan_bench(networks, time_limit_s=time_limit, seed=seed, synthetic_sizes=sizes)
+    except (RoadsUnavailable, ValueError, OSError) as exc:
+        fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(report, separators=(",", ":"), default=str))
+    else:
+        typer.echo(json.dumps(report, indent=2, default=str))
 
 
 @contextmanager
