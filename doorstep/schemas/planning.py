@@ -94,3 +94,22 @@ class Reschedule(Input):
     window_start: Timestamp
     window_end: Timestamp
     reason: str = Field("customer asked", max_length=500)
+
+
+class ReoptimiseRequest(Input):
+    date: dt.date
+    route_ids: list[uuid.UUID] | None = Field(
+        None, max_length=500, description="Routes to re-plan together. Omitted: all active."
+    )
+    at: Timestamp | None = Field(None, description="As of this moment. Omitted: now.")
+    time_limit_s: float = Field(5.0, gt=0, le=300)
+    seed: int = Field(1, ge=0, le=2**31 - 1)
+
+
+class ReoptimiseResult(Output):
+    routes: list[RoutePublic]
+    unplanned: list[UnplannedOrder] = Field(
+        description="Stops the solver could not place; they stay on their route."
+    )
+    stats: dict[str, Any]
+    solver: dict[str, Any]

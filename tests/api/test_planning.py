@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 
 import pytest
 
@@ -339,3 +340,57 @@ def test_assigning_into_a_route_with_no_start_says_why(client, org_a):
     )
     assert response.status_code == 409
     assert "give it a depot" in response.json()["detail"]
+
+
+def test_reoptimising_running_routes_keeps_done_and_locked_stops_and_every_van(
+    client, org_a, depot, db
+):
+    from sqlalchemy import select
+
+    from doorstep.storage.tables import Stop
+
+    plan = _planned_day(client, org_a, depot, n=12, vans=2)
+    first, second = plan["routes"]
+    client.patch(
+        f"/api/v1/routes/{first['id']}", json={"status": "in_progress"}, headers=auth(org_a.admin)
+    )
+    done_id, locked_id = first["stops"][0]["id"], second["stops"][1]["id"]
+    with db.sessions.begin() as session:  # the driver app's part, until it exists
+        stop = session.scalar(select(Stop).where(Stop.id == uuid.UUID(done_id)))
+        stop.status = "completed"
+    client.patch(
+        f"/api/v1/routes/{second['id']}/stops/{locked_id}",
+        json={"locked": True},
+        headers=auth(org_a.admin),
+    )
+    response = client.post(
+        "/api/v1/routes/reoptimise",
+        json={"date": DAY, "at": f"{DAY}T09:30:00+02:00", "time_limit_s": 1},
+        headers=auth(org_a.dispatcher),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    routes = {r["id"]: r for r in body["routes"]}
+    assert set(routes) == {first["id"], second["id"]}
+    assert all(r["stops"] for r in routes.values())  # every van stays in use
+    assert routes[first["id"]]["stops"][0]["id"] == done_id
+    assert [s["id"] for s in routes[second["id"]]["stops"][:2]] == [
+        s["id"] for s in second["stops"][:2]
+    ]
+    before = {s["order_id"] for r in (first, second) for s in r["stops"]}
+    after = {s["order_id"] for r in routes.values() for s in r["stops"]}
+    assert before == after and body["unplanned"] == []
+    for route in routes.values():
+        assert [s["sequence"] for s in route["stops"]] == list(range(len(route["stops"])))
+    assert body["stats"]["distance_after_m"] > 0 and body["solver"]["seed"] == 1
+
+
+def test_reoptimising_refuses_routes_of_another_day_by_field(client, org_a, depot):
+    plan = _planned_day(client, org_a, depot, n=4, vans=1)
+    response = client.post(
+        "/api/v1/routes/reoptimise",
+        json={"date": "2026-11-28", "route_ids": [plan["routes"][0]["id"]]},
+        headers=auth(org_a.admin),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "route_ids", 0]

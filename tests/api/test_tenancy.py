@@ -82,6 +82,7 @@ WALK: dict[tuple[str, str], str] = {
     ("GET", "/plans/{plan_id}"): HIDDEN,
     ("POST", "/dispatch/options"): COMPUTED,
     ("POST", "/dispatch/assign"): COMPUTED,
+    ("POST", "/routes/reoptimise"): COMPUTED,
 }
 
 # Which object a path parameter names; ``item_id`` depends on the resource.
@@ -188,15 +189,18 @@ WRAP: dict[str, Callable[[str], Any]] = {
     "stops": lambda ident: [{"order_id": ident}],
     "order_ids": lambda ident: [ident],
     "vehicle_ids": lambda ident: [ident],
+    "route_ids": lambda ident: [ident],
 }
 # Bodies of computations, given B's ids, and the references they carry.
 COMPUTE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "/dispatch/options": lambda b: {"order_id": b["urgent"], "date": ROUTE_DATE},
     "/dispatch/assign": lambda b: {"order_id": b["urgent"], "route_id": b["route"], "position": 0},
+    "/routes/reoptimise": lambda b: {"date": ROUTE_DATE, "route_ids": [b["route"]]},
 }
 COMPUTE_REFERENCES: dict[str, dict[str, str]] = {
     "/dispatch/options": {"order_id": "order"},
     "/dispatch/assign": {"order_id": "order", "route_id": "route"},
+    "/routes/reoptimise": {"route_ids": "route"},
 }
 
 
@@ -541,11 +545,12 @@ class Walk:
         for field, kind in COMPUTE_REFERENCES[path].items():
             theirs, unknown = self.a[kind], str(uuid.uuid4())
             body = COMPUTE_BODIES[path](self.b)
+            wrap = WRAP.get(field, lambda ident: ident)
             self.same_as_unknown(
                 f"{method} {path} with {field} of A's {kind}",
                 422,
-                self.call(method, path, json={**body, field: theirs}),
-                self.call(method, path, json={**body, field: unknown}),
+                self.call(method, path, json={**body, field: wrap(theirs)}),
+                self.call(method, path, json={**body, field: wrap(unknown)}),
                 ({field: theirs}, {field: unknown}),
             )
         response = self.call(method, path, json=COMPUTE_BODIES[path](self.b))

@@ -15,10 +15,12 @@ from doorstep.schemas.planning import (
     DispatchQuery,
     PlanCreate,
     PlanPublic,
+    ReoptimiseRequest,
+    ReoptimiseResult,
     Reschedule,
 )
 from doorstep.schemas.routes import RoutePublic, Sequence, StopLock, StopMove
-from doorstep.services import dispatch, route_edits
+from doorstep.services import dispatch, reoptimise, route_edits
 from doorstep.services import planning as svc
 from doorstep.wiring import Runtime
 
@@ -78,6 +80,30 @@ def dispatch_assign(
     """Insert the order into the route at the position; the route is re-timed and a
     `route.changed` event goes to the driver app and the ETA engine."""
     return dispatch.assign(session, who, _roads(request), body)
+
+
+@route_changes.post("/reoptimise", response_model=ReoptimiseResult)
+def reoptimise_routes(
+    body: ReoptimiseRequest, request: Request, session: SessionDep, who: Writer
+) -> Any:
+    """Re-plan the day's running routes together: done and locked stops stay, every van
+    starts where it is and still drives home, free stops may move between routes."""
+    result = reoptimise.reoptimise(
+        session,
+        who,
+        _roads(request),
+        body.date,
+        body.route_ids,
+        at=body.at,
+        time_limit_s=body.time_limit_s,
+        seed=body.seed,
+    )
+    return {
+        "routes": result.routes,
+        "unplanned": result.unplanned,
+        "stats": result.stats,
+        "solver": result.solver,
+    }
 
 
 @route_changes.patch("/{route_id}/stops/{stop_id}", response_model=RoutePublic)
