@@ -19,6 +19,11 @@ DIMENSIONS = ("weight_g", "volume_l", "items")
 
 @dataclass(frozen=True, slots=True)
 class TimeWindow:
+    """Inclusive ``[start, end]`` in seconds. On a job it bounds the *start* of service
+    (arriving early means waiting; service may run past ``end``), as in PyVRP and the
+    Solomon benchmarks. On a vehicle it is the shift: leave no earlier than ``start``,
+    be back at the end depot no later than ``end``."""
+
     start: int
     end: int
 
@@ -32,11 +37,16 @@ class Job:
     service: int = 0
     window: TimeWindow | None = None
     demand: tuple[int, ...] = (0, 0, 0)
-    # 0 = must be planned; above 0 the job may be left out at a penalty that grows with it.
+    # ``required=False`` lets the solver leave the job out; leaving it out costs a
+    # penalty that grows with ``priority`` (0 counts as 1). A required job is always
+    # planned when it can be; when it cannot, it comes back as Unplanned with a reason.
     priority: int = 0
     required: bool = True
     skills: frozenset[str] = frozenset()
-    # For a delivery that needs a pickup first: the id of that pickup job.
+    # For a delivery that needs a pickup first: the id of that pickup job. The pair is
+    # served by one vehicle, pickup first, and carries the element-wise maximum of the
+    # two jobs' demands from the pickup to the delivery. Other jobs' demand is loaded
+    # at the start depot.
     pickup: str | None = None
 
 

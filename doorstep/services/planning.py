@@ -30,6 +30,7 @@ from doorstep.schemas.orders import StatusChange
 from doorstep.schemas.planning import PlanCreate
 from doorstep.services import accounts, events, timing
 from doorstep.services.orders import apply_transition
+from doorstep.services.references import load_listed
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Depot, Driver, Order, Plan, Route, Stop, Vehicle
 
@@ -196,27 +197,20 @@ def _orders(session: Session, principal: Principal, data: PlanCreate) -> list[Or
             )
         )
         return list(session.scalars(stmt.order_by(Order.created_at, Order.id)))
-    wanted = list(dict.fromkeys(data.order_ids))
-    found = {
-        o.id: o
-        for o in session.scalars(repo.owned(Order, principal.org_id).where(Order.id.in_(wanted)))
-    }
-    errors = []
-    for index, order_id in enumerate(wanted):
-        order = found.get(order_id)
-        if order is None:
-            errors.append(FieldError(("body", "order_ids", index), f"no order with id {order_id}"))
-        elif order.status not in PLANNABLE:
-            errors.append(
-                FieldError(
-                    ("body", "order_ids", index),
-                    f"the order is {order.status}; only created or rescheduled "
-                    "orders can be planned",
-                )
-            )
-    if errors:
-        raise InvalidInput(errors, "some orders cannot be planned")
-    return [found[i] for i in wanted]
+    return load_listed(
+        session,
+        principal.org_id,
+        Order,
+        data.order_ids,
+        field="order_ids",
+        kind="order",
+        refuse=lambda order: (
+            None
+            if order.status in PLANNABLE
+            else f"the order is {order.status}; only created or rescheduled orders can be planned"
+        ),
+        message="some orders cannot be planned",
+    )
 
 
 def _vehicles(session: Session, principal: Principal, data: PlanCreate) -> list[Vehicle]:
@@ -231,21 +225,9 @@ def _vehicles(session: Session, principal: Principal, data: PlanCreate) -> list[
                 .order_by(Vehicle.name, Vehicle.id)
             )
         )
-    wanted = list(dict.fromkeys(data.vehicle_ids))
-    found = {
-        v.id: v
-        for v in session.scalars(
-            repo.owned(Vehicle, principal.org_id).where(Vehicle.id.in_(wanted))
-        )
-    }
-    missing = [
-        FieldError(("body", "vehicle_ids", i), f"no vehicle with id {v}")
-        for i, v in enumerate(wanted)
-        if v not in found
-    ]
-    if missing:
-        raise InvalidInput(missing)
-    return [found[v] for v in wanted]
+    return load_listed(
+        session, principal.org_id, Vehicle, data.vehicle_ids, field="vehicle_ids", kind="vehicle"
+    )
 
 
 def _drivers_by_vehicle(

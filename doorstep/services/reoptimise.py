@@ -35,6 +35,7 @@ from doorstep.planning import model as pm
 from doorstep.roads.base import TravelTimeProvider
 from doorstep.services import accounts, events, timing
 from doorstep.services.planning import UNLIMITED, Solver, _cap, _shift, route_geometry
+from doorstep.services.references import load_listed
 from doorstep.services.route_timing import DONE, refresh_legs, retime
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Depot, Driver, Order, Route, Stop, Vehicle
@@ -227,26 +228,21 @@ def _routes(
                 .order_by(Route.name, Route.id)
             )
         )
-    found = {
-        r.id: r
-        for r in session.scalars(repo.owned(Route, principal.org_id).where(Route.id.in_(route_ids)))
-    }
-    errors = []
-    for i, route_id in enumerate(route_ids):
-        route = found.get(route_id)
-        if route is None:
-            errors.append(FieldError(("body", "route_ids", i), f"no route with id {route_id}"))
-        elif route.status not in active or route.date != day:
-            errors.append(
-                FieldError(
-                    ("body", "route_ids", i),
-                    f"the route is {route.status} on {route.date}; only active "
-                    f"routes of {day} can be re-optimised",
-                )
-            )
-    if errors:
-        raise InvalidInput(errors, "some routes cannot be re-optimised")
-    return [found[r] for r in dict.fromkeys(route_ids)]
+    return load_listed(
+        session,
+        principal.org_id,
+        Route,
+        route_ids,
+        field="route_ids",
+        kind="route",
+        refuse=lambda route: (
+            None
+            if route.status in active and route.date == day
+            else f"the route is {route.status} on {route.date}; only active routes of {day} "
+            "can be re-optimised"
+        ),
+        message="some routes cannot be re-optimised",
+    )
 
 
 def _kept_prefix(route: Route) -> list[Stop]:

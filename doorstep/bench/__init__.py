@@ -1,0 +1,1 @@
+"""Benchmarks: solver quality on public instances, runnable from the CLI."""
