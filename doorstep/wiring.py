@@ -15,6 +15,7 @@ from doorstep.bus import Bus, InProcessBus, RedisBus
 from doorstep.config import Settings
 from doorstep.roads.base import TravelTimeProvider
 from doorstep.services.events import PENDING
+from doorstep.services.tracking import Tracker
 from doorstep.storage.db import make_engine, make_session_factory
 
 log = logging.getLogger("doorstep.wiring")
@@ -30,6 +31,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     bus: Bus
+    tracker: Tracker = field(default_factory=Tracker)
     _roads: TravelTimeProvider | None = field(default=None, repr=False)
     _roads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -9,7 +9,16 @@ from doorstep import __version__
 from doorstep.api import errors
 from doorstep.api.limits import BodyLimit
 from doorstep.api.observability import RequestObservability
-from doorstep.api.routes import accounts, ops, orders, planning, resources, routes
+from doorstep.api.routes import (
+    accounts,
+    devices,
+    ops,
+    orders,
+    planning,
+    resources,
+    routes,
+    tracking,
+)
 from doorstep.wiring import Runtime
 
 API_PREFIX = "/api/v1"
@@ -34,7 +43,10 @@ def create_app(runtime: Runtime) -> FastAPI:
         accounts.organisation,
         accounts.users,
         accounts.api_keys,
+        devices.router,
         *resources.routers,
+        tracking.pings,
+        tracking.vehicles,
         orders.router,
         planning.order_changes,
         routes.router,
@@ -45,6 +57,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     app.include_router(ops.router)
+    app.include_router(tracking.ingest_router)
 
     errors.install(app)
     app.add_middleware(

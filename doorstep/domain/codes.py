@@ -38,3 +38,17 @@ def new_api_key() -> tuple[str, str]:
 def hash_api_key(key: str) -> str:
     """API keys carry 256 random bits, so a fast hash is safe and keeps lookups O(1)."""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+DEVICE_TOKEN_PREFIX = "dst_"
+
+
+def new_device_identifier() -> str:
+    """128 random bits as 26 lower-case base32 characters: types into a tracker app and
+    cannot be guessed, since an OsmAnd identifier is the device's only credential."""
+    value = secrets.randbits(130)
+    return "".join(CROCKFORD[(value >> (5 * i)) & 31] for i in range(26)).lower()
+
+
+def new_device_token() -> str:
+    return f"{DEVICE_TOKEN_PREFIX}{secrets.token_urlsafe(32)}"

@@ -175,9 +175,11 @@ DeviceIdentifier = Annotated[
 
 
 class DeviceCreate(Input):
-    name: Name
-    identifier: DeviceIdentifier = Field(
-        description="What the tracker sends as its id (OsmAnd `id`, OwnTracks user/device)."
+    name: Name | None = Field(None, description="Omitted: named after its identifier.")
+    identifier: DeviceIdentifier | None = Field(
+        None,
+        description="What the tracker sends as its id (OsmAnd `id`, OwnTracks user/device). "
+        "It is a secret: omitted, Doorstep makes a long random one.",
     )
     protocol: DeviceProtocol = DeviceProtocol.OSMAND
     vehicle_id: uuid.UUID | None = None
@@ -205,3 +207,7 @@ class DevicePublic(Output):
     last_seen_at: Timestamp | None
     created_at: Timestamp
     updated_at: Timestamp
+
+
+class DeviceCreated(DevicePublic):
+    token: str = Field(description="For the native API (`POST /api/v1/pings`); shown once.")

@@ -82,10 +82,17 @@ def to_columns(data: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def create(session: Session, principal: Principal, res: Resource[M], data: BaseModel) -> M:
+def create(
+    session: Session,
+    principal: Principal,
+    res: Resource[M],
+    data: BaseModel,
+    extra: Mapping[str, Any] | None = None,
+) -> M:
+    """``extra``: columns the caller sets that are not in the request (a token's hash)."""
     values = to_columns(data.model_dump(mode="python"))
     _check(session, principal, res, values, current=None)
-    row = cast(Any, res.model)(org_id=principal.org_id, **values)
+    row = cast(Any, res.model)(org_id=principal.org_id, **values, **(extra or {}))
     session.add(row)
     _flush(session, res)
     return row

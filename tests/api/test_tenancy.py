@@ -34,6 +34,7 @@ LISTED = "listed"  # lists or searches: nothing of A appears, whatever the filte
 CREATED = "created"  # creates: a reference to A's object is refused like an unknown id
 OWN = "own"  # about the caller: answers about B and B only
 COMPUTED = "computed"  # answers from named objects: A's are refused like unknown ids
+DEVICE = "device"  # for trackers, with a device token: a person's key is refused
 
 WALK: dict[tuple[str, str], str] = {
     ("POST", "/auth/login"): OWN,
@@ -83,6 +84,16 @@ WALK: dict[tuple[str, str], str] = {
     ("POST", "/dispatch/options"): COMPUTED,
     ("POST", "/dispatch/assign"): COMPUTED,
     ("POST", "/routes/reoptimise"): COMPUTED,
+    ("POST", "/devices/{item_id}/token"): HIDDEN,
+    ("GET", "/vehicles/{vehicle_id}/positions"): HIDDEN,
+    ("POST", "/pings"): DEVICE,
+}
+# Query parameters an operation needs before it looks its object up.
+QUERIES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/vehicles/{vehicle_id}/positions"): {
+        "since": "2000-01-01T00:00:00Z",
+        "until": "2100-01-01T00:00:00Z",
+    },
 }
 
 # Which object a path parameter names; ``item_id`` depends on the resource.
@@ -93,6 +104,7 @@ PARAM_KINDS = {
     "route_id": "route",
     "stop_id": "stop",
     "plan_id": "plan",
+    "vehicle_id": "vehicle",
 }
 ITEM_KINDS = {
     "depots": "depot",
@@ -467,6 +479,7 @@ class Walk:
         kinds = [kind_of(path, p) for p in params]
         make_body = BY_ID_BODIES.get((method, path))
         body = make_body(self.b) if make_body else None
+        query = QUERIES.get((method, path))
         # All of A's ids; then B's own parent with A's child, and so on.
         for split in range(len(params)):
             own = {p: self.b[k] for p, k in zip(params[:split], kinds[:split], strict=True)}
@@ -476,8 +489,8 @@ class Walk:
             self.same_as_unknown(
                 f"{method} {path.format(**theirs)}",
                 404,
-                self.call(method, path.format(**theirs), json=body),
-                self.call(method, path.format(**unknown), json=body),
+                self.call(method, path.format(**theirs), json=body, params=query),
+                self.call(method, path.format(**unknown), json=body, params=query),
                 (theirs, unknown),
             )
         for field, kind in OWN_CHANGES.get((method, path), {}).items():
@@ -558,6 +571,14 @@ class Walk:
             self.fail(f"{method} {path} on B's own objects", response)
         self.reveals_nothing(f"{method} {path}", response)
 
+    def device(self, method: str, path: str) -> None:
+        """A person's key is no device token: refused, and nothing of A's comes back."""
+        fix = {"time": "2026-11-27T10:00:00Z", "lat": 60.17, "lon": 24.94}
+        response = self.call(method, path, json=[fix])
+        if response.status_code != 401:
+            self.fail(f"{method} {path} with B's admin key", response)
+        self.reveals_nothing(f"{method} {path}", response)
+
     def own(self, method: str, path: str) -> None:
         if path == "/auth/login":
             body = {"email": self.org_b.admin_email, "password": self.org_b.admin_password}
@@ -603,6 +624,8 @@ def test_another_organisation_learns_nothing_on_any_route(client, org_a, org_b):
             walk.created(method, path)
         elif kind == COMPUTED:
             walk.computed(method, path)
+        elif kind == DEVICE:
+            walk.device(method, path)
         else:
             walk.own(method, path)
         walked.append((method, path))

@@ -36,19 +36,23 @@ def crud_router(
     update_model: type[BaseModel],
     public_model: type[BaseModel],
     filters_model: type[BaseModel],
+    *,
+    with_create: bool = True,
 ) -> APIRouter:
     tag = path.strip("/")
     router = APIRouter(prefix=path, tags=[tag])
     kind = res.kind
 
-    @router.post(
-        "",
-        status_code=status.HTTP_201_CREATED,
-        response_model=public_model,
-        summary=f"Create a {kind}",
-    )
-    def create(body: create_model, session: SessionDep, who: Writer) -> Any:  # type: ignore[valid-type]
-        return svc.create(session, who, res, body)
+    if with_create:
+
+        @router.post(
+            "",
+            status_code=status.HTTP_201_CREATED,
+            response_model=public_model,
+            summary=f"Create a {kind}",
+        )
+        def create(body: create_model, session: SessionDep, who: Writer) -> Any:  # type: ignore[valid-type]
+            return svc.create(session, who, res, body)
 
     @router.get("", response_model=Page[public_model], summary=f"List {tag}")  # type: ignore[valid-type]
     def list_all(
@@ -124,7 +128,16 @@ routers = [
         "/vehicles", svc.VEHICLES, VehicleCreate, VehicleUpdate, VehiclePublic, VehicleFilters
     ),
     crud_router("/drivers", svc.DRIVERS, DriverCreate, DriverUpdate, DriverPublic, DriverFilters),
-    crud_router("/devices", svc.DEVICES, DeviceCreate, DeviceUpdate, DevicePublic, DeviceFilters),
+    # Devices are created in routes/devices.py: they get a generated identifier and token.
+    crud_router(
+        "/devices",
+        svc.DEVICES,
+        DeviceCreate,
+        DeviceUpdate,
+        DevicePublic,
+        DeviceFilters,
+        with_create=False,
+    ),
     crud_router(
         "/customers",
         svc.CUSTOMERS,

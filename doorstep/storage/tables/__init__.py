@@ -11,6 +11,7 @@ from doorstep.storage.tables.base import Base
 from doorstep.storage.tables.fleet import Depot, Device, Driver, Vehicle
 from doorstep.storage.tables.orders import Customer, Order, OrderEvent
 from doorstep.storage.tables.routes import Plan, Route, Stop
+from doorstep.storage.tables.telemetry import LiveState, PingRow, TelemetryEvent
 
 __all__ = [
     "ApiKey",
@@ -20,13 +21,16 @@ __all__ = [
     "Device",
     "Driver",
     "IdempotencyRecord",
+    "LiveState",
     "LoginSession",
     "Order",
     "OrderEvent",
     "Organisation",
+    "PingRow",
     "Plan",
     "Route",
     "Stop",
+    "TelemetryEvent",
     "User",
     "Vehicle",
 ]

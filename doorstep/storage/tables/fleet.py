@@ -76,3 +76,5 @@ class Device(OrgMixin, Base):
     )
     active: Mapped[bool] = mapped_column(default=True)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The native API's token, as a SHA-256 hash (shown once when made).
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
