@@ -213,6 +213,39 @@ def bench_plan(
         typer.echo(json.dumps(report, indent=2, default=str))
 
 
+@bench_app.command("ingest")
+def bench_ingest(
+    vehicles: Annotated[int, typer.Option(help="Vehicles sending fixes.", min=1)] = 50,
+    fixes: Annotated[int, typer.Option(help="Fixes per vehicle.", min=1)] = 400,
+    batch: Annotated[int, typer.Option(help="Fixes per native-API request.", min=1)] = 100,
+    postgres_url: Annotated[
+        str | None, typer.Option(help="Also measure the pipeline on this PostgreSQL.")
+    ] = None,
+    osmand_requests: Annotated[int, typer.Option(help="OsmAnd requests to send.", min=1)] = 5000,
+    concurrency: Annotated[int, typer.Option(help="Concurrent OsmAnd clients.", min=1)] = 32,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON report as the last line.")] = False,
+) -> None:
+    """Fixes per second through the pipeline, OsmAnd requests per second against a real
+    server, fix-to-subscriber latency on the bus, and memory per tracked vehicle."""
+    import json
+
+    from doorstep.bench.ingest import ingest_bench
+
+    report = ingest_bench(
+        vehicles=vehicles,
+        fixes=fixes,
+        batch=batch,
+        postgres_url=postgres_url,
+        osmand_requests=osmand_requests,
+        concurrency=concurrency,
+    )
+    typer.echo(
+        json.dumps(
+            report, separators=(",", ":") if as_json else None, indent=None if as_json else 2
+        )
+    )
+
+
 @contextmanager
 def _clear_errors() -> Iterator[None]:
     try:
@@ -241,3 +274,7 @@ def main() -> None:
 
 
 __all__ = ["Settings", "app", "main"]
+
+
+if __name__ == "__main__":
+    main()

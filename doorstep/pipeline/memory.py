@@ -28,7 +28,10 @@ class DeviceMemory:
     jump_streak: tuple[Ping, ...] = ()
 
     def remember_accepted(self, ping: Ping, *, live: bool) -> DeviceMemory:
-        times = tuple(sorted({*self.recent_times, ping.time}))[-RECENT_TIMES:]
+        if not self.recent_times or ping.time > self.recent_times[-1]:  # the usual case
+            times = (*self.recent_times[-(RECENT_TIMES - 1) :], ping.time)
+        else:
+            times = tuple(sorted({*self.recent_times, ping.time}))[-RECENT_TIMES:]
         if not live:
             return DeviceMemory(self.last_live, times, self.jump_streak)
         return DeviceMemory(ping, times, ())

@@ -33,7 +33,7 @@ from doorstep.domain.ping import Ping
 from doorstep.pipeline import live_state
 from doorstep.pipeline.memory import DeviceMemory
 from doorstep.pipeline.params import LiveParams, PipelineParams
-from doorstep.pipeline.stages import run
+from doorstep.pipeline.stages import build_stages, run
 from doorstep.pipeline.verdict import Dropped
 from doorstep.services.events import emit
 from doorstep.storage.tables import Device, LiveState, PingRow, TelemetryEvent
@@ -96,6 +96,7 @@ class Tracker:
         self, params: PipelineParams | None = None, live: LiveParams | None = None
     ) -> None:
         self.params = params or PipelineParams()
+        self.stages = build_stages(self.params)  # built once, not per fix
         self.live = live or LiveParams()
         self._tracks: dict[uuid.UUID, Track] = {}
         self._guard = threading.Lock()
@@ -132,7 +133,7 @@ class Tracker:
         memory, state, detectors = track.memory, track.state, dict(track.detectors)
         order = sorted(range(len(pings)), key=lambda i: pings[i].time)  # buffered batches
         for index in order:
-            outcome = run(pings[index], memory, self.params, now)
+            outcome = run(pings[index], memory, self.params, now, self.stages)
             memory = outcome.memory
             for error in outcome.errors:
                 STAGE_ERRORS.labels(error.stage).inc()
