@@ -88,12 +88,23 @@ def migrate() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    osmand_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Also take OsmAnd / Traccar Client fixes at / on this port (5055).",
+            min=1,
+            max=65535,
+        ),
+    ] = None,
 ) -> None:
     """Run the web service (API, pages) on the configured database."""
+    import asyncio
+
     import uvicorn
 
     from doorstep import logs
     from doorstep.api.app import create_app
+    from doorstep.api.osmand_port import create_osmand_app
 
     with runtime_or_fail() as runtime:
         settings = runtime.settings
@@ -102,7 +113,22 @@ def serve(
             f"Doorstep on http://{host}:{port} (API docs at /api/docs), "
             f"database {describe(runtime.engine.url)}"
         )
-        uvicorn.run(create_app(runtime), host=host, port=port, log_config=None)
+        servers = [
+            uvicorn.Server(
+                uvicorn.Config(create_app(runtime), host=host, port=port, log_config=None)
+            )
+        ]
+        if osmand_port is not None:
+            typer.echo(f"OsmAnd / Traccar Client fixes on http://{host}:{osmand_port}/")
+            app = create_osmand_app(runtime)
+            servers.append(
+                uvicorn.Server(uvicorn.Config(app, host=host, port=osmand_port, log_config=None))
+            )
+
+        async def run_all() -> None:
+            await asyncio.gather(*(server.serve() for server in servers))
+
+        asyncio.run(run_all())
 
 
 @org_app.command("create")

@@ -318,3 +318,60 @@ def test_serve_answers_healthz_on_a_migrated_database(migrated):
             out, err = process.communicate()
     assert f"Doorstep on http://127.0.0.1:{port}" in out
     assert "Traceback" not in err
+
+
+def test_serve_takes_osmand_fixes_at_the_root_of_its_own_port(migrated):
+    import json as _json
+
+    key = (
+        migrated("org", "create", "Ports", "--admin-email", "p@ports.test")
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    port, osmand = free_port(), free_port()
+    process = subprocess.Popen(
+        [str(DOORSTEP), "serve", "--port", str(port), "--osmand-port", str(osmand)],
+        cwd=migrated.cwd,
+        env=migrated.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{osmand}/?id=x", timeout=1)
+            except urllib.error.HTTPError:
+                break  # up: it answered (404 for an unknown device)
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+
+        def call(url: str, body: dict | None = None) -> dict:
+            data = None if body is None else _json.dumps(body).encode()
+            request = urllib.request.Request(
+                url,
+                data=data,
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=5) as r:
+                return _json.loads(r.read() or b"null")
+
+        vehicle = call(f"http://127.0.0.1:{port}/api/v1/vehicles", {"name": "Van"})
+        call(
+            f"http://127.0.0.1:{port}/api/v1/devices",
+            {"identifier": "imei-5055", "vehicle_id": vehicle["id"]},
+        )
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{osmand}/?id=imei-5055&lat=60.17&lon=24.94&timestamp=1504763810",
+            timeout=5,
+        ) as r:
+            assert r.status == 200
+        fixes = call(
+            f"http://127.0.0.1:{port}/api/v1/vehicles/{vehicle['id']}/positions"
+            "?since=2017-01-01T00:00:00Z&until=2018-01-01T00:00:00Z"
+        )
+        assert [f["time"] for f in fixes] == ["2017-09-07T05:56:50+00:00"]
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
