@@ -24,6 +24,12 @@ class PlanCreate(Input):
     vehicle_ids: list[uuid.UUID] | None = Field(
         None, max_length=500, description="Vehicles to use. Omitted: the depot's active ones."
     )
+    optional_order_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=5000,
+        description="Orders that may be left for another day when serving them costs more "
+        "than their priority is worth (10 km of driving per priority point).",
+    )
     time_limit_s: float = Field(10.0, gt=0, le=600, description="Solver time limit.")
     seed: int = Field(1, ge=0, le=2**31 - 1)
 

@@ -102,8 +102,17 @@ def plan_day(
     matrix = roads.matrix(points, depart_at=timing.to_moment(shift_start, epoch))
     stats["matrix_s"] = round(time.perf_counter() - started, 3)
 
+    optional = {str(i) for i in data.optional_order_ids}
     problem = _problem(
-        matrix.seconds, matrix.metres, routable, vehicles, drivers, epoch, data.date, org.timezone
+        matrix.seconds,
+        matrix.metres,
+        routable,
+        vehicles,
+        drivers,
+        epoch,
+        data.date,
+        org.timezone,
+        optional,
     )
     started = time.perf_counter()
     solution = solve(problem, seed=data.seed, time_limit_s=data.time_limit_s)
@@ -261,6 +270,7 @@ def _problem(
     epoch: dt.datetime,
     day: dt.date,
     timezone: str,
+    optional: frozenset[str] | set[str] = frozenset(),
 ) -> pm.Problem:
     horizon = 2 * timing.DAY
     jobs = tuple(
@@ -275,6 +285,7 @@ def _problem(
                 order.items,
             ),
             priority=order.priority,
+            required=str(order.id) not in optional,
             skills=frozenset(order.required_skills or ()),
         )
         for i, order in enumerate(orders)

@@ -394,3 +394,12 @@ def test_reoptimising_refuses_routes_of_another_day_by_field(client, org_a, depo
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "route_ids", 0]
+
+
+def test_an_optional_order_may_wait_and_says_so(client, org_a, depot):
+    must, may = _orders(client, org_a.admin, 2)
+    _vans(client, org_a.admin, 1, capacity_items=1)
+    plan = _plan(client, org_a.admin, depot, optional_order_ids=[may["id"]]).json()
+    assert [s["order_id"] for r in plan["routes"] for s in r["stops"]] == [must["id"]]
+    assert [u["order_id"] for u in plan["unplanned"]] == [may["id"]]
+    assert plan["unplanned"][0]["reason"].startswith("optional")
