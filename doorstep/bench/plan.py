@@ -76,7 +76,7 @@ def day_bench(
         jobs=tuple(jobs),
         vehicles=fleet,
     )
-    from doorstep.planning.pyvrp_solver import solve
+    from doorstep.planning.solver import solve
 
     started = time.perf_counter()
     solution = solve(problem, seed=seed, time_limit_s=time_limit_s)

@@ -9,6 +9,13 @@ rely on it; ``pyvrp_solver.solve`` runs it on every plan it returns.
 A reported schedule is accepted when it is *achievable*: each arrival is no earlier
 than the previous departure plus the travel time, service starts inside the window
 and lasts at least the service time. Waiting longer than needed is allowed.
+
+Breaks: a vehicle with breaks must report one ``(start, end)`` per break on every route
+that serves stops, in the order of ``Vehicle.breaks``. Each must start inside its
+window, last at least its duration, lie within the route and overlap no service or
+other break; and between two services (or the depot) there must be time for the drive
+plus every break taken in between, since a break may interrupt the drive but not
+shorten it.
 """
 
 from __future__ import annotations
@@ -16,7 +23,15 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from doorstep.planning.model import DIMENSIONS, Job, PlannedRoute, Problem, Solution, Vehicle
+from doorstep.planning.model import (
+    DIMENSIONS,
+    Job,
+    PlannedRoute,
+    PlannedStop,
+    Problem,
+    Solution,
+    Vehicle,
+)
 
 # Violation kinds.
 MISSING = "missing"  # a required job is neither planned nor listed as unplanned
@@ -36,6 +51,7 @@ TIMING = "timing"  # reported times that travel and service times make impossibl
 DISTANCE = "distance"  # reported distance differs from the matrix
 DURATION = "duration"  # reported duration differs from end - start
 PAIR = "pair"  # pickup and delivery on different routes or in the wrong order
+BREAK = "break"  # a driver break missing, outside its window, too short or overlapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +241,62 @@ def _check_route(
     distance = route_distance(problem, vehicle, [jobs[s.job_id].location for s in stops])
     if distance != route.distance:
         add(DISTANCE, f"vehicle {vid}: reported distance {route.distance}, recomputed {distance}")
+    out.extend(_check_breaks(problem, jobs, vehicle, route, stops))
+    return out
+
+
+def _check_breaks(
+    problem: Problem,
+    jobs: dict[str, Job],
+    vehicle: Vehicle,
+    route: PlannedRoute,
+    stops: list[PlannedStop],
+) -> list[Violation]:
+    """The route's breaks against the vehicle's: count, window, length, overlaps, and
+    room for every leg's drive plus the breaks taken during that leg."""
+    vid = vehicle.id
+    out: list[Violation] = []
+
+    def add(message: str) -> None:
+        out.append(Violation(BREAK, message, vid))
+
+    if not route.breaks and not (vehicle.breaks and stops):
+        return out
+    if len(route.breaks) != len(vehicle.breaks):
+        add(f"vehicle {vid}: {len(route.breaks)} breaks planned, it needs {len(vehicle.breaks)}")
+    for index, ((start, end), rule) in enumerate(zip(route.breaks, vehicle.breaks, strict=False)):
+        if not rule.window.start <= start <= rule.window.end:
+            add(
+                f"vehicle {vid}: break {index} starts at {start}, window "
+                f"{rule.window.start}-{rule.window.end}"
+            )
+        if end - start < rule.duration:
+            add(f"vehicle {vid}: break {index} lasts {end - start}, needs {rule.duration}")
+    for index, (start, end) in enumerate(route.breaks):
+        if start < route.start or end > route.end:
+            add(f"vehicle {vid}: break {index} ({start}-{end}) outside the route")
+
+    busy = sorted(
+        [(s, e, f"break {i}") for i, (s, e) in enumerate(route.breaks)]
+        + [(stop.start, stop.departure, f"job {stop.job_id}") for stop in stops]
+    )
+    for (_, a_end, a), (b_start, _, b) in itertools.pairwise(busy):
+        if b_start < a_end:
+            add(f"vehicle {vid}: {b} starts at {b_start} while {a} lasts until {a_end}")
+
+    here, free_at = vehicle.start, route.start
+    legs = [(jobs[s.job_id].location, s.start) for s in stops] + [(vehicle.end, route.end)]
+    departures = [s.departure for s in stops]
+    for leg, (there, due) in enumerate(legs):
+        resting = sum(e - s for s, e in route.breaks if free_at <= s and e <= due)
+        needed = int(problem.duration[here, there]) + resting
+        if due - free_at < needed:
+            add(
+                f"vehicle {vid}: {due - free_at}s between {free_at} and {due} cannot hold "
+                f"the drive and {resting}s of breaks"
+            )
+        if leg < len(departures):
+            here, free_at = there, departures[leg]
     return out
 
 

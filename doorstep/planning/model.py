@@ -96,6 +96,10 @@ class PlannedRoute:
     end: int  # back at the end depot
     distance: int
     duration: int
+    # Driver breaks taken on this route as ``(start, end)`` in seconds, in the order of
+    # the vehicle's ``breaks``; empty when the vehicle has none (or the backend does not
+    # plan them). A break may fall between two stops or interrupt the drive between them.
+    breaks: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from doorstep.schemas.common import Input, Output, Timestamp
 from doorstep.schemas.routes import RoutePublic
@@ -30,8 +30,22 @@ class PlanCreate(Input):
         description="Orders that may be left for another day when serving them costs more "
         "than their priority is worth (10 km of driving per priority point).",
     )
+    break_minutes: int | None = Field(
+        None, ge=1, le=240, description="A driver break of this length for every van."
+    )
+    break_window: tuple[dt.time, dt.time] | None = Field(
+        None, description='Local times the break must start between, e.g. ["11:00", "13:00"].'
+    )
     time_limit_s: float = Field(10.0, gt=0, le=600, description="Solver time limit.")
     seed: int = Field(1, ge=0, le=2**31 - 1)
+
+    @model_validator(mode="after")
+    def _break(self) -> PlanCreate:
+        if (self.break_minutes is None) != (self.break_window is None):
+            raise ValueError("give both break_minutes and break_window, or neither")
+        if self.break_window is not None and self.break_window[1] <= self.break_window[0]:
+            raise ValueError("break_window must end after it starts")
+        return self
 
 
 class UnplannedOrder(Output):

@@ -56,9 +56,9 @@ def plan_day(
     solve: Solver | None = None,
 ) -> PlanOutcome:
     if solve is None:
-        from doorstep.planning.pyvrp_solver import solve as pyvrp_solve
+        from doorstep.planning.solver import solve as default_solve
 
-        solve = pyvrp_solve
+        solve = default_solve
     org = accounts.get_organisation(session, principal)
     depot = _depot(session, principal, data.depot_id)
     orders = _orders(session, principal, data)
@@ -113,6 +113,7 @@ def plan_day(
         data.date,
         org.timezone,
         optional,
+        _breaks(data, org.timezone),
     )
     started = time.perf_counter()
     solution = solve(problem, seed=data.seed, time_limit_s=data.time_limit_s)
@@ -153,6 +154,14 @@ def plan_day(
         if r.stops
     ]
     stats["geometry_s"] = round(time.perf_counter() - started, 3)
+    stats["breaks"] = {
+        str(route.id): [
+            [timing.to_moment(a, epoch).isoformat(), timing.to_moment(b, epoch).isoformat()]
+            for a, b in planned.breaks
+        ]
+        for route, planned in zip(routes, [r for r in solution.routes if r.stops], strict=True)
+        if planned.breaks
+    }
     stats["distance_m"] = sum(r.distance for r in solution.routes)
     stats["planned"] = sum(len(r.stops) for r in solution.routes)
     stats["unplanned"] = len(unplanned)
@@ -271,6 +280,7 @@ def _problem(
     day: dt.date,
     timezone: str,
     optional: frozenset[str] | set[str] = frozenset(),
+    breaks: tuple[pm.Break, ...] = (),
 ) -> pm.Problem:
     horizon = 2 * timing.DAY
     jobs = tuple(
@@ -309,6 +319,7 @@ def _problem(
                 if driver and driver.max_shift_minutes
                 else None,
                 skills=frozenset(vehicle.skills or ()),
+                breaks=breaks,
             )
         )
     return pm.Problem(
@@ -317,6 +328,15 @@ def _problem(
         jobs=jobs,
         vehicles=tuple(fleet),
     )
+
+
+def _breaks(data: PlanCreate, timezone: str) -> tuple[pm.Break, ...]:
+    """The driver break the plan asks for, in plan seconds (planned by the VROOM
+    backend, since PyVRP has none)."""
+    if data.break_minutes is None or data.break_window is None:
+        return ()
+    opens, closes = (timing.clock_seconds(t, data.date, timezone) for t in data.break_window)
+    return (pm.Break(pm.TimeWindow(opens, closes), data.break_minutes * 60),)
 
 
 def _cap(value: float | None, scale: int) -> int:

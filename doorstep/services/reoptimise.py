@@ -65,9 +65,9 @@ def reoptimise(
     solve: Solver | None = None,
 ) -> Reoptimised:
     if solve is None:
-        from doorstep.planning.pyvrp_solver import solve as pyvrp_solve
+        from doorstep.planning.solver import solve as default_solve
 
-        solve = pyvrp_solve
+        solve = default_solve
     at = at or utcnow()
     org = accounts.get_organisation(session, principal)
     epoch = timing.day_epoch(day, org.timezone)

@@ -403,3 +403,22 @@ def test_an_optional_order_may_wait_and_says_so(client, org_a, depot):
     assert [s["order_id"] for r in plan["routes"] for s in r["stops"]] == [must["id"]]
     assert [u["order_id"] for u in plan["unplanned"]] == [may["id"]]
     assert plan["unplanned"][0]["reason"].startswith("optional")
+
+
+def test_a_driver_break_is_planned_inside_its_window(client, org_a, depot):
+    _orders(client, org_a.admin, 6)
+    _vans(client, org_a.admin, 1)
+    response = _plan(client, org_a.admin, depot, break_minutes=30, break_window=["12:00", "13:00"])
+    assert response.status_code == 201, response.text
+    plan = response.json()
+    assert plan["solver"]["name"] == "vroom"
+    ((route_id, breaks),) = plan["stats"]["breaks"].items()
+    start, end = breaks[0]
+    assert f"{DAY}T10:00:00+00:00" <= start <= f"{DAY}T11:00:00+00:00"  # 12-13 in Helsinki
+    assert plan["routes"][0]["id"] == route_id and plan["unplanned"] == []
+
+
+def test_a_break_needs_both_its_length_and_its_window(client, org_a, depot):
+    response = _plan(client, org_a.admin, depot, break_minutes=30)
+    assert response.status_code == 422
+    assert "break_window" in response.json()["detail"]

@@ -35,6 +35,7 @@ CREATED = "created"  # creates: a reference to A's object is refused like an unk
 OWN = "own"  # about the caller: answers about B and B only
 COMPUTED = "computed"  # answers from named objects: A's are refused like unknown ids
 DEVICE = "device"  # for trackers, with a device token: a person's key is refused
+REPORT = "report"  # a report over B's data; naming A's objects answers like unknown ids
 
 WALK: dict[tuple[str, str], str] = {
     ("POST", "/auth/login"): OWN,
@@ -87,6 +88,11 @@ WALK: dict[tuple[str, str], str] = {
     ("POST", "/devices/{item_id}/token"): HIDDEN,
     ("GET", "/vehicles/{vehicle_id}/positions"): HIDDEN,
     ("POST", "/pings"): DEVICE,
+    ("GET", "/reports/logbook"): REPORT,
+}
+# A report's required query, and the filters naming objects: filter -> kind.
+REPORTS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "/reports/logbook": ({"date": ROUTE_DATE}, {"vehicle_id": "vehicle", "driver_id": "driver"}),
 }
 # Query parameters an operation needs before it looks its object up.
 QUERIES: dict[tuple[str, str], dict[str, str]] = {
@@ -571,6 +577,22 @@ class Walk:
             self.fail(f"{method} {path} on B's own objects", response)
         self.reveals_nothing(f"{method} {path}", response)
 
+    def report(self, method: str, path: str) -> None:
+        base, filters = REPORTS[path]
+        response = self.call(method, path, params=base)
+        if response.status_code != 200:
+            self.fail(f"{method} {path}", response)
+        self.reveals_nothing(f"{method} {path}", response)
+        for field, kind in filters.items():
+            theirs, unknown = {field: self.a[kind]}, {field: str(uuid.uuid4())}
+            self.same_as_unknown(
+                f"{method} {path}?{field}= A's {kind}",
+                404,
+                self.call(method, path, params={**base, **theirs}),
+                self.call(method, path, params={**base, **unknown}),
+                (theirs, unknown),
+            )
+
     def device(self, method: str, path: str) -> None:
         """A person's key is no device token: refused, and nothing of A's comes back."""
         fix = {"time": "2026-11-27T10:00:00Z", "lat": 60.17, "lon": 24.94}
@@ -626,6 +648,8 @@ def test_another_organisation_learns_nothing_on_any_route(client, org_a, org_b):
             walk.computed(method, path)
         elif kind == DEVICE:
             walk.device(method, path)
+        elif kind == REPORT:
+            walk.report(method, path)
         else:
             walk.own(method, path)
         walked.append((method, path))
