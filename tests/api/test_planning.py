@@ -415,6 +415,7 @@ def test_a_driver_break_is_planned_inside_its_window(client, org_a, depot):
     ((route_id, breaks),) = plan["stats"]["breaks"].items()
     start, end = breaks[0]
     assert f"{DAY}T10:00:00+00:00" <= start <= f"{DAY}T11:00:00+00:00"  # 12-13 in Helsinki
+    assert end > start
     assert plan["routes"][0]["id"] == route_id and plan["unplanned"] == []
 
 
