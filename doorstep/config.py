@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         None,
         description="Signs session cookies. Unset: generated once and kept in the data dir.",
     )
+    mqtt_url: str | None = Field(
+        None,
+        description="MQTT broker to take OwnTracks fixes from (mqtt://user:pass@host:1883). "
+        "Unset: no MQTT.",
+    )
+    mqtt_topic: str = Field("owntracks/+/+", description="Topic filter to subscribe to.")
     log_format: Literal["text", "json"] = Field("text", description="Log line format.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_upload_mb: int = Field(50, ge=1, le=1024, description="Largest accepted upload (CSV).")
@@ -120,6 +126,15 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_scheme(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("mqtt://", "mqtts://")):
+            raise ValueError("must start with mqtt:// or mqtts://")
         return value
 
     @field_validator("redis_url")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -25,8 +29,32 @@ from doorstep.wiring import Runtime
 API_PREFIX = "/api/v1"
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Workers that live as long as the server: the OwnTracks MQTT listener, if set."""
+    runtime: Runtime = app.state.runtime
+    tasks = []
+    if runtime.settings.mqtt_url:
+        from doorstep.workers.mqtt_owntracks import listen
+
+        tasks.append(
+            asyncio.create_task(
+                listen(runtime, runtime.settings.mqtt_url, runtime.settings.mqtt_topic)
+            )
+        )
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(
+        lifespan=lifespan,
         title="Doorstep",
         version=__version__,
         description="Last-mile delivery tracking. Authenticate with "

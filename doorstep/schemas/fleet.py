@@ -170,7 +170,7 @@ class DriverPublic(Output):
 
 
 DeviceIdentifier = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.:@\-]{1,100}$")
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.:@/\-]{1,100}$")
 ]
 
 

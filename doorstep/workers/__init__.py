@@ -1,0 +1,1 @@
+"""Long-running loops that feed the services: the MQTT listener for OwnTracks."""
