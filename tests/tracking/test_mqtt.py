@@ -41,11 +41,12 @@ def _broker_or_skip() -> None:
 
 def _device(client, org, identifier):
     vehicle = client.post("/api/v1/vehicles", json={"name": "Van"}, headers=auth(org.admin)).json()
-    client.post(
+    response = client.post(
         "/api/v1/devices",
         json={"identifier": identifier, "vehicle_id": vehicle["id"]},
         headers=auth(org.admin),
     )
+    assert response.status_code == 201, response.text
     return vehicle
 
 
