@@ -56,18 +56,16 @@ from pyvrp import ActivityType, Model, ProblemData, SolveParams
 from pyvrp.constants import MAX_VALUE
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
-from doorstep.planning import reasons
-from doorstep.planning.check import UNPLANNED_REQUIRED, check
-from doorstep.planning.errors import SolverError, UnsupportedProblem
+from doorstep.planning.errors import UnsupportedProblem
 from doorstep.planning.model import (
     PlannedRoute,
     PlannedStop,
     Problem,
     Solution,
     TimeWindow,
-    Unplanned,
     Vehicle,
 )
+from doorstep.planning.outcome import finish
 from doorstep.planning.precheck import unplannable
 from doorstep.planning.pyvrp_params import solve_params
 from doorstep.planning.validation import Unit, units
@@ -114,7 +112,6 @@ def solve(
     hopeless = unplannable(problem, all_units)
     todo = tuple(u for u in all_units if u.job.id not in hopeless)
     routes: tuple[PlannedRoute, ...] = ()
-    planned: set[str] = set()
     if todo:
         built = _build(problem, todo, required_prize=None, prize_per_priority=prize_per_priority)
         result = _run(built, seed, time_limit_s, max_iterations, info)
@@ -125,30 +122,17 @@ def solve(
             )
             result = _run(built, seed, time_limit_s, max_iterations, info)
         routes = _routes(problem, built, result.best)
-        planned = {s.job_id for r in routes for s in r.stops}
+        {s.job_id for r in routes for s in r.stops}
 
-    unplanned = [Unplanned(job.id, hopeless[job.id]) for job in problem.jobs if job.id in hopeless]
-    for unit in todo:
-        if unit.job.id in planned:
-            continue
-        why = (
-            reasons.reason(reasons.LEFT_OUT, reasons.LEFT_OUT_TEXT)
-            if unit.required
-            else reasons.reason(
-                reasons.OPTIONAL_DROPPED,
-                f"optional (priority {unit.priority}): serving it costs more than it is worth",
-            )
-        )
-        unplanned.extend(Unplanned(job.id, why) for job in unit.jobs)
-    order = {job.id: i for i, job in enumerate(problem.jobs)}
-    unplanned.sort(key=lambda u: order[u.job_id])
-
-    solution = Solution(routes=routes, unplanned=tuple(unplanned), solver=info)
-    violations = [v for v in check(problem, solution) if v.kind != UNPLANNED_REQUIRED]
-    if violations:
-        listed = "; ".join(v.message for v in violations[:5])
-        raise SolverError(f"PyVRP returned a plan that fails the check: {listed}")
-    return solution
+    return finish(
+        problem,
+        routes,
+        hopeless,
+        todo,
+        info,
+        optional_left_out="serving it costs more than it is worth",
+        backend="PyVRP",
+    )
 
 
 @dataclass

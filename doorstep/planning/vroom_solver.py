@@ -64,18 +64,16 @@ import numpy as np
 import vroom
 from numpy.typing import NDArray
 
-from doorstep.planning import reasons
-from doorstep.planning.check import UNPLANNED_REQUIRED, check
-from doorstep.planning.errors import InvalidProblem, SolverError
+from doorstep.planning.errors import InvalidProblem
 from doorstep.planning.model import (
     PlannedRoute,
     PlannedStop,
     Problem,
     Solution,
     TimeWindow,
-    Unplanned,
     Vehicle,
 )
+from doorstep.planning.outcome import finish
 from doorstep.planning.precheck import unplannable
 from doorstep.planning.validation import Unit, units
 
@@ -116,31 +114,17 @@ def solve(problem: Problem, *, seed: int = 1, time_limit_s: float = 5.0) -> Solu
             bounded = frozenset(v.id for v in problem.vehicles if v.max_duration is not None)
             built = _build(problem, todo, narrowed=bounded)
             routes = _routes(problem, built, _run(built, time_limit_s, info))
-    planned = {s.job_id for r in routes for s in r.stops}
+    {s.job_id for r in routes for s in r.stops}
 
-    unplanned = [Unplanned(job.id, hopeless[job.id]) for job in problem.jobs if job.id in hopeless]
-    for unit in todo:
-        if unit.job.id in planned:
-            continue
-        why = (
-            reasons.reason(reasons.LEFT_OUT, reasons.LEFT_OUT_TEXT)
-            if unit.required
-            else reasons.reason(
-                reasons.OPTIONAL_DROPPED,
-                f"optional (priority {unit.priority}): no room left for it after the "
-                "required and higher-priority jobs",
-            )
-        )
-        unplanned.extend(Unplanned(job.id, why) for job in unit.jobs)
-    order = {job.id: i for i, job in enumerate(problem.jobs)}
-    unplanned.sort(key=lambda u: order[u.job_id])
-
-    solution = Solution(routes=routes, unplanned=tuple(unplanned), solver=info)
-    violations = [v for v in check(problem, solution) if v.kind != UNPLANNED_REQUIRED]
-    if violations:
-        listed = "; ".join(v.message for v in violations[:5])
-        raise SolverError(f"VROOM returned a plan that fails the check: {listed}")
-    return solution
+    return finish(
+        problem,
+        routes,
+        hopeless,
+        todo,
+        info,
+        optional_left_out="no room left for it after the required and higher-priority jobs",
+        backend="VROOM",
+    )
 
 
 @dataclass
