@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import Field, HttpUrl, StringConstraints
+from pydantic import Field, HttpUrl, StringConstraints, model_validator
 
 from doorstep.schemas.common import (
     Email,
@@ -211,3 +211,64 @@ class DevicePublic(Output):
 
 class DeviceCreated(DevicePublic):
     token: str = Field(description="For the native API (`POST /api/v1/pings`); shown once.")
+
+
+class ZoneKind(StrEnum):
+    DEPOT = "depot"
+    CUSTOMER = "customer"
+    PARKING = "parking"
+    RESTRICTED = "restricted"
+    JURISDICTION = "jurisdiction"
+    DESIGNATED_AREA = "designated_area"
+
+
+Radius = Annotated[float, Field(gt=0, le=100_000)]
+Vertices = Annotated[list[Location], Field(min_length=3, max_length=5000)]
+
+
+def _one_shape(location: object, radius: object, polygon: object) -> None:
+    circle = location is not None or radius is not None
+    if circle and polygon is not None:
+        raise ValueError("a zone is a circle (location and radius_m) or a polygon, not both")
+    if circle and (location is None or radius is None):
+        raise ValueError("a circle zone needs both location and radius_m")
+    if not circle and polygon is None:
+        raise ValueError("give location and radius_m for a circle, or polygon")
+
+
+class ZoneCreate(Input):
+    name: Name
+    kind: ZoneKind = ZoneKind.CUSTOMER
+    location: Location | None = Field(None, description="Centre of a circle zone.")
+    radius_m: Radius | None = None
+    polygon: Vertices | None = Field(None, description="At least three corners, in order.")
+    restricted: bool = Field(False, description="Entering it raises an alert.")
+    dwell_minutes: Annotated[float, Field(gt=0, le=24 * 60)] | None = None
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        _one_shape(self.location, self.radius_m, self.polygon)
+        return self
+
+
+class ZoneUpdate(Input):
+    name: Name | None = None
+    kind: ZoneKind | None = None
+    restricted: bool | None = None
+    dwell_minutes: Annotated[float, Field(gt=0, le=24 * 60)] | None = None
+    active: bool | None = None
+
+
+class ZonePublic(Output):
+    id: uuid.UUID
+    name: str
+    kind: ZoneKind
+    location: Location | None
+    radius_m: float | None
+    polygon: list[Location] | None
+    restricted: bool
+    dwell_minutes: float | None
+    active: bool
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from doorstep.domain.errors import Conflict, FieldError, InvalidInput
 from doorstep.domain.principal import Principal
 from doorstep.storage import repository as repo
-from doorstep.storage.tables import Customer, Depot, Device, Driver, User, Vehicle
+from doorstep.storage.tables import Customer, Depot, Device, Driver, User, Vehicle, Zone
 from doorstep.storage.tables.base import OrgMixin
 
 M = TypeVar("M", bound=OrgMixin)
@@ -62,6 +62,7 @@ DEVICES = Resource(
     references={"vehicle_id": (Vehicle, "vehicle"), "driver_id": (Driver, "driver")},
     unique={"identifier": True},
 )
+ZONES = Resource(Zone, "zone", search=("name",), filters=("kind", "restricted", "active"))
 CUSTOMERS = Resource(
     Customer,
     "customer",

@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from doorstep.bus import Event
-from doorstep.domain.detectors import device_health, harsh, idling, motion, speeding
+from doorstep.domain.detectors import device_health, geofence, harsh, idling, motion, speeding
 from doorstep.domain.detectors.events import DetectorEvent
 from doorstep.domain.geo import LatLon
 from doorstep.domain.ping import Ping
@@ -37,12 +38,14 @@ from doorstep.pipeline.stages import build_stages, run
 from doorstep.pipeline.verdict import Dropped
 from doorstep.services.events import emit
 from doorstep.storage.tables import Device, LiveState, PingRow, TelemetryEvent
+from doorstep.storage.tables import Zone as ZoneRow
 
 log = logging.getLogger("doorstep.tracking")
 ACCEPTED = Counter("doorstep_pings_accepted_total", "Fixes stored.", ["protocol"])
 DROPPED = Counter("doorstep_pings_dropped_total", "Fixes refused, by rule.", ["rule"])
 STAGE_ERRORS = Counter("doorstep_pipeline_stage_errors_total", "Stages that raised.", ["stage"])
 
+ZONES_TTL_S = 30.0
 Update = Callable[[Any, Ping, Any], tuple[Any, list[DetectorEvent]]]
 # The detectors every fix of a vehicle runs through, in order, with their parameters.
 DETECTORS: tuple[tuple[str, Update, Any], ...] = (
@@ -99,6 +102,7 @@ class Tracker:
         self.stages = build_stages(self.params)  # built once, not per fix
         self.live = live or LiveParams()
         self._tracks: dict[uuid.UUID, Track] = {}
+        self._zones: dict[uuid.UUID, tuple[float, geofence.Params]] = {}
         self._guard = threading.Lock()
 
     def ingest(
@@ -112,6 +116,20 @@ class Tracker:
     def forget(self, device_id: uuid.UUID) -> None:
         with self._guard:
             self._tracks.pop(device_id, None)
+
+    def _zones_of(self, session: Session, org_id: uuid.UUID) -> geofence.Params:
+        """The organisation's active zones, re-read at most every ``ZONES_TTL_S``: a
+        zone drawn or changed reaches the live detector within that time."""
+        now = time.monotonic()
+        cached = self._zones.get(org_id)
+        if cached is not None and now - cached[0] < ZONES_TTL_S:
+            return cached[1]
+        rows = session.scalars(
+            select(ZoneRow).where(ZoneRow.org_id == org_id, ZoneRow.active.is_(True))
+        )
+        params = geofence.Params(zones=tuple(_zone(row) for row in rows))
+        self._zones[org_id] = (now, params)
+        return params
 
     def _track(self, session: Session, device: DeviceRef) -> Track:
         with self._guard:
@@ -132,6 +150,7 @@ class Tracker:
         rows: list[dict[str, Any]] = []
         memory, state, detectors = track.memory, track.state, dict(track.detectors)
         order = sorted(range(len(pings)), key=lambda i: pings[i].time)  # buffered batches
+        zones = self._zones_of(session, device.org_id)
         for index in order:
             outcome = run(pings[index], memory, self.params, now, self.stages)
             memory = outcome.memory
@@ -164,6 +183,11 @@ class Tracker:
             state = live_state.apply(state, ping, self.live)
             for name, detect, params in DETECTORS:
                 detectors[name], fired = detect(detectors.get(name), ping, params)
+                result.events.extend(fired)
+            if zones.zones:
+                detectors["geofence"], fired = geofence.update(
+                    detectors.get("geofence"), ping, zones
+                )
                 result.events.extend(fired)
         if rows:
             _store_pings(session, rows)
@@ -198,6 +222,17 @@ class Tracker:
         # Only now is the batch safely in the transaction: remember it.
         track.memory, track.state, track.detectors = memory, state, detectors
         return result
+
+
+def _zone(row: ZoneRow) -> geofence.Zone:
+    shape: geofence.Shape
+    if row.polygon:
+        shape = geofence.Polygon(tuple(LatLon(p["lat"], p["lon"]) for p in row.polygon))
+    else:
+        assert row.lat is not None and row.lon is not None and row.radius_m is not None
+        shape = geofence.Circle(LatLon(row.lat, row.lon), row.radius_m)
+    dwell = None if row.dwell_minutes is None else timedelta(minutes=row.dwell_minutes)
+    return geofence.Zone(str(row.id), row.name, shape, row.restricted, dwell)
 
 
 def _load(session: Session, device: DeviceRef) -> Track:

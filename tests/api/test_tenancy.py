@@ -52,7 +52,7 @@ WALK: dict[tuple[str, str], str] = {
     ("DELETE", "/api-keys/{key_id}"): HIDDEN,
     **{
         op: kind
-        for resource in ("depots", "vehicles", "drivers", "devices", "customers")
+        for resource in ("depots", "vehicles", "drivers", "devices", "customers", "zones")
         for op, kind in {
             ("GET", f"/{resource}"): LISTED,
             ("POST", f"/{resource}"): CREATED,
@@ -118,6 +118,7 @@ ITEM_KINDS = {
     "drivers": "driver",
     "devices": "device",
     "customers": "customer",
+    "zones": "zone",
 }
 
 Ids = dict[str, str]
@@ -185,6 +186,11 @@ CREATE_BODIES: dict[str, Callable[[], dict[str, Any]]] = {
         recipient={"name": "Bravo", "email": SHARED_EMAIL, "phone": SHARED_PHONE},
     ),
     "/routes": lambda: {"name": "Bravo route", "date": ROUTE_DATE},
+    "/zones": lambda: {
+        "name": "Bravo yard",
+        "location": {"lat": 60.2, "lon": 24.9},
+        "radius_m": 50,
+    },
     "/plans": lambda: {"date": ROUTE_DATE, "time_limit_s": 0.2},
 }
 
@@ -253,6 +259,8 @@ NOT_IDENTIFYING = {
     "vehicle_type",
     "fuel_type",
     "protocol",
+    "kind",
+    "restricted",
 }
 
 
@@ -346,6 +354,12 @@ def build_a(client, org) -> Ids:
         },
     )["id"]
     a["api_key"] = _post(client, key, "/api-keys", {"name": "Zebra key", "role": "viewer"})["id"]
+    a["zone"] = _post(
+        client,
+        key,
+        "/zones",
+        {"name": "Zebra yard", "location": {"lat": 60.17, "lon": 24.94}, "radius_m": 80},
+    )["id"]
     a["plan"] = _post(
         client,
         key,
@@ -394,6 +408,7 @@ A_VIEWS = (
     "/customers",
     "/orders",
     "/routes",
+    "/zones",
     "/plans/{plan}",
 )
 

@@ -25,6 +25,10 @@ from doorstep.schemas.fleet import (
     VehiclePublic,
     VehicleType,
     VehicleUpdate,
+    ZoneCreate,
+    ZoneKind,
+    ZonePublic,
+    ZoneUpdate,
 )
 from doorstep.services import resources as svc
 
@@ -116,6 +120,12 @@ class DeviceFilters(BaseModel):
     active: bool | None = Query(None)
 
 
+class ZoneFilters(BaseModel):
+    kind: ZoneKind | None = Query(None)
+    restricted: bool | None = Query(None)
+    active: bool | None = Query(None)
+
+
 class CustomerFilters(BaseModel):
     email: str | None = Query(None, max_length=320)
     phone: str | None = Query(None, max_length=32)
@@ -138,6 +148,7 @@ routers = [
         DeviceFilters,
         with_create=False,
     ),
+    crud_router("/zones", svc.ZONES, ZoneCreate, ZoneUpdate, ZonePublic, ZoneFilters),
     crud_router(
         "/customers",
         svc.CUSTOMERS,

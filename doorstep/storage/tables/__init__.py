@@ -8,7 +8,7 @@ from doorstep.storage.tables.accounts import (
     User,
 )
 from doorstep.storage.tables.base import Base
-from doorstep.storage.tables.fleet import Depot, Device, Driver, Vehicle
+from doorstep.storage.tables.fleet import Depot, Device, Driver, Vehicle, Zone
 from doorstep.storage.tables.orders import Customer, Order, OrderEvent
 from doorstep.storage.tables.routes import Plan, Route, Stop
 from doorstep.storage.tables.telemetry import LiveState, PingRow, TelemetryEvent
@@ -33,4 +33,5 @@ __all__ = [
     "TelemetryEvent",
     "User",
     "Vehicle",
+    "Zone",
 ]

@@ -78,3 +78,28 @@ class Device(OrgMixin, Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The native API's token, as a SHA-256 hash (shown once when made).
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class Zone(OrgMixin, Base):
+    """A geofence: a circle (``lat``, ``lon``, ``radius_m``) or a polygon (``polygon``
+    as [{"lat", "lon"}, ...]). ``kind`` says what it is for (depot, customer, parking,
+    restricted, jurisdiction, designated_area)."""
+
+    __tablename__ = "zones"
+
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="customer")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    radius_m: Mapped[float | None] = mapped_column(Float)
+    polygon: Mapped[list[dict[str, float]] | None] = mapped_column(JSON)
+    restricted: Mapped[bool] = mapped_column(default=False)
+    dwell_minutes: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def location(self) -> dict[str, float] | None:
+        """The centre of a circle zone; None for a polygon."""
+        if self.lat is None or self.lon is None:
+            return None
+        return {"lat": self.lat, "lon": self.lon}
