@@ -18,6 +18,7 @@ straight along it.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -228,6 +229,17 @@ def metres_by_walking(
     return out
 
 
+_REVERSED: weakref.WeakKeyDictionary[Weights, sp.csr_matrix] = weakref.WeakKeyDictionary()
+
+
+def _reversed(graph: RoadGraph, weights: Weights) -> sp.csr_matrix:
+    """The graph with every edge turned round, built once per set of weights."""
+    reverse = _REVERSED.get(weights)
+    if reverse is None or reverse.shape[0] != graph.node_count:
+        reverse = _REVERSED[weights] = graph.csr(weights.packed).T.tocsr()
+    return reverse
+
+
 def packed_matrix_to(
     graph: RoadGraph, weights: Weights, segments: Segments, src: SnapResult, tgt: SnapResult
 ) -> tuple[FloatArray, NDArray[np.bool_]]:
@@ -247,7 +259,7 @@ def packed_matrix_to(
     costs = np.stack((from_a, from_b), axis=1)
     keep = np.isfinite(costs)
     costs = np.maximum(costs, 1.0)
-    reverse = graph.csr(weights.packed).T.tocsr()
+    reverse = _reversed(graph, weights)
     indptr = np.concatenate((reverse.indptr, reverse.indptr[-1] + np.cumsum(keep.sum(axis=1))))
     indices = np.concatenate((reverse.indices, heads[keep].astype(np.int32)))
     data = np.concatenate((reverse.data, costs[keep]))
