@@ -63,6 +63,30 @@ def check_window(start: Any, end: Any, service_minutes: float | None) -> None:
         )
 
 
+class Pickup(Input):
+    """Where the goods are collected first (a shop, a warehouse), by the same van."""
+
+    address: Address
+    location: Location
+    window_start: Timestamp | None = None
+    window_end: Timestamp | None = None
+    service_minutes: ServiceMinutes = 5.0
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        if (self.window_start is None) != (self.window_end is None):
+            raise ValueError("give both pickup window_start and window_end, or neither")
+        return _check_window(self)
+
+
+class PickupPublic(Output):
+    address: str | None
+    location: Location
+    window_start: Timestamp | None
+    window_end: Timestamp | None
+    service_minutes: float | None
+
+
 class OrderCreate(Input):
     external_ref: ExternalRef | None = None
     recipient: Recipient
@@ -87,6 +111,9 @@ class OrderCreate(Input):
     depot_id: uuid.UUID | None = None
     required_skills: Skills = Field(
         default_factory=list, description="What the vehicle must offer, e.g. refrigerated."
+    )
+    pickup: Pickup | None = Field(
+        None, description="Collect the goods here first (pickup-and-delivery)."
     )
 
     @model_validator(mode="after")
@@ -146,6 +173,7 @@ class OrderPublic(Output):
     safe_place: str | None
     depot_id: uuid.UUID | None
     required_skills: list[str]
+    pickup: PickupPublic | None
     created_at: Timestamp
     updated_at: Timestamp
 

@@ -159,6 +159,11 @@ def _plannable(session: Session, principal: Principal, order_id: uuid.UUID) -> O
             f"the order is {order.status}; only created or rescheduled orders can "
             "be inserted into a route"
         )
+    if order.pickup_lat is not None:
+        raise Conflict(
+            "a pickup-and-delivery order needs two stops on one van; plan it with "
+            "POST /plans or add it to running routes with POST /routes/reoptimise"
+        )
     return order
 
 

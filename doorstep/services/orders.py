@@ -170,7 +170,16 @@ def create_order(
 
 
 def build_order(org_id: uuid.UUID, data: OrderCreate, book: CustomerBook) -> Order:
-    values = data.model_dump(exclude={"recipient", "location", "customer_id"})
+    values = data.model_dump(exclude={"recipient", "location", "customer_id", "pickup"})
+    if data.pickup is not None:
+        values.update(
+            pickup_address=data.pickup.address,
+            pickup_lat=data.pickup.location.lat,
+            pickup_lon=data.pickup.location.lon,
+            pickup_window_start=data.pickup.window_start,
+            pickup_window_end=data.pickup.window_end,
+            pickup_service_minutes=data.pickup.service_minutes,
+        )
     customer_id = data.customer_id
     if customer_id is None:
         email = str(data.recipient.email) if data.recipient.email else None

@@ -38,6 +38,7 @@ PLANNABLE = (OrderStatus.CREATED.value, OrderStatus.RESCHEDULED.value)
 # An address further than this from any road is refused rather than routed through a field.
 MAX_SNAP_M = 2000.0
 UNLIMITED = 2**31 - 1
+PICKUP = "pickup:"  # job id prefix of the pickup half of a pickup-and-delivery order
 Solver = Callable[..., pm.Solution]
 
 
@@ -68,7 +69,17 @@ def plan_day(
     stats: dict[str, object] = {"orders": len(orders), "vehicles": len(vehicles)}
 
     started = time.perf_counter()
-    snapped = roads.snap([LatLon(depot.lat, depot.lon)] + [LatLon(o.lat, o.lon) for o in orders])
+    pickups = [o for o in orders if o.pickup_lat is not None and o.pickup_lon is not None]
+    snapped = roads.snap(
+        [LatLon(depot.lat, depot.lon)]
+        + [LatLon(o.lat, o.lon) for o in orders]
+        + [LatLon(o.pickup_lat, o.pickup_lon) for o in pickups]  # type: ignore[arg-type]
+    )
+    far_pickups = {
+        o.id: s.distance_m
+        for o, s in zip(pickups, snapped[1 + len(orders) :], strict=True)
+        if s.distance_m > MAX_SNAP_M
+    }
     if snapped[0].distance_m > MAX_SNAP_M:
         raise InvalidInput(
             [
@@ -82,8 +93,16 @@ def plan_day(
         )
     unplanned: list[dict[str, str]] = []
     routable: list[Order] = []
-    for order, snap in zip(orders, snapped[1:], strict=True):
-        if snap.distance_m > MAX_SNAP_M:
+    for order, snap in zip(orders, snapped[1 : 1 + len(orders)], strict=True):
+        if order.id in far_pickups:
+            unplanned.append(
+                {
+                    "order_id": str(order.id),
+                    "reason": f"off_network: the pickup is {far_pickups[order.id] / 1000:.1f} km "
+                    "from the nearest road of the network; check its coordinates",
+                }
+            )
+        elif snap.distance_m > MAX_SNAP_M:
             unplanned.append(
                 {
                     "order_id": str(order.id),
@@ -95,6 +114,11 @@ def plan_day(
         else:
             routable.append(order)
     points = [LatLon(depot.lat, depot.lon)] + [LatLon(o.lat, o.lon) for o in routable]
+    pickup_at: dict[uuid.UUID, int] = {}
+    for order in routable:
+        if order.pickup_lat is not None and order.pickup_lon is not None:
+            pickup_at[order.id] = len(points)
+            points.append(LatLon(order.pickup_lat, order.pickup_lon))
     shift_start = min(
         (_shift(d, data.date, org.timezone)[0] for d in drivers.values()),
         default=timing.clock_seconds(timing.DEFAULT_SHIFT[0], data.date, org.timezone),
@@ -114,6 +138,7 @@ def plan_day(
         org.timezone,
         optional,
         _breaks(data, org.timezone),
+        pickup_at,
     )
     started = time.perf_counter()
     solution = solve(problem, seed=data.seed, time_limit_s=data.time_limit_s)
@@ -281,25 +306,48 @@ def _problem(
     timezone: str,
     optional: frozenset[str] | set[str] = frozenset(),
     breaks: tuple[pm.Break, ...] = (),
+    pickup_at: dict[uuid.UUID, int] | None = None,
 ) -> pm.Problem:
     horizon = 2 * timing.DAY
-    jobs = tuple(
-        pm.Job(
-            id=str(order.id),
-            location=i + 1,
-            service=round(order.service_minutes * 60),
-            window=timing.window(order.window_start, order.window_end, epoch, horizon),
-            demand=(
-                round((order.weight_kg or 0) * 1000),
-                round((order.volume_m3 or 0) * 1000),
-                order.items,
-            ),
-            priority=order.priority,
-            required=str(order.id) not in optional,
-            skills=frozenset(order.required_skills or ()),
+    pickup_at = pickup_at or {}
+    jobs: list[pm.Job] = []
+    for i, order in enumerate(orders):
+        demand = (
+            round((order.weight_kg or 0) * 1000),
+            round((order.volume_m3 or 0) * 1000),
+            order.items,
         )
-        for i, order in enumerate(orders)
-    )
+        common = {
+            "priority": order.priority,
+            "required": str(order.id) not in optional,
+            "skills": frozenset(order.required_skills or ()),
+        }
+        pickup_id = None
+        if order.id in pickup_at:
+            pickup_id = PICKUP + str(order.id)
+            jobs.append(
+                pm.Job(
+                    id=pickup_id,
+                    location=pickup_at[order.id],
+                    service=round((order.pickup_service_minutes or 0) * 60),
+                    window=timing.window(
+                        order.pickup_window_start, order.pickup_window_end, epoch, horizon
+                    ),
+                    demand=demand,
+                    **common,  # type: ignore[arg-type]
+                )
+            )
+        jobs.append(
+            pm.Job(
+                id=str(order.id),
+                location=i + 1,
+                service=round(order.service_minutes * 60),
+                window=timing.window(order.window_start, order.window_end, epoch, horizon),
+                demand=demand,
+                pickup=pickup_id,
+                **common,  # type: ignore[arg-type]
+            )
+        )
     fleet = []
     for vehicle in vehicles:
         driver = drivers.get(vehicle.id)
@@ -325,7 +373,7 @@ def _problem(
     return pm.Problem(
         duration=np.ceil(seconds).astype(np.int64),
         distance=np.round(metres).astype(np.int64),
-        jobs=jobs,
+        jobs=tuple(jobs),
         vehicles=tuple(fleet),
     )
 
@@ -376,7 +424,8 @@ def _store_route(
     session.flush()
     path = [0] + [s.location for s in planned.stops] + [0]
     for index, stop in enumerate(planned.stops):
-        order = orders[stop.job_id]
+        is_pickup = stop.job_id.startswith(PICKUP)
+        order = orders[stop.job_id.removeprefix(PICKUP)]
         prev = path[index]
         route.stops.append(
             Stop(
@@ -384,8 +433,9 @@ def _store_route(
                 route_id=route.id,
                 order_id=order.id,
                 sequence=index,
-                lat=order.lat,
-                lon=order.lon,
+                kind="pickup" if is_pickup else "delivery",
+                lat=order.pickup_lat if is_pickup else order.lat,
+                lon=order.pickup_lon if is_pickup else order.lon,
                 planned_arrival=timing.to_moment(stop.arrival, epoch),
                 planned_departure=timing.to_moment(stop.departure, epoch),
                 leg_seconds=float(seconds[prev, stop.location]),
@@ -398,6 +448,8 @@ def _store_route(
     route.geometry = route_geometry(roads, [points[i] for i in path])
     session.flush()
     for stop_row in route.stops:
+        if stop_row.kind == "pickup":
+            continue  # the order is scheduled once, by its delivery stop
         apply_transition(
             session,
             principal,

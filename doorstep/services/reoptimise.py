@@ -120,24 +120,42 @@ def reoptimise(
             )
         )
         jobs.append(pm.Job(id=ANCHOR + key, location=start, skills=frozenset({ANCHOR + key})))
-        for stop in route.stops:
-            if stop in kept or stop.status in DONE or stop.order_id not in orders:
-                continue
+        free = [
+            s
+            for s in route.stops
+            if s not in kept and s.status not in DONE and s.order_id in orders
+        ]
+        free_pickups = {s.order_id: s for s in free if s.kind == "pickup"}
+        for stop in free:
             order = orders[stop.order_id]
+            pickup = stop.kind == "pickup"
+            skills = frozenset(order.required_skills or ())
+            pair = None
+            if not pickup and order.pickup_lat is not None:
+                partner = free_pickups.get(stop.order_id)
+                if partner is not None:
+                    pair = str(partner.id)  # both halves re-planned, together
+                else:
+                    skills |= {ANCHOR + key}  # picked up already: stays on this van
             index = len(places)
             places.append(LatLon(stop.lat, stop.lon))
             free_stops[str(stop.id)] = stop
+            start, end = (
+                (order.pickup_window_start, order.pickup_window_end)
+                if pickup
+                else (order.window_start, order.window_end)
+            )
+            minutes = (order.pickup_service_minutes or 0) if pickup else order.service_minutes
             jobs.append(
                 pm.Job(
                     id=str(stop.id),
                     location=index,
-                    service=round(order.service_minutes * 60),
-                    window=timing.window(
-                        order.window_start, order.window_end, epoch, 2 * timing.DAY
-                    ),
+                    service=round(minutes * 60),
+                    window=timing.window(start, end, epoch, 2 * timing.DAY),
                     demand=_demand(order),
                     priority=order.priority,
-                    skills=frozenset(order.required_skills or ()),
+                    skills=skills,
+                    pickup=pair,
                 )
             )
     before = sum((r.planned_distance_m or 0) for r in routes)

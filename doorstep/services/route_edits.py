@@ -65,6 +65,17 @@ def resequence(
                 f"stop {stop.id} is {'locked' if stop.locked else stop.status} and must stay "
                 f"at position {index}"
             )
+    seen_pickups: set[object] = set()
+    for stop_id in stop_ids:
+        stop = by_id[stop_id]
+        if stop.kind == "pickup":
+            seen_pickups.add(stop.order_id)
+        elif any(s.kind == "pickup" and s.order_id == stop.order_id for s in route.stops) and (
+            stop.order_id not in seen_pickups
+        ):
+            raise InvalidInput(
+                [FieldError(("body", "stop_ids"), f"stop {stop.id} is delivered before its pickup")]
+            )
     route.stops[:] = [by_id[i] for i in stop_ids]
     _renumber_and_retime(session, principal, roads, route)
     _changed(session, principal, route, "re-sequenced")
@@ -82,6 +93,13 @@ def move_stop(
 ) -> Route:
     source = _active(session, principal, route_id)
     stop = _stop(source, stop_id)
+    if stop.kind == "pickup" or any(
+        s.order_id == stop.order_id and s.kind == "pickup" for s in source.stops
+    ):
+        raise Conflict(
+            "a pickup and its delivery travel on one van; move them together by "
+            "re-optimising (POST /routes/reoptimise)"
+        )
     if stop.status != "pending" or stop.locked:
         raise Conflict(
             f"the stop is {'locked' if stop.locked else stop.status}; only a pending, unlocked "

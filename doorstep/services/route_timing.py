@@ -90,15 +90,21 @@ def retime(
 
 
 def _active_stop(stop: Stop, order: Order | None, epoch: dt.datetime) -> ActiveStop:
+    """The stop's window and time at the door: its order's, or for the pickup half of a
+    pickup-and-delivery order, the pickup's."""
+    if order is None:
+        return ActiveStop(stop_id=str(stop.id), location=0, locked=stop.locked)
+    pickup = stop.kind == "pickup"
+    start = order.pickup_window_start if pickup else order.window_start
+    end = order.pickup_window_end if pickup else order.window_end
+    minutes = (order.pickup_service_minutes or 0) if pickup else order.service_minutes
     window = None
-    if order is not None and order.window_start and order.window_end:
-        window = TimeWindow(
-            timing.to_seconds(order.window_start, epoch), timing.to_seconds(order.window_end, epoch)
-        )
+    if start is not None and end is not None:
+        window = TimeWindow(timing.to_seconds(start, epoch), timing.to_seconds(end, epoch))
     return ActiveStop(
         stop_id=str(stop.id),
         location=0,
-        service=round((order.service_minutes if order else 0) * 60),
+        service=round(minutes * 60),
         window=window,
         locked=stop.locked,
     )

@@ -423,3 +423,111 @@ def test_a_break_needs_both_its_length_and_its_window(client, org_a, depot):
     response = _plan(client, org_a.admin, depot, break_minutes=30)
     assert response.status_code == 422
     assert "break_window" in response.json()["detail"]
+
+
+def _pickup_order(client, key, **extra):
+    body = {
+        "recipient": {"name": "Pat"},
+        "address": "Street 9",
+        "location": {"lat": 60.165, "lon": 24.95},
+        "window_start": f"{DAY}T12:00:00+02:00",
+        "window_end": f"{DAY}T16:00:00+02:00",
+        "pickup": {
+            "address": "Shop 1",
+            "location": {"lat": 60.172, "lon": 24.93},
+            "window_start": f"{DAY}T09:00:00+02:00",
+            "window_end": f"{DAY}T11:00:00+02:00",
+            "service_minutes": 4,
+        },
+        **extra,
+    }
+    response = client.post("/api/v1/orders", json=body, headers=auth(key))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_pickup_and_its_delivery_ride_one_van_pickup_first(client, org_a, depot):
+    pd = _pickup_order(client, org_a.admin)
+    assert pd["pickup"]["location"] == {"lat": 60.172, "lon": 24.93}
+    _orders(client, org_a.admin, 4)
+    _vans(client, org_a.admin, 2)
+    plan = _plan(client, org_a.admin, depot).json()
+    assert plan["unplanned"] == []
+    route = next(r for r in plan["routes"] if any(s["order_id"] == pd["id"] for s in r["stops"]))
+    mine = [s for s in route["stops"] if s["order_id"] == pd["id"]]
+    assert [s["kind"] for s in mine] == ["pickup", "delivery"]
+    assert mine[0]["location"] == {"lat": 60.172, "lon": 24.93}
+    assert mine[0]["planned_arrival"] < mine[1]["planned_arrival"]
+    pickup_start = mine[0]["planned_departure"]
+    assert f"{DAY}T07:00:00+00:00" <= pickup_start <= f"{DAY}T09:05:00+00:00"
+    events = client.get(f"/api/v1/orders/{pd['id']}/events", headers=auth(org_a.admin)).json()
+    assert [e["to_status"] for e in events["items"]].count("scheduled") == 1
+
+
+def test_a_pickup_cannot_be_separated_from_its_delivery(client, org_a, depot):
+    pd = _pickup_order(client, org_a.admin)
+    _orders(client, org_a.admin, 3)
+    _vans(client, org_a.admin, 2, capacity_items=2)  # three parcels leave the depot: two vans
+    plan = _plan(client, org_a.admin, depot).json()
+    route = next(r for r in plan["routes"] if any(s["order_id"] == pd["id"] for s in r["stops"]))
+    other = next(r for r in plan["routes"] if r["id"] != route["id"])
+    pickup = next(s for s in route["stops"] if s["kind"] == "pickup")
+    delivery = next(
+        s for s in route["stops"] if s["order_id"] == pd["id"] and s["kind"] == "delivery"
+    )
+    moved = client.post(
+        f"/api/v1/routes/{route['id']}/stops/{delivery['id']}/move",
+        json={"route_id": other["id"]},
+        headers=auth(org_a.admin),
+    )
+    assert moved.status_code == 409 and "one van" in moved.json()["detail"]
+    ids = [s["id"] for s in route["stops"]]
+    swapped = [
+        delivery["id"] if i == pickup["id"] else pickup["id"] if i == delivery["id"] else i
+        for i in ids
+    ]
+    response = client.put(
+        f"/api/v1/routes/{route['id']}/sequence",
+        json={"stop_ids": swapped},
+        headers=auth(org_a.admin),
+    )
+    assert response.status_code == 422 and "before its pickup" in response.json()["detail"]
+
+
+def test_a_pickup_and_delivery_order_is_not_squeezed_in_as_one_stop(client, org_a, depot):
+    _planned_day(client, org_a, depot, n=4, vans=1)
+    pd = _pickup_order(client, org_a.admin)
+    response = client.post(
+        "/api/v1/dispatch/options",
+        json={"order_id": pd["id"], "date": DAY},
+        headers=auth(org_a.admin),
+    )
+    assert response.status_code == 409 and "reoptimise" in response.json()["detail"]
+
+
+def test_re_optimising_keeps_a_picked_up_delivery_on_its_van(client, org_a, depot, db):
+    from sqlalchemy import select
+
+    from doorstep.storage.tables import Stop
+
+    pd = _pickup_order(client, org_a.admin)
+    _orders(client, org_a.admin, 5)
+    _vans(client, org_a.admin, 2, capacity_items=4)
+    plan = _plan(client, org_a.admin, depot).json()
+    route = next(r for r in plan["routes"] if any(s["order_id"] == pd["id"] for s in r["stops"]))
+    pickup = next(s for s in route["stops"] if s["kind"] == "pickup")
+    client.patch(
+        f"/api/v1/routes/{route['id']}", json={"status": "in_progress"}, headers=auth(org_a.admin)
+    )
+    with db.sessions.begin() as session:
+        session.scalar(select(Stop).where(Stop.id == uuid.UUID(pickup["id"]))).status = "completed"
+    response = client.post(
+        "/api/v1/routes/reoptimise",
+        json={"date": DAY, "at": f"{DAY}T10:00:00+02:00", "time_limit_s": 1},
+        headers=auth(org_a.admin),
+    )
+    assert response.status_code == 200, response.text
+    after = {r["id"]: r for r in response.json()["routes"]}
+    assert any(
+        s["order_id"] == pd["id"] and s["kind"] == "delivery" for s in after[route["id"]]["stops"]
+    )

@@ -70,6 +70,25 @@ class Order(PointMixin, OrgMixin, Base):
     depot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("depots.id", ondelete="SET NULL"))
     # What the vehicle must offer: "refrigerated", "tail_lift", ...
     required_skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Pickup-and-delivery: the goods are collected here first, by the same van.
+    pickup_address: Mapped[str | None] = mapped_column(String(500))
+    pickup_lat: Mapped[float | None] = mapped_column(Float)
+    pickup_lon: Mapped[float | None] = mapped_column(Float)
+    pickup_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pickup_window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pickup_service_minutes: Mapped[float | None] = mapped_column(Float)
+
+    @property
+    def pickup(self) -> dict[str, Any] | None:
+        if self.pickup_lat is None or self.pickup_lon is None:
+            return None
+        return {
+            "address": self.pickup_address,
+            "location": {"lat": self.pickup_lat, "lon": self.pickup_lon},
+            "window_start": self.pickup_window_start,
+            "window_end": self.pickup_window_end,
+            "service_minutes": self.pickup_service_minutes,
+        }
 
     @property
     def recipient(self) -> dict[str, str | None]:
