@@ -27,9 +27,9 @@ from doorstep.planning.model import TimeWindow
 from doorstep.roads.base import TravelTimeProvider
 from doorstep.schemas.orders import StatusChange
 from doorstep.schemas.planning import DispatchAssign, DispatchQuery
-from doorstep.services import accounts, events, timing
+from doorstep.services import accounts, timing
 from doorstep.services.orders import apply_transition
-from doorstep.services.route_timing import DONE, remaining, retime
+from doorstep.services.route_timing import DONE, remaining, retime, route_changed
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Depot, Order, Route, Stop
 from doorstep.storage.tables.base import utcnow
@@ -132,19 +132,14 @@ def assign(
         old, new = before.get(s.id), s.planned_arrival
         if old is not None and new is not None and new > old:
             delays[str(s.order_id)] = round((new - old).total_seconds())
-    events.emit(
+    route_changed(
         session,
-        events.Event(
-            str(principal.org_id),
-            "route.changed",
-            {
-                "route_id": str(route.id),
-                "reason": "urgent job inserted",
-                "order_id": str(order.id),
-                "position": data.position,
-                "delays_s": delays,
-            },
-        ),
+        principal,
+        route,
+        "urgent job inserted",
+        order_id=str(order.id),
+        position=data.position,
+        delays_s=delays,
     )
     session.flush()
     return route

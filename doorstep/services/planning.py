@@ -9,7 +9,6 @@ is dropped silently.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 import time
 import uuid
@@ -31,6 +30,7 @@ from doorstep.schemas.planning import PlanCreate
 from doorstep.services import accounts, events, timing
 from doorstep.services.orders import apply_transition
 from doorstep.services.references import load_listed
+from doorstep.services.route_timing import route_geometry
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Depot, Driver, Order, Plan, Route, Stop, Vehicle
 
@@ -464,15 +464,3 @@ def _store_route(
             },
         )
     return route
-
-
-def route_geometry(roads: TravelTimeProvider, points: list[LatLon]) -> list[list[float]]:
-    """The road path through ``points`` in order, as [[lat, lon], ...]."""
-    line: list[list[float]] = []
-    for a, b in itertools.pairwise(points):
-        leg = roads.route(a, b)
-        coords = [[round(p.lat, 6), round(p.lon, 6)] for p in leg.geometry]
-        if line and coords and line[-1] == coords[0]:
-            coords = coords[1:]
-        line.extend(coords)
-    return line

@@ -33,10 +33,10 @@ from doorstep.domain.principal import Principal
 from doorstep.domain.route_status import ACTIVE
 from doorstep.planning import model as pm
 from doorstep.roads.base import TravelTimeProvider
-from doorstep.services import accounts, events, timing
-from doorstep.services.planning import UNLIMITED, Solver, _cap, _shift, route_geometry
+from doorstep.services import accounts, timing
+from doorstep.services.planning import UNLIMITED, Solver, _cap, _shift
 from doorstep.services.references import load_listed
-from doorstep.services.route_timing import DONE, refresh_legs, retime
+from doorstep.services.route_timing import DONE, redraw, refresh_legs, retime, route_changed
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Depot, Driver, Order, Route, Stop, Vehicle
 from doorstep.storage.tables.base import utcnow
@@ -203,22 +203,8 @@ def reoptimise(
         assert depot is not None  # checked when the problem was built
         refresh_legs(route, depot, roads)
         retime(route, orders, epoch, now=at)
-        home = LatLon(depot.lat, depot.lon)
-        route.geometry = route_geometry(
-            roads, [home] + [LatLon(s.lat, s.lon) for s in route.stops] + [home]
-        )
-        events.emit(
-            session,
-            events.Event(
-                str(principal.org_id),
-                "route.changed",
-                {
-                    "route_id": str(route.id),
-                    "reason": "re-optimised",
-                    "stops": [str(s.id) for s in route.stops],
-                },
-            ),
-        )
+        redraw(route, depot, roads)
+        route_changed(session, principal, route, "re-optimised")
     session.flush()
     after = sum((r.planned_distance_m or 0) for r in routes)
     return Reoptimised(

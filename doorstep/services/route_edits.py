@@ -17,8 +17,7 @@ from doorstep.schemas.orders import StatusChange
 from doorstep.schemas.planning import Reschedule
 from doorstep.services import accounts, events, timing
 from doorstep.services.orders import apply_transition, get_order
-from doorstep.services.planning import route_geometry
-from doorstep.services.route_timing import refresh_legs, retime
+from doorstep.services.route_timing import redraw, refresh_legs, retime, route_changed
 from doorstep.services.routes import get_route
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Depot, Order, Route, Stop
@@ -78,7 +77,7 @@ def resequence(
             )
     route.stops[:] = [by_id[i] for i in stop_ids]
     _renumber_and_retime(session, principal, roads, route)
-    _changed(session, principal, route, "re-sequenced")
+    route_changed(session, principal, route, "re-sequenced")
     return route
 
 
@@ -132,7 +131,7 @@ def move_stop(
     session.flush()
     for route in (source, target):
         _renumber_and_retime(session, principal, roads, route)
-        _changed(session, principal, route, "stop moved")
+        route_changed(session, principal, route, "stop moved")
     return target
 
 
@@ -163,7 +162,7 @@ def reschedule(
             route.stops.remove(stop)
             session.flush()
             _renumber_and_retime(session, principal, roads, route)
-            _changed(session, principal, route, "order rescheduled")
+            route_changed(session, principal, route, "order rescheduled")
     order.window_start, order.window_end = data.window_start, data.window_end
     change = {
         "old_window": [t.isoformat() if t else None for t in old],
@@ -217,25 +216,5 @@ def _renumber_and_retime(
     now = utcnow() if route.status == "in_progress" else None
     retime(route, orders, epoch, now=now)
     if route.geometry is not None and depot is not None:
-        from doorstep.domain.geo import LatLon
-
-        home = LatLon(depot.lat, depot.lon)
-        route.geometry = route_geometry(
-            roads, [home] + [LatLon(s.lat, s.lon) for s in route.stops] + [home]
-        )
+        redraw(route, depot, roads)
     session.flush()
-
-
-def _changed(session: Session, principal: Principal, route: Route, reason: str) -> None:
-    events.emit(
-        session,
-        events.Event(
-            str(principal.org_id),
-            "route.changed",
-            {
-                "route_id": str(route.id),
-                "reason": reason,
-                "stops": [str(s.id) for s in route.stops],
-            },
-        ),
-    )

@@ -8,14 +8,20 @@ asks the road network for the legs that changed.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
 from collections.abc import Mapping
 
+from sqlalchemy.orm import Session
+
+from doorstep.bus import Event
 from doorstep.domain.geo import LatLon
+from doorstep.domain.principal import Principal
 from doorstep.planning.insertion import ActiveRoute, ActiveStop, schedule
 from doorstep.planning.model import TimeWindow
 from doorstep.roads.base import TravelTimeProvider
 from doorstep.services import timing
+from doorstep.services.events import emit
 from doorstep.storage.tables import Depot, Order, Route, Stop
 
 DONE = ("completed", "failed", "skipped")
@@ -86,6 +92,45 @@ def retime(
     route.planned_end = timing.to_moment(plan.finish, epoch)
     route.planned_distance_m = sum(s.leg_metres or 0 for s in route.stops) + (
         route.end_leg_metres or 0
+    )
+
+
+def route_geometry(roads: TravelTimeProvider, points: list[LatLon]) -> list[list[float]]:
+    """The road path through ``points`` in order, as [[lat, lon], ...]."""
+    line: list[list[float]] = []
+    for a, b in itertools.pairwise(points):
+        leg = roads.route(a, b)
+        coords = [[round(p.lat, 6), round(p.lon, 6)] for p in leg.geometry]
+        if line and coords and line[-1] == coords[0]:
+            coords = coords[1:]
+        line.extend(coords)
+    return line
+
+
+def redraw(route: Route, depot: Depot, roads: TravelTimeProvider) -> None:
+    """The route's road path from the depot through its stops and home again."""
+    home = LatLon(depot.lat, depot.lon)
+    route.geometry = route_geometry(
+        roads, [home] + [LatLon(s.lat, s.lon) for s in route.stops] + [home]
+    )
+
+
+def route_changed(
+    session: Session, principal: Principal, route: Route, reason: str, **extra: object
+) -> None:
+    """Tell the driver app and the ETA engine (after commit) that the route changed."""
+    emit(
+        session,
+        Event(
+            str(principal.org_id),
+            "route.changed",
+            {
+                "route_id": str(route.id),
+                "reason": reason,
+                "stops": [str(s.id) for s in route.stops],
+                **extra,
+            },
+        ),
     )
 
 
