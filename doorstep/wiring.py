@@ -15,6 +15,7 @@ from doorstep.bus import Bus, InProcessBus, RedisBus
 from doorstep.config import Settings
 from doorstep.roads.base import TravelTimeProvider
 from doorstep.services.events import PENDING
+from doorstep.services.ingest_writer import IngestWriter
 from doorstep.services.tracking import Tracker
 from doorstep.storage.db import make_engine, make_session_factory
 
@@ -33,6 +34,7 @@ class Runtime:
     bus: Bus
     tracker: Tracker = field(default_factory=Tracker)
     _roads: TravelTimeProvider | None = field(default=None, repr=False)
+    _writer: IngestWriter | None = field(default=None, repr=False)
     _roads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -49,7 +51,18 @@ class Runtime:
     def use_roads(self, provider: TravelTimeProvider) -> None:
         self._roads = provider
 
+    @property
+    def writer(self) -> IngestWriter:
+        """The one writer every tracker request goes through (group commit)."""
+        if self._writer is None:
+            with self._roads_lock:
+                if self._writer is None:
+                    self._writer = IngestWriter(self.sessions, self.tracker)
+        return self._writer
+
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
         self.bus.close()
         if self._roads is not None:
             self._roads.close()

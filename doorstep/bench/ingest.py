@@ -33,12 +33,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from doorstep.bench.http_load import run_load
 from doorstep.config import load_settings
 from doorstep.domain.principal import system
 from doorstep.schemas.fleet import DeviceCreate
 from doorstep.services import ingest
 from doorstep.services.accounts import create_organisation
 from doorstep.services.devices import create_device
+from doorstep.services.ingest import TrackerRequest
+from doorstep.services.tracking import IngestResult
 from doorstep.storage.schema import migrate
 from doorstep.wiring import Runtime, build_runtime
 
@@ -108,34 +111,53 @@ def _scratch_database(server_url: str | None) -> Iterator[str | None]:
 
 
 def pipeline_bench(server_url: str | None, vehicles: int, fixes: int, batch: int) -> dict[str, Any]:
-    """``server_url``: a PostgreSQL server to make a scratch database on; None: SQLite."""
+    """``server_url``: a PostgreSQL server to make a scratch database on; None: SQLite.
+
+    Two figures. ``pings_per_s``: the vehicles' batches arrive together, as they do at
+    a server, and go through the group-commit writer every tracker request takes (a
+    round: one request from each vehicle in flight at once). ``one_by_one_pings_per_s``:
+    each request in a transaction of its own, one after the other (no group commit)."""
     with tempfile.TemporaryDirectory() as folder, _scratch_database(server_url) as database_url:
         runtime = _runtime(database_url, Path(folder))
         try:
-            devices = _devices(runtime, vehicles)
+            devices = _devices(runtime, vehicles * 2)
             start = datetime.now(UTC) - timedelta(seconds=fixes + 60)
             bodies = [
                 [json.dumps(chunk).encode() for chunk in _chunks(_track(v, fixes, start), batch)]
                 for v in range(vehicles)
             ]
-            total = 0
+            grouped, grouped_s = 0, 0.0
             started = time.perf_counter()
             for round_ in range(max(len(b) for b in bodies)):
-                for (_, token), chunks in zip(devices, bodies, strict=True):
+                futures = [
+                    runtime.writer.submit(TrackerRequest("native", chunks[round_], token=token))
+                    for (_, token), chunks in zip(devices[:vehicles], bodies, strict=True)
+                    if round_ < len(chunks)
+                ]
+                for future in futures:
+                    outcome = future.result()
+                    assert isinstance(outcome, IngestResult), outcome
+                    grouped += outcome.accepted
+            grouped_s = time.perf_counter() - started
+            single = 0
+            started = time.perf_counter()
+            for round_ in range(max(len(b) for b in bodies)):
+                for (_, token), chunks in zip(devices[vehicles:], bodies, strict=True):
                     if round_ < len(chunks):
                         with runtime.sessions.begin() as session:
                             result = ingest.native(
                                 session, runtime.tracker, token, chunks[round_], datetime.now(UTC)
                             )
-                        total += result.accepted
-            elapsed = time.perf_counter() - started
+                        single += result.accepted
+            single_s = time.perf_counter() - started
             return {
                 "backend": runtime.engine.dialect.name,
                 "vehicles": vehicles,
-                "fixes": total,
+                "fixes": grouped,
                 "batch": batch,
-                "seconds": round(elapsed, 3),
-                "pings_per_s": round(total / elapsed),
+                "seconds": round(grouped_s, 3),
+                "pings_per_s": round(grouped / grouped_s),
+                "one_by_one_pings_per_s": round(single / single_s),
             }
         finally:
             runtime.close()
@@ -245,7 +267,10 @@ def _free_port() -> int:
 
 
 def osmand_bench(devices: int, requests: int, concurrency: int) -> dict[str, Any]:
-    """Single-fix OsmAnd GETs against a real ``doorstep serve`` (SQLite) on this host."""
+    """Single-fix OsmAnd GETs, as phones send them, against a real ``doorstep serve
+    --osmand-port`` (SQLite, the embedded default) started here, from a closed-loop
+    generator on the same machine (``http_load``: each connection waits for its answer
+    before sending the next fix)."""
     import httpx
 
     with tempfile.TemporaryDirectory() as folder:
@@ -259,9 +284,18 @@ def osmand_bench(devices: int, requests: int, concurrency: int) -> dict[str, Any
         runtime = _runtime(None, Path(folder))
         ids = [i for i, _ in _devices(runtime, devices)]
         runtime.close()
-        port = _free_port()
+        port, osmand_port = _free_port(), _free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "doorstep.cli", "serve", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "doorstep.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--osmand-port",
+                str(osmand_port),
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -279,47 +313,28 @@ def osmand_bench(devices: int, requests: int, concurrency: int) -> dict[str, Any
                     raise RuntimeError("doorstep serve did not come up for the OsmAnd bench")
                 time.sleep(0.2)
             start = datetime.now(UTC) - timedelta(seconds=requests + 60)
-            latencies: list[float] = []
-            failures = 0
 
-            async def load() -> float:
-                nonlocal failures
-                limits = httpx.Limits(max_connections=concurrency)
-                async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
-                    queue: asyncio.Queue[int] = asyncio.Queue()
-                    for i in range(requests):
-                        queue.put_nowait(i)
+            def target(i: int) -> str:
+                device = ids[i % len(ids)]
+                t = int((start + timedelta(seconds=i // len(ids))).timestamp())
+                lat = 60.17 + (i // len(ids)) * 2e-5
+                return f"/?id={device}&timestamp={t}&lat={lat:.6f}&lon=24.94&speed=20&bearing=90"
 
-                    async def worker() -> None:
-                        nonlocal failures
-                        while not queue.empty():
-                            i = queue.get_nowait()
-                            device = ids[i % len(ids)]
-                            t = int((start + timedelta(seconds=i // len(ids))).timestamp())
-                            url = (
-                                f"/ingest/osmand?id={device}&timestamp={t}"
-                                f"&lat={60.17 + (i % 97) * 1e-5}&lon=24.94&speed=20&bearing=90"
-                            )
-                            began = time.perf_counter()
-                            response = await client.get(url)
-                            latencies.append((time.perf_counter() - began) * 1000)
-                            failures += response.status_code != 200
-
-                    began = time.perf_counter()
-                    await asyncio.gather(*(worker() for _ in range(concurrency)))
-                    return time.perf_counter() - began
-
-            elapsed = asyncio.run(load())
-            latencies.sort()
+            warm = [target(i) for i in range(min(requests // 10, 500))]
+            run_load("127.0.0.1", osmand_port, warm, concurrency)  # connections, caches
+            targets = [target(i) for i in range(len(warm), len(warm) + requests)]
+            result = run_load("127.0.0.1", osmand_port, targets, concurrency)
+            latencies = sorted(result.latencies_ms)
             return {
                 "requests": requests,
                 "concurrency": concurrency,
                 "devices": devices,
-                "failures": failures,
-                "requests_per_s": round(requests / elapsed),
+                "failures": sum(n for status, n in result.statuses.items() if status != 200),
+                "requests_per_s": round(requests / result.seconds),
                 "p50_ms": round(statistics.median(latencies), 2),
                 "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 2),
-                "load_generator": "python asyncio + httpx, same machine",
+                "endpoint": "the dedicated OsmAnd port (/), as phones are configured",
+                "load_generator": "doorstep.bench.http_load (asyncio, keep-alive), same machine",
             }
         finally:
             server.terminate()

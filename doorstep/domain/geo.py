@@ -19,6 +19,15 @@ class LatLon:
         if not (math.isfinite(self.lon) and -180.0 <= self.lon <= 180.0):
             raise ValueError(f"longitude {self.lon} is outside -180..180")
 
+    @classmethod
+    def trusted(cls, lat: float, lon: float) -> LatLon:
+        """A point from coordinates already checked (a decoded fix, a stored row):
+        skips the range check on hot paths."""
+        point = object.__new__(cls)
+        object.__setattr__(point, "lat", lat)
+        object.__setattr__(point, "lon", lon)
+        return point
+
 
 def haversine_m(a: LatLon, b: LatLon) -> float:
     """Great-circle distance in metres."""

@@ -110,6 +110,13 @@ def decode_batch(payload: bytes | str, *, device: str, received: datetime) -> li
     received = arrival(received)
     if is_blank(payload):
         raise DecodeError('empty body: expected a JSON list of fixes or {"fixes": [...]}', "body")
+    if isinstance(payload, bytes) and payload.lstrip()[:1] == b"[" and len(payload) < 2**20:
+        # The common shape, read straight from the bytes (pydantic's JSON parser); any
+        # problem, even malformed JSON, takes the general path below for its message.
+        try:
+            return [_ping(fix, device, received) for fix in _BATCH.validate_json(payload)]
+        except ValidationError:
+            pass
     root = parse_json(payload)
     items = root.get("fixes") if isinstance(root, dict) else root
     if not isinstance(items, list):
@@ -130,7 +137,7 @@ def decode_batch(payload: bytes | str, *, device: str, received: datetime) -> li
 
 
 def _ping(fix: Fix, device: str, received: datetime) -> Ping:
-    extra: dict[str, Any] = dict(fix.attributes.model_extra or {})
+    extra: dict[str, Any] = dict(fix.attributes.model_extra) if fix.attributes.model_extra else {}
     return Ping(
         device=device,
         time=fix.time.astimezone(UTC),

@@ -65,8 +65,8 @@ def apply(state: VehicleState, ping: Ping, params: LiveParams | None = None) -> 
     motion: Motion | None = None
     if speed is not None:
         motion = "moving" if speed > p.moving_above_ms else "stopped"
-    return dataclasses.replace(
-        state,
+    return VehicleState(  # every field given: cheaper than dataclasses.replace per fix
+        device=state.device,
         position=position(ping),
         last_seen=ping.time,
         speed=speed,

@@ -29,10 +29,11 @@ from doorstep.pipeline.memory import DeviceMemory
 from doorstep.pipeline.ordering import order
 from doorstep.pipeline.params import ALL_STAGES, PipelineParams
 from doorstep.pipeline.validate import validate
-from doorstep.pipeline.verdict import LATE, Accepted, Dropped, Verdict
+from doorstep.pipeline.verdict import ACCEPT, LATE, Accepted, Dropped, Verdict
 
 Stage = Callable[[Ping, DeviceMemory, PipelineParams, datetime], Verdict]
 NamedStage = tuple[str, Stage]
+NO_FLAGS: frozenset[str] = frozenset()
 
 STAGES: tuple[NamedStage, ...] = (
     ("validate", validate),
@@ -94,22 +95,23 @@ def run(
     stages: Sequence[NamedStage] | None = None,
 ) -> Outcome:
     """Apply the stages in order to one ping of the device whose ``memory`` is given."""
-    flags: set[str] = set()
-    errors: list[StageError] = []
+    flags: frozenset[str] = NO_FLAGS
+    errors: list[StageError] | None = None
     for name, stage in build_stages(params) if stages is None else stages:
         try:
             verdict = stage(ping, memory, params, now)
         except Exception as exc:  # a failing stage never loses the ping
+            errors = errors or []
             errors.append(StageError(name, f"{type(exc).__name__}: {exc}"))
             continue
         if isinstance(verdict, Dropped):
             kept = memory.remember_jump(ping) if verdict.rule == "implausible_jump" else memory
-            return Outcome(ping, verdict, frozenset(flags), kept, name, tuple(errors))
-        flags |= verdict.flags
+            return Outcome(ping, verdict, flags, kept, name, tuple(errors or ()))
+        if verdict.flags:
+            flags = flags | verdict.flags
         if verdict.ping is not None:
             ping = verdict.ping
     live = LATE not in flags
     remembered = memory.remember_accepted(ping, live=live)
-    return Outcome(
-        ping, Accepted(frozenset(flags)), frozenset(flags), remembered, None, tuple(errors)
-    )
+    accepted = ACCEPT if not flags else Accepted(flags)
+    return Outcome(ping, accepted, flags, remembered, None, tuple(errors) if errors else ())

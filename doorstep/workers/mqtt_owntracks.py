@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import aiomqtt
 from prometheus_client import Counter
-from starlette.concurrency import run_in_threadpool
 
 from doorstep.domain.errors import DoorstepError
 from doorstep.ingest import identity_from_topic
-from doorstep.services import ingest
+from doorstep.services.ingest import TrackerRequest
 from doorstep.wiring import Runtime
 
 log = logging.getLogger("doorstep.mqtt")
@@ -68,21 +66,18 @@ async def handle(runtime: Runtime, topic: str, payload: bytes) -> str:
         outcome = "bad_topic"
         log.info("ignored MQTT message on %s: %s", topic, exc)
     else:
-
-        def work() -> str:
-            with runtime.sessions.begin() as session:
-                result = ingest.owntracks_mqtt(
-                    session, runtime.tracker, identity, payload, datetime.now(UTC)
-                )
-            return "unknown_device" if result is None else "stored"
-
+        request = TrackerRequest("owntracks_mqtt", payload, identity=identity)
         try:
-            outcome = await run_in_threadpool(work)
-        except DoorstepError as exc:
-            outcome = "refused"
-            log.info("refused MQTT message from %s: %s", identity, exc)
+            result = await runtime.writer.send(request)
         except Exception:
+            result = None
             outcome = "error"
             log.exception("MQTT message from %s failed", identity)
+        else:
+            if isinstance(result, DoorstepError):
+                outcome = "refused"
+                log.info("refused MQTT message from %s: %s", identity, result)
+            else:
+                outcome = "unknown_device" if result is None else "stored"
     MESSAGES.labels(outcome).inc()
     return outcome

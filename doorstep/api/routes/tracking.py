@@ -11,13 +11,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from doorstep.api.deps import Reader, SessionDep
 from doorstep.domain.errors import Unauthorized
 from doorstep.schemas.common import Output, Timestamp
-from doorstep.services import ingest, positions
-from doorstep.storage.tables.base import utcnow
+from doorstep.services import positions
+from doorstep.services.ingest import TrackerRequest
+from doorstep.services.tracking import IngestResult
 from doorstep.wiring import Runtime
 
 pings = APIRouter(tags=["tracking"])
@@ -61,14 +61,13 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-async def _in_transaction(request: Request, work: Any) -> Any:
-    runtime = _runtime(request)
-
-    def call() -> Any:
-        with runtime.sessions.begin() as session:
-            return work(session, runtime.tracker, utcnow())
-
-    return await run_in_threadpool(call)
+async def _send(request: Request, tracker_request: TrackerRequest) -> IngestResult | None:
+    """Through the group-commit writer; a refused request raises its error (400, 401,
+    404 by the usual error handlers)."""
+    outcome = await _runtime(request).writer.send(tracker_request)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 @pings.post("/pings", response_model=IngestPublic)
@@ -78,9 +77,8 @@ async def post_pings(request: Request) -> Any:
     refused fix is listed with the rule that refused it; the rest are stored."""
     token = _bearer(request)
     body = await request.body()
-    result = await _in_transaction(
-        request, lambda session, tracker, now: ingest.native(session, tracker, token, body, now)
-    )
+    result = await _send(request, TrackerRequest("native", body, token=token))
+    assert result is not None
     return {"accepted": result.accepted, "late": result.late, "dropped": result.dropped}
 
 
@@ -88,9 +86,7 @@ async def osmand_request(request: Request) -> Response:
     """OsmAnd / Traccar Client: parameters in the query, a form, or Traccar's JSON."""
     body = await request.body()
     payload = body if body.strip() else request.url.query.encode()
-    await _in_transaction(
-        request, lambda session, tracker, now: ingest.osmand(session, tracker, payload, now)
-    )
+    await _send(request, TrackerRequest("osmand", payload))
     return Response(status_code=200)
 
 
@@ -104,12 +100,7 @@ async def owntracks(request: Request) -> Response:
     body = await request.body()
     user, device = request.headers.get("x-limit-u"), request.headers.get("x-limit-d")
     identity = f"{user}/{device}" if user and device else None
-    await _in_transaction(
-        request,
-        lambda session, tracker, now: ingest.owntracks(
-            session, tracker, token, body, identity, now
-        ),
-    )
+    await _send(request, TrackerRequest("owntracks", body, token=token, identity=identity))
     return JSONResponse([])
 
 

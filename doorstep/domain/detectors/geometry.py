@@ -10,17 +10,36 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from doorstep.domain.geo import EARTH_RADIUS_M, LatLon, haversine_m
+from doorstep.domain.geo import EARTH_RADIUS_M, LatLon
 from doorstep.domain.ping import Ping
 
 
 def position(ping: Ping) -> LatLon:
-    return LatLon(ping.lat, ping.lon)
+    """The fix's point. A ``Ping`` was range-checked when it was decoded, so the
+    point is built without checking again (this runs several times per fix)."""
+    return LatLon.trusted(ping.lat, ping.lon)
+
+
+_recent: list[tuple[Ping, Ping, float]] = []
 
 
 def distance_m(a: Ping, b: Ping) -> float:
-    """Great-circle metres between two fixes."""
-    return haversine_m(position(a), position(b))
+    """Great-circle metres between two fixes.
+
+    The pipeline, the live state and several detectors all ask for the step from the
+    previous fix to the new one, and from an anchor fix to it; the last few answers are
+    kept (with their fixes, which are immutable) so each is computed once per fix."""
+    for x, y, metres in _recent:
+        if x is a and y is b:
+            return metres
+    phi1, phi2 = math.radians(a.lat), math.radians(b.lat)
+    h = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(b.lon - a.lon) / 2) ** 2
+    )
+    metres = 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+    _recent[:] = [(a, b, metres), *_recent[:2]]
+    return metres
 
 
 def offset(origin: LatLon, north_m: float = 0.0, east_m: float = 0.0) -> LatLon:

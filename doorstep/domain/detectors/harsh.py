@@ -64,7 +64,8 @@ def update(state: State | None, ping: Ping, params: Params) -> tuple[State, list
     if previous is not None and ping.time <= previous.time:
         return state, []
     found: list[tuple[str, dict[str, Any]]] = []
-    for alarm in str(ping.attributes.get("alarm") or "").split(","):
+    alarms = ping.attributes.get("alarm") if ping.attributes else None
+    for alarm in str(alarms).split(",") if alarms else ():
         kind = DEVICE_ALARMS.get(alarm.strip())
         if kind is not None:
             found.append(
@@ -96,13 +97,12 @@ def _computed(a: Ping, b: Ping, params: Params) -> list[tuple[str, dict[str, Any
         return []
     if not (_usable(a, params) and _usable(b, params)) or a.speed is None or b.speed is None:
         return []
-    base = {"source": "computed", "from": fix_data(a), "to": fix_data(b), "dt_s": dt}
     found: list[tuple[str, dict[str, Any]]] = []
     longitudinal = (b.speed - a.speed) / dt
     if longitudinal <= params.brake_ms2:
-        found.append(("harsh_braking", base | _value(longitudinal, params.brake_ms2)))
+        found.append(("harsh_braking", _value(longitudinal, params.brake_ms2)))
     elif longitudinal >= params.accel_ms2:
-        found.append(("harsh_acceleration", base | _value(longitudinal, params.accel_ms2)))
+        found.append(("harsh_acceleration", _value(longitudinal, params.accel_ms2)))
     mean_speed = (a.speed + b.speed) / 2
     if a.heading is not None and b.heading is not None and mean_speed >= params.min_corner_speed_ms:
         turn_rate = math.radians(abs(heading_change_deg(a.heading, b.heading))) / dt
@@ -111,8 +111,11 @@ def _computed(a: Ping, b: Ping, params: Params) -> list[tuple[str, dict[str, Any
             value = _value(lateral, params.corner_ms2) | {
                 "turn_deg": round(heading_change_deg(a.heading, b.heading), 1)
             }
-            found.append(("harsh_cornering", base | value))
-    return found
+            found.append(("harsh_cornering", value))
+    if not found:  # the common case: no event, so no event data to build
+        return found
+    base = {"source": "computed", "from": fix_data(a), "to": fix_data(b), "dt_s": dt}
+    return [(kind, base | value) for kind, value in found]
 
 
 def _value(value: float, threshold: float) -> dict[str, Any]:
