@@ -1,0 +1,505 @@
+"""The ETA engine: every remaining stop of a route, refreshed on each event.
+
+One engine serves one organisation: what it learns (service times, hourly traffic,
+drivers' paces, the width of its windows) is that organisation's. It is pure: no
+clock, no I/O; every call says what time it is.
+
+Why a refresh is cheap: when a route is set or changes (a stop closed, a route
+edited), the remaining stops are put in the order they will be driven and the plan
+seconds of every leg between them are cached (``_Route.chain``). A fix then costs one
+projection, a scan of the current leg's polyline and one pass over the remaining stops
+with float arithmetic: O(remaining stops). Plain floats in a loop beat numpy here: for
+30 stops numpy's per-call overhead costs more than the loop (see
+``doorstep.bench.eta_engine``).
+
+How one stop is predicted: the raw arrival chains, from the vehicle's last known point
+and time, the drive still ahead on the current leg, then each cached leg times the live
+pace times the hourly traffic factor, plus each stop's learned service time. The band
+learned for that horizon turns the raw arrival into the ETA (its median), the window
+and the late risk (``doorstep.eta.calibration``). The raw arrivals are what the engine
+remembers (every ``snapshot_every_s``) and compares with real arrivals, to keep
+learning how wide its windows must be.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from doorstep.eta.calibration import Calibration
+from doorstep.eta.model import Fix, RouteEta, RoutePlan, StopEta
+from doorstep.eta.pace import DriverPaces, Pace
+from doorstep.eta.progress import LegPath, LocalPlane, distance_m, remaining_drive_s
+from doorstep.eta.service_time import ServiceTimes
+from doorstep.eta.time_of_day import TimeOfDayFactors
+
+_INV_HOUR = 1.0 / 3600.0
+_INV_MINUTE = 1.0 / 60.0
+_SCALE_OFFSET_S = 1000.0  # doorstep.eta.calibration.SCALE_OFFSET_S, inlined in the loop
+
+
+@dataclass(frozen=True, slots=True)
+class EtaParams:
+    """The engine's knobs; the defaults are the issue's."""
+
+    stale_after_s: float = 1200.0  # no fix for this long: propagate the plan instead
+    off_path_m: float = 150.0  # further from the leg's polyline: straight-line estimate
+    straight_line_speed_ms: float = 6.0  # straight-line m/s when a route teaches none
+    min_straight_leg_m: float = 100.0  # legs shorter than this teach no seconds per metre
+    snapshot_every_s: float = 300.0  # how often a route's predictions are kept to learn from
+    snapshots_kept: int = 64
+    partial_leg_min_s: float = 120.0  # plan seconds driven before the current leg votes
+    pace_prior_weight_s: float = 600.0
+    pace_legs: int = 8
+
+
+class _Route:
+    """Everything the engine keeps per route (mutable; private to the engine)."""
+
+    __slots__ = (
+        "anchor_rem",
+        "anchor_s",
+        "anchor_target",
+        "any_done",
+        "at_stop",
+        "at_stop_since",
+        "chain",
+        "done",
+        "ids",
+        "index",
+        "known_s",
+        "last_snapshot_s",
+        "leg_s",
+        "pace",
+        "paths",
+        "plan",
+        "plane",
+        "pos",
+        "route_spm",
+        "seq",
+        "service",
+        "snapshots",
+        "spm",
+        "start_s",
+        "tz_off",
+        "window_end",
+        "xy",
+    )
+
+    plan: RoutePlan
+    plane: LocalPlane
+    ids: list[str]
+    index: dict[str, int]
+    xy: list[tuple[float, float]]
+    leg_s: list[float]
+    spm: list[float]
+    route_spm: float
+    paths: list[LegPath | None]
+    service: list[float]
+    window_end: list[float | None]
+    done: list[bool]
+    any_done: bool
+    seq: list[int]
+    chain: list[float]
+    pos: tuple[float, float] | None
+    known_s: float
+    start_s: float | None
+    at_stop: int
+    at_stop_since: float
+    anchor_target: int
+    anchor_s: float
+    anchor_rem: float
+    pace: Pace
+    tz_off: float
+    snapshots: deque[dict[str, tuple[float, float]]]
+    last_snapshot_s: float
+
+
+class EtaEngine:
+    """ETAs for every active route of one organisation; see the module docstring."""
+
+    def __init__(
+        self,
+        params: EtaParams | None = None,
+        *,
+        calibration: Calibration | None = None,
+        service_times: ServiceTimes | None = None,
+        time_of_day: TimeOfDayFactors | None = None,
+        driver_paces: DriverPaces | None = None,
+        timezone: dt.tzinfo = dt.UTC,
+    ) -> None:
+        self.params = params or EtaParams()
+        self.calibration = calibration or Calibration()
+        self.service_times = service_times or ServiceTimes()
+        self.time_of_day = time_of_day or TimeOfDayFactors()
+        self.driver_paces = driver_paces or DriverPaces()
+        self.timezone = timezone
+        self.counters: dict[str, int] = {
+            "fix_without_route": 0,
+            "future_fix_clamped": 0,
+            "late_fix_ignored": 0,
+            "future_stop_time_clamped": 0,
+            "unknown_stop": 0,
+        }
+        self._routes: dict[str, _Route] = {}
+        self._vehicles: dict[str, str] = {}
+
+    # ---- routes -------------------------------------------------------------------
+
+    def set_route(self, plan: RoutePlan, now: dt.datetime) -> RouteEta:
+        """A route dispatched or changed. A change keeps what the old route knew: the
+        closed stops (by id), the vehicle's last position, the live pace."""
+        now_s = now.timestamp()
+        old = self._routes.get(plan.route_id)
+        r = self._build(plan, now)
+        if old is not None:
+            for j, stop_id in enumerate(r.ids):
+                k = old.index.get(stop_id)
+                if k is not None and old.done[k]:
+                    r.done[j] = True
+            r.any_done = r.any_done or old.any_done
+            r.known_s = old.known_s
+            if old.pos is not None:
+                lat, lon = _unproject(old.plane, old.pos)
+                r.pos = r.plane.project(lat, lon)
+            if old.at_stop >= 0 and old.ids[old.at_stop] in r.index:
+                r.at_stop = r.index[old.ids[old.at_stop]]
+                r.at_stop_since = old.at_stop_since
+            r.pace = old.pace
+            r.snapshots = old.snapshots
+            r.last_snapshot_s = old.last_snapshot_s
+            old_key = old.plan.vehicle_key
+            if old_key is not None and self._vehicles.get(old_key) == plan.route_id:
+                del self._vehicles[old_key]
+        elif r.start_s is not None and r.start_s < now_s:
+            r.known_s = r.start_s  # dispatched late: known to be at the depot at its start
+        self._sequence(r)
+        self._routes[plan.route_id] = r
+        if plan.vehicle_key is not None:
+            self._vehicles[plan.vehicle_key] = plan.route_id
+        return self._predict(r, now_s)
+
+    def drop_route(self, route_id: str) -> None:
+        """The route is over (or cancelled): forget it."""
+        r = self._routes.pop(route_id, None)
+        key = r.plan.vehicle_key if r is not None else None
+        if key is not None and self._vehicles.get(key) == route_id:
+            del self._vehicles[key]
+
+    def route_of(self, vehicle_key: str) -> str | None:
+        return self._vehicles.get(vehicle_key)
+
+    # ---- events -------------------------------------------------------------------
+
+    def on_fix(self, vehicle_key: str, fix: Fix, now: dt.datetime) -> RouteEta | None:
+        """An accepted fix of a vehicle. None when the vehicle drives no route."""
+        route_id = self._vehicles.get(vehicle_key)
+        if route_id is None:
+            self.counters["fix_without_route"] += 1
+            return None
+        r = self._routes[route_id]
+        now_s = now.timestamp()
+        t = fix.time.timestamp()
+        if t > now_s:
+            t = now_s
+            self.counters["future_fix_clamped"] += 1
+        if t < r.known_s:
+            self.counters["late_fix_ignored"] += 1
+        else:
+            r.known_s = t
+            r.pos = r.plane.project(fix.lat, fix.lon)
+        return self._predict(r, now_s)
+
+    def on_stop_arrived(
+        self, route_id: str, stop_id: str, arrived_at: dt.datetime, now: dt.datetime
+    ) -> RouteEta | None:
+        """The driver is at a stop (not yet done). A stop reached out of order goes first."""
+        r = self._routes.get(route_id)
+        if r is None:
+            return None
+        now_s = now.timestamp()
+        j = r.index.get(stop_id)
+        if j is None or r.done[j]:
+            if j is None:
+                self.counters["unknown_stop"] += 1
+            return self._predict(r, now_s)
+        arrived_s = self._clamp_stop_time(arrived_at.timestamp(), now_s)
+        self._learn_arrival(r, j, arrived_s)
+        r.at_stop = j
+        r.at_stop_since = arrived_s
+        if arrived_s >= r.known_s:
+            r.known_s = arrived_s
+            r.pos = r.xy[j]
+        self._sequence(r)
+        return self._predict(r, now_s)
+
+    def on_stop_done(
+        self,
+        route_id: str,
+        stop_id: str,
+        *,
+        arrived_at: dt.datetime | None,
+        departed_at: dt.datetime | None,
+        now: dt.datetime,
+    ) -> RouteEta | None:
+        """A stop closed: delivered, failed or skipped (``arrived_at`` None: never reached).
+
+        Teaches the service time, the leg's drive and the window widths; the rest of the
+        route is re-sequenced from here in the remaining planned order."""
+        r = self._routes.get(route_id)
+        if r is None:
+            return None
+        now_s = now.timestamp()
+        j = r.index.get(stop_id)
+        if j is None or r.done[j]:
+            if j is None:
+                self.counters["unknown_stop"] += 1
+            return self._predict(r, now_s)
+        arrived_s = r.at_stop_since if r.at_stop == j else None
+        if arrived_at is not None:
+            arrived_s = self._clamp_stop_time(arrived_at.timestamp(), now_s)
+            if r.at_stop != j:
+                self._learn_arrival(r, j, arrived_s)
+        departed_s = (
+            self._clamp_stop_time(departed_at.timestamp(), now_s)
+            if departed_at is not None
+            else (arrived_s if arrived_s is not None else now_s)
+        )
+        if arrived_s is not None and departed_s >= arrived_s:
+            stop = r.plan.stops[j]
+            self.service_times.observe(
+                stop.service_s,
+                departed_s - arrived_s,
+                customer=stop.customer_key,
+                driver=r.plan.driver_key,
+                items=stop.items,
+            )
+        r.done[j] = True
+        r.any_done = True
+        if r.at_stop == j:
+            r.at_stop = -1
+        if arrived_s is not None and departed_s >= r.known_s:
+            r.known_s = departed_s
+            r.pos = r.xy[j]
+        self._sequence(r)
+        return self._predict(r, now_s)
+
+    def refresh(self, route_id: str, now: dt.datetime) -> RouteEta | None:
+        """Predict again without news, e.g. on a timer, so a silent vehicle goes stale."""
+        r = self._routes.get(route_id)
+        return None if r is None else self._predict(r, now.timestamp())
+
+    def fit(self, errors: Iterable[tuple[float, float]]) -> None:
+        """Past (horizon_s, actual − predicted seconds) records, to size the windows."""
+        self.calibration.fit(errors)
+
+    # ---- internals ----------------------------------------------------------------
+
+    def _clamp_stop_time(self, t: float, now_s: float) -> float:
+        if t > now_s:
+            self.counters["future_stop_time_clamped"] += 1
+            return now_s
+        return t
+
+    def _build(self, plan: RoutePlan, now: dt.datetime) -> _Route:
+        p = self.params
+        r = _Route()
+        r.plan = plan
+        points = [(s.lat, s.lon) for s in plan.stops]
+        r.plane = LocalPlane.around(points + ([plan.start] if plan.start else []))
+        r.ids = [s.stop_id for s in plan.stops]
+        r.index = {stop_id: j for j, stop_id in enumerate(r.ids)}
+        r.xy = [r.plane.project(lat, lon) for lat, lon in points]
+        depot = r.plane.project(*plan.start) if plan.start is not None else None
+        r.leg_s = [s.leg_s for s in plan.stops]
+        r.paths = [
+            LegPath([r.plane.project(lat, lon) for lat, lon in s.path])
+            if len(s.path) >= 2
+            else None
+            for s in plan.stops
+        ]
+        origins = [depot, *r.xy[:-1]]  # where each leg starts (None: nowhere known)
+        straight = [
+            distance_m(origin, r.xy[j]) if origin is not None else 0.0
+            for j, origin in enumerate(origins[: len(r.xy)])
+        ]
+        legs = [j for j, m in enumerate(straight) if m >= p.min_straight_leg_m]
+        metres = sum(straight[j] for j in legs)
+        r.route_spm = (
+            sum(r.leg_s[j] for j in legs) / metres
+            if metres > 0.0
+            else 1.0 / p.straight_line_speed_ms
+        )
+        r.spm = [
+            r.leg_s[j] / straight[j] if straight[j] >= p.min_straight_leg_m else r.route_spm
+            for j in range(len(plan.stops))
+        ]
+        r.window_end = [
+            s.window_end.timestamp() if s.window_end is not None else None for s in plan.stops
+        ]
+        r.done = [s.done for s in plan.stops]
+        r.any_done = any(r.done)
+        r.pos = depot
+        r.start_s = plan.start_time.timestamp() if plan.start_time is not None else None
+        r.known_s = now.timestamp()
+        r.at_stop = -1
+        r.at_stop_since = 0.0
+        r.anchor_target = -1
+        r.anchor_s = 0.0
+        r.anchor_rem = 0.0
+        r.pace = Pace(self.driver_paces.prior(plan.driver_key), p.pace_prior_weight_s, p.pace_legs)
+        offset = self.timezone.utcoffset(plan.start_time or now)
+        r.tz_off = offset.total_seconds() if offset is not None else 0.0
+        r.snapshots = deque(maxlen=p.snapshots_kept)
+        r.last_snapshot_s = -math.inf
+        r.seq = []
+        r.chain = []
+        r.service = []
+        return r
+
+    def _sequence(self, r: _Route) -> None:
+        """Remaining stops in the order they will be served, and the legs between them.
+
+        The planned order of what is left, from wherever the vehicle is: a stop closed
+        out of order leaves the others in their planned order, and a stop the driver is
+        at comes first. Legs between stops that were not neighbours in the plan are
+        estimated from the straight line at the route's seconds per metre."""
+        seq = [j for j, done in enumerate(r.done) if not done]
+        if r.at_stop >= 0 and not r.done[r.at_stop]:
+            seq.remove(r.at_stop)
+            seq.insert(0, r.at_stop)
+        chain = [0.0]
+        for a, b in itertools.pairwise(seq):
+            chain.append(r.leg_s[b] if b == a + 1 else distance_m(r.xy[a], r.xy[b]) * r.route_spm)
+        r.seq = seq
+        r.chain = chain
+        stops = r.plan.stops
+        driver = r.plan.driver_key
+        predict = self.service_times.predict
+        r.service = [
+            predict(s.service_s, customer=s.customer_key, driver=driver, items=s.items)
+            for s in stops
+        ]
+
+    def _remaining(self, r: _Route, j: int) -> float:
+        """Plan seconds of drive from the last known point to stop ``j``."""
+        if r.pos is None:
+            return r.leg_s[j]
+        return remaining_drive_s(
+            r.pos, r.xy[j], r.leg_s[j], r.paths[j], r.spm[j], self.params.off_path_m
+        )
+
+    def _learn_arrival(self, r: _Route, j: int, arrived_s: float) -> None:
+        """An arrival teaches the leg's drive time and how wrong past ETAs were."""
+        stop_id = r.ids[j]
+        for snapshot in r.snapshots:
+            kept = snapshot.pop(stop_id, None)
+            if kept is not None:
+                raw, horizon = kept
+                self.calibration.observe(horizon, arrived_s - raw)
+        if r.anchor_target != j or r.anchor_rem < 30.0 or arrived_s <= r.anchor_s:
+            return
+        hour = int((r.anchor_s + r.tz_off) * _INV_HOUR) % 24
+        factor = self.time_of_day.factors[hour]
+        actual = arrived_s - r.anchor_s
+        self.time_of_day.observe(hour, r.anchor_rem, actual)
+        r.pace.observe_leg(r.anchor_rem * factor, actual)
+        if r.plan.driver_key is not None:
+            self.driver_paces.observe(r.plan.driver_key, r.anchor_rem * factor, actual)
+        r.anchor_target = -1
+
+    def _predict(self, r: _Route, now_s: float) -> RouteEta:
+        seq = r.seq
+        known = r.known_s
+        if now_s < known:  # a caller's clock behind what the route already knows
+            now_s = known
+        stale = now_s - known > self.params.stale_after_s
+        if not seq:
+            return RouteEta(r.plan.route_id, now_s, (), stale, 1.0, known)
+        tod = self.time_of_day.factors
+        bands = self.calibration.by_minute
+        last_band = len(bands) - 1
+        off = r.tz_off
+        chain = r.chain
+        service = r.service
+        ids = r.ids
+        window_end = r.window_end
+        first = seq[0]
+        out: list[StopEta] = []
+        snapshot: dict[str, tuple[float, float]] | None = None
+        if now_s - r.last_snapshot_s >= self.params.snapshot_every_s:
+            snapshot = {}
+            r.snapshots.append(snapshot)
+            r.last_snapshot_s = now_s
+
+        if r.at_stop == first:
+            pace = 1.0 if stale else r.pace.value
+            arrived = r.at_stop_since
+            end = window_end[first]
+            risk = None if end is None else (1.0 if arrived > end else 0.0)
+            out.append(StopEta(ids[first], arrived, arrived, arrived, 1, risk, 0.0))
+            depart = arrived + service[first]
+            if depart < now_s:
+                depart = now_s
+            begin = 1
+            t = 0.0
+        else:
+            rem = self._remaining(r, first)
+            depart = known
+            if not r.any_done and r.start_s is not None and r.start_s > depart:
+                depart = r.start_s
+            if stale:
+                pace = 1.0
+            else:
+                if r.anchor_target != first:
+                    r.anchor_target = first
+                    r.anchor_s = depart
+                    r.anchor_rem = rem
+                progress = r.anchor_rem - rem
+                if progress >= self.params.partial_leg_min_s:
+                    factor = tod[int((r.anchor_s + off) * _INV_HOUR) % 24]
+                    pace = r.pace.with_partial(progress * factor, known - r.anchor_s)
+                else:
+                    pace = r.pace.value
+            t = depart + rem * pace * tod[int((depart + off) * _INV_HOUR) % 24]
+            if t < now_s:
+                t = now_s
+            begin = 0
+
+        for i in range(begin, len(seq)):
+            j = seq[i]
+            if i:
+                t = depart + chain[i] * pace * tod[int((depart + off) * _INV_HOUR) % 24]
+            horizon = t - known
+            minute = int(horizon * _INV_MINUTE)
+            band = bands[minute if minute < last_band else last_band]
+            scale = horizon + _SCALE_OFFSET_S
+            eta = t + band.middle * scale
+            earliest = t + band.lower * scale
+            latest = t + band.upper * scale
+            if earliest < now_s:
+                earliest = now_s
+                if eta < now_s:
+                    eta = now_s
+                    if latest < now_s:
+                        latest = now_s
+            end = window_end[j]
+            if end is None:
+                risk = None
+            elif end <= now_s:
+                risk = 1.0
+            else:
+                risk = band.late_probability((end - t) / scale)
+            out.append(StopEta(ids[j], eta, earliest, latest, i + 1, risk, horizon))
+            if snapshot is not None:
+                snapshot[ids[j]] = (t, horizon)
+            depart = t + service[j]
+        return RouteEta(r.plan.route_id, now_s, tuple(out), stale, pace, known)
+
+
+def _unproject(plane: LocalPlane, xy: tuple[float, float]) -> tuple[float, float]:
+    return plane.lat0 + xy[1] / plane.ky, plane.lon0 + xy[0] / plane.kx

@@ -1,0 +1,43 @@
+"""Traffic by hour: how much longer (or shorter) legs take than planned at each hour.
+
+The roads provider's leg times carry a fixed speed profile at best; the factor for an
+hour is the organisation's summed actual drive seconds over summed predicted seconds
+of legs that started in that (local) hour, with ``prior_s`` seconds at factor 1.0 added
+so an hour with little history stays near 1.0.
+"""
+
+from __future__ import annotations
+
+HOURS = 24
+
+
+class TimeOfDayFactors:
+    """Hourly drive-time factors, 1.0 until history says otherwise."""
+
+    def __init__(self, prior_s: float = 1800.0, low: float = 0.5, high: float = 2.0) -> None:
+        self._prior_s = prior_s
+        self._low = low
+        self._high = high
+        self._actual = [0.0] * HOURS
+        self._predicted = [0.0] * HOURS
+        self._factors = [1.0] * HOURS
+
+    @property
+    def factors(self) -> list[float]:
+        """The 24 factors by local hour; the engine reads this list on every refresh."""
+        return self._factors
+
+    def factor(self, hour: int) -> float:
+        return self._factors[hour % HOURS]
+
+    def observe(self, hour: int, predicted_s: float, actual_s: float) -> None:
+        """A driven leg that started at local ``hour``."""
+        if predicted_s <= 0.0 or actual_s <= 0.0:
+            return
+        h = hour % HOURS
+        # one leg may not claim more than 4x (or less than 1/4) its plan
+        actual_s = min(max(actual_s, predicted_s / 4.0), predicted_s * 4.0)
+        self._actual[h] += actual_s
+        self._predicted[h] += predicted_s
+        value = (self._actual[h] + self._prior_s) / (self._predicted[h] + self._prior_s)
+        self._factors[h] = min(max(value, self._low), self._high)

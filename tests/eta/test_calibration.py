@@ -1,0 +1,176 @@
+"""Window widths learned from past errors: ~80 % coverage, narrow, asymmetric if skewed."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from doorstep.eta.calibration import (
+    DEFAULT_BAND,
+    Calibration,
+    scale_s,
+    shortest_band,
+)
+
+
+def skewed_errors(rng: random.Random, n: int) -> list[tuple[float, float]]:
+    """(horizon, actual − predicted): late more often and by more than early, and wider
+    further ahead, though not exactly in proportion to the engine's scale."""
+    records = []
+    for _ in range(n):
+        horizon = rng.uniform(0.0, 4 * 3600.0)
+        spread = 60.0 + 0.1 * horizon
+        records.append((horizon, spread * (rng.gammavariate(2.0, 0.6) - 1.0)))
+    return records
+
+
+def covered(calibration: Calibration, records: list[tuple[float, float]]) -> float:
+    inside = 0
+    for horizon, error in records:
+        earliest, _, latest = calibration.window(0.0, horizon)
+        inside += earliest <= error <= latest
+    return inside / len(records)
+
+
+def test_before_any_history_the_window_is_two_minutes_plus_twelve_percent_of_the_horizon():
+    calibration = Calibration()
+    for horizon in (0.0, 600.0, 3600.0, 4 * 3600.0):
+        earliest, eta, latest = calibration.window(1000.0, horizon)
+        half = 120.0 + 0.12 * horizon
+        assert (earliest, eta, latest) == (
+            pytest.approx(1000.0 - half),
+            1000.0,
+            pytest.approx(1000.0 + half),
+        )
+    assert calibration.band(600.0).source == "default"
+
+
+def test_on_skewed_errors_the_window_covers_80_percent_of_held_out_arrivals():
+    rng = random.Random(2025)
+    calibration = Calibration()
+    calibration.fit(skewed_errors(rng, 20_000))
+    held_out = skewed_errors(rng, 20_000)
+    assert covered(calibration, held_out) == pytest.approx(0.80, abs=0.05)
+
+
+def test_the_coverage_holds_at_every_horizon_not_only_on_average():
+    rng = random.Random(7)
+    calibration = Calibration()
+    calibration.fit(skewed_errors(rng, 30_000))
+    held_out = skewed_errors(rng, 30_000)
+    for low, high in zip(calibration.edges, calibration.edges[1:], strict=False):
+        bucket = [r for r in held_out if low <= r[0] < high]
+        if len(bucket) >= 500:
+            assert covered(calibration, bucket) == pytest.approx(0.80, abs=0.05), (low, high)
+
+
+def test_skewed_errors_make_an_asymmetric_window():
+    rng = random.Random(3)
+    calibration = Calibration(max_samples=5000)
+    # at most five minutes early, sometimes very late (a long tail of lateness)
+    errors = [300.0 * (rng.lognormvariate(0.0, 1.0) - 1.0) for _ in range(5000)]
+    calibration.fit((2700.0, e) for e in errors)
+    earliest, eta, latest = calibration.window(0.0, 2700.0)
+    assert latest - eta > 1.25 * (eta - earliest)
+    # narrower than the symmetric window around the ETA that covers as many
+    symmetric = sorted(abs(e - eta) for e in errors)[math.ceil(0.8 * 5001)]
+    assert latest - earliest < 0.95 * (2 * symmetric)
+
+
+def test_the_shortest_window_is_no_wider_than_the_equal_tailed_one():
+    rng = random.Random(4)
+    errors = [rng.gammavariate(1.5, 1.0) for _ in range(2000)]
+    band = shortest_band(errors, 0.8, "bucket")
+    ordered = sorted(errors)
+    n = len(ordered)
+    equal_tailed = ordered[math.ceil(0.9 * (n + 1)) - 1] - ordered[math.floor(0.1 * (n + 1)) - 1]
+    assert band.upper - band.lower < equal_tailed
+
+
+def test_the_band_holds_enough_calibration_errors_for_its_coverage():
+    rng = random.Random(5)
+    for _ in range(200):
+        n = rng.randint(3, 300)
+        errors = [rng.gauss(0, 1) * rng.choice((1.0, 3.0)) for _ in range(n)]
+        band = shortest_band(errors, 0.8, "bucket")
+        inside = sum(band.lower <= e <= band.upper for e in errors)
+        assert inside >= min(n, math.ceil(0.8 * (n + 1)))
+        assert band.lower <= band.middle <= band.upper
+
+
+def test_late_risk_matches_how_often_arrivals_were_late():
+    rng = random.Random(6)
+    calibration = Calibration()
+    calibration.fit(skewed_errors(rng, 20_000))
+    bins: dict[int, list[tuple[float, bool]]] = {}
+    total_risk = total_late = 0.0
+    for horizon, error in skewed_errors(rng, 20_000):
+        deadline = rng.uniform(-0.2, 0.4) * scale_s(horizon)
+        risk = calibration.late_risk(0.0, horizon, deadline)
+        late = error > deadline
+        total_risk += risk
+        total_late += late
+        bins.setdefault(min(int(risk * 5), 4), []).append((risk, late))
+    assert total_risk / 20_000 == pytest.approx(total_late / 20_000, abs=0.02)
+    for pairs in bins.values():
+        if len(pairs) >= 300:
+            mean_risk = sum(p[0] for p in pairs) / len(pairs)
+            late_share = sum(p[1] for p in pairs) / len(pairs)
+            assert mean_risk == pytest.approx(late_share, abs=0.06)
+
+
+def test_before_history_late_risk_is_a_half_at_the_prediction_and_falls_after_it():
+    calibration = Calibration()
+    assert calibration.late_risk(1000.0, 600.0, 1000.0) == pytest.approx(0.5)
+    half = 120.0 + 0.12 * 600.0
+    assert calibration.late_risk(1000.0, 600.0, 1000.0 + half) == pytest.approx(0.1, abs=1e-6)
+    assert calibration.late_risk(1000.0, 600.0, 1000.0 + 10 * half) < 1e-6
+
+
+def test_a_bucket_with_too_little_history_borrows_every_buckets_errors():
+    rng = random.Random(8)
+    calibration = Calibration(min_samples=40)
+    calibration.fit((rng.uniform(0, 1200), rng.gauss(60, 120)) for _ in range(500))
+    assert calibration.band(300.0).source == "bucket"
+    assert calibration.band(3 * 3600.0).source == "pooled"
+
+
+def test_with_too_little_history_anywhere_the_default_stands():
+    calibration = Calibration(min_samples=40)
+    calibration.fit([(600.0, 30.0)] * 39)
+    assert calibration.band(600.0) is DEFAULT_BAND
+
+
+def test_the_bands_follow_an_organisation_that_changes():
+    calibration = Calibration(max_samples=200)
+    calibration.fit([(600.0, 600.0)] * 200)
+    assert calibration.window(0.0, 600.0)[1] == pytest.approx(600.0)
+    calibration.fit([(600.0, -300.0)] * 200)
+    assert calibration.window(0.0, 600.0)[1] == pytest.approx(-300.0)
+
+
+def test_nonsense_records_are_ignored():
+    calibration = Calibration(min_samples=1)
+    calibration.fit([(math.nan, 10.0), (600.0, math.inf), (-5.0, 10.0)])
+    assert calibration.samples(600.0) == 0
+
+
+def test_edges_must_be_whole_minutes_from_zero():
+    with pytest.raises(ValueError):
+        Calibration(edges=(0.0, 90.0))
+    with pytest.raises(ValueError):
+        Calibration(edges=(60.0, 120.0))
+    with pytest.raises(ValueError):
+        Calibration(coverage=1.0)
+
+
+def test_the_minute_lookup_agrees_with_the_buckets():
+    rng = random.Random(10)
+    calibration = Calibration()
+    calibration.fit(skewed_errors(rng, 5000))
+    lookup = calibration.by_minute
+    for minute in range(0, 300, 7):
+        band = lookup[min(minute, len(lookup) - 1)]
+        assert band is calibration.band(minute * 60.0 + 30.0)

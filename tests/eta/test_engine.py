@@ -1,0 +1,400 @@
+"""The engine end to end on small routes: what it predicts, and the faults it survives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import replace
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from doorstep.eta.engine import EtaEngine, EtaParams
+from doorstep.eta.model import Fix, RouteEta
+from doorstep.eta.time_of_day import TimeOfDayFactors
+from tests.eta.routes import LAT, T0, at, fix_at, line_route, lon_at
+
+# line_route(5): stops 1 km apart, 120 s legs, 60 s service: planned arrivals at
+# 120, 300, 480, 660 and 840 s after 08:00.
+PLANNED = [120.0, 300.0, 480.0, 660.0, 840.0]
+
+
+def etas(result: RouteEta | None) -> list[float]:
+    assert result is not None
+    return [round(s.eta_s - T0.timestamp(), 3) for s in result.stops]
+
+
+def ids(result: RouteEta | None) -> list[str]:
+    assert result is not None
+    return [s.stop_id for s in result.stops]
+
+
+def test_a_route_just_dispatched_is_predicted_as_planned():
+    result = EtaEngine().set_route(line_route(), T0)
+    assert etas(result) == pytest.approx(PLANNED)
+    assert [s.stops_away for s in result.stops] == [1, 2, 3, 4, 5]
+    assert not result.position_stale
+
+
+def test_every_remaining_stop_has_a_window_around_its_eta_and_a_late_risk():
+    result = EtaEngine().set_route(line_route(), T0)
+    for s in result.stops:
+        assert s.earliest_s < s.eta_s < s.latest_s
+        assert s.late_risk is not None and 0.0 <= s.late_risk < 0.01
+        assert s.eta == dt.datetime.fromtimestamp(s.eta_s, dt.UTC)
+    assert result.stops[-1].latest_s - result.stops[-1].earliest_s > (
+        result.stops[0].latest_s - result.stops[0].earliest_s
+    )  # further ahead, wider
+
+
+def test_a_fix_half_way_along_the_first_leg_leaves_half_of_it():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    result = engine.on_fix("v1", fix_at(60, 500), at(60))
+    assert etas(result) == pytest.approx(PLANNED)
+
+
+def test_a_vehicle_behind_schedule_moves_every_eta_later_by_its_delay():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    result = engine.on_fix("v1", fix_at(100, 250), at(100))  # 70 s behind
+    assert etas(result) == pytest.approx([p + 70.0 for p in PLANNED])
+
+
+def test_a_vehicle_off_its_path_is_estimated_along_the_straight_line():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    result = engine.on_fix("v1", fix_at(60, 1000, north_m=600), at(60))
+    assert etas(result)[0] == pytest.approx(60 + 600 * 0.12, abs=1.0)  # 0.12 s per metre
+
+
+def test_a_route_without_polylines_uses_straight_lines():
+    engine = EtaEngine()
+    engine.set_route(line_route(with_path=False), T0)
+    assert etas(engine.on_fix("v1", fix_at(60, 500), at(60))) == pytest.approx(PLANNED)
+
+
+def test_a_fix_for_a_vehicle_with_no_route_gives_no_eta_and_no_error():
+    engine = EtaEngine()
+    engine.set_route(line_route(vehicle_key="v1"), T0)
+    assert engine.on_fix("v-unrouted", fix_at(60, 0), at(60)) is None
+    assert engine.counters["fix_without_route"] == 1
+
+
+def test_a_route_with_every_stop_done_gives_an_empty_result():
+    engine = EtaEngine()
+    engine.set_route(line_route(2), T0)
+    engine.on_stop_done("r1", "s0", arrived_at=at(120), departed_at=at(180), now=at(180))
+    result = engine.on_stop_done("r1", "s1", arrived_at=at(300), departed_at=at(360), now=at(360))
+    assert result is not None and result.stops == ()
+    after = engine.on_fix("v1", fix_at(400, 2100), at(400))
+    assert after is not None and after.stops == ()
+
+
+def test_a_route_dispatched_with_its_stops_already_done_is_empty():
+    plan = line_route(2)
+    done = replace(plan, stops=tuple(replace(s, done=True) for s in plan.stops))
+    assert EtaEngine().set_route(done, T0).stops == ()
+
+
+def test_stops_done_out_of_order_resequence_from_where_the_driver_is():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    # the driver goes straight to s2 (3 km east) and serves it first
+    result = engine.on_stop_done("r1", "s2", arrived_at=at(360), departed_at=at(420), now=at(420))
+    assert ids(result) == ["s0", "s1", "s3", "s4"]
+    assert result is not None
+    assert [s.stops_away for s in result.stops] == [1, 2, 3, 4]
+    # back 2 km to s0 (0.12 s per straight metre here), s1 as planned, then 2 km to s3
+    assert etas(result) == pytest.approx([420 + 240, 660 + 60 + 120, 900 + 240, 1200 + 120])
+
+
+def test_stops_away_counts_only_stops_still_to_serve():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    engine.on_stop_done("r1", "s0", arrived_at=at(120), departed_at=at(180), now=at(180))
+    result = engine.on_stop_done("r1", "s3", arrived_at=at(700), departed_at=at(760), now=at(760))
+    assert result is not None
+    assert [(s.stop_id, s.stops_away) for s in result.stops] == [("s1", 1), ("s2", 2), ("s4", 3)]
+
+
+def test_a_stop_reached_out_of_order_comes_first():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    result = engine.on_stop_arrived("r1", "s3", at(500), at(500))
+    assert ids(result) == ["s3", "s0", "s1", "s2", "s4"]
+    assert result is not None and result.stops[0].eta_s == at(500).timestamp()
+
+
+def test_a_vehicle_at_a_stop_leaves_after_its_service_time():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    result = engine.on_stop_arrived("r1", "s0", at(130), at(150))
+    assert result is not None
+    first = result.stops[0]
+    assert (first.eta_s, first.earliest_s, first.latest_s) == (at(130).timestamp(),) * 3
+    assert first.stops_away == 1 and first.horizon_s == 0.0
+    # 10 s late at s0; the later legs a touch longer still: 08:00 traffic learned from s0's
+    assert etas(result)[1:] == pytest.approx([p + 10.0 for p in PLANNED[1:]], abs=3.0)
+
+
+def test_a_vehicle_silent_for_twenty_minutes_falls_back_to_the_plan_and_says_so():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    engine.on_fix("v1", fix_at(60, 500), at(60))
+    fresh = engine.refresh("r1", at(60 + 1200))
+    stale = engine.refresh("r1", at(60 + 1201))
+    assert fresh is not None and not fresh.position_stale
+    assert stale is not None and stale.position_stale
+    assert stale.known_at_s == at(60).timestamp()
+    now = at(1261).timestamp()
+    assert all(s.earliest_s >= now and s.eta_s >= now for s in stale.stops)
+    # nothing arrived in the silence: the next stop is due now, the rest follow the plan
+    assert etas(stale) == pytest.approx([1261.0 + p - 120.0 for p in PLANNED])
+
+
+def test_the_stale_threshold_is_configurable():
+    engine = EtaEngine(EtaParams(stale_after_s=300.0))
+    engine.set_route(line_route(), T0)
+    engine.on_fix("v1", fix_at(60, 500), at(60))
+    result = engine.refresh("r1", at(361))
+    assert result is not None and result.position_stale
+
+
+def test_a_stale_route_ignores_the_live_pace():
+    engine = EtaEngine(EtaParams(stale_after_s=600.0))
+    engine.set_route(line_route(12), T0)
+    t = 0.0
+    for k in range(6):  # every leg at twice the plan
+        t += 240.0
+        engine.on_stop_done("r1", f"s{k}", arrived_at=at(t), departed_at=at(t + 60), now=at(t + 60))
+        t += 60.0
+    live = engine.refresh("r1", at(t + 10))
+    stale = engine.refresh("r1", at(t + 700))
+    assert live is not None and live.pace > 1.5
+    assert stale is not None and stale.pace == 1.0
+    # the plan's legs times the hourly factor (learned from those slow legs too), no pace
+    leg = 120.0 * engine.time_of_day.factor(8)
+    gaps = [b.eta_s - a.eta_s for a, b in zip(stale.stops, stale.stops[1:], strict=False)]
+    assert gaps == pytest.approx([60.0 + leg] * (len(gaps)))
+
+
+def test_a_learned_slow_pace_stretches_the_legs_still_ahead():
+    engine = EtaEngine()
+    engine.set_route(line_route(12), T0)
+    t = 0.0
+    for k in range(6):
+        t += 180.0  # every leg at 1.5x the plan
+        result = engine.on_stop_done(
+            "r1", f"s{k}", arrived_at=at(t), departed_at=at(t + 60), now=at(t + 60)
+        )
+        t += 60.0
+    # the hourly factor learns part of it from these legs, the live pace the rest
+    assert result is not None and result.pace > 1.2
+    gaps = [b.eta_s - a.eta_s for a, b in zip(result.stops, result.stops[1:], strict=False)]
+    assert gaps == pytest.approx([60.0 + 180.0] * len(gaps), abs=6.0)
+
+
+def test_one_slow_light_moves_the_etas_by_the_delay_not_more():
+    engine = EtaEngine()
+    engine.set_route(line_route(12), T0)
+    t = 0.0
+    for k in range(3):  # on plan
+        t += 120.0
+        engine.on_stop_done("r1", f"s{k}", arrived_at=at(t), departed_at=at(t + 60), now=at(t + 60))
+        t += 60.0
+    before = engine.on_fix("v1", fix_at(t + 40, 3000 + 333.3), at(t + 40))
+    # 90 s at a red light a third of the way along the leg
+    held = engine.on_fix("v1", fix_at(t + 130, 3000 + 333.3), at(t + 130))
+    assert held is not None and held.pace == 1.0
+    assert [b - a for a, b in zip(etas(before), etas(held), strict=False)] == pytest.approx(
+        [90.0] * 9, abs=1.0
+    )
+
+
+def test_a_fix_from_the_future_is_clamped_to_now_and_counted():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    result = engine.on_fix("v1", fix_at(660, 500), at(60))  # the phone's clock is 10 min fast
+    assert engine.counters["future_fix_clamped"] == 1
+    assert result is not None and result.known_at_s == at(60).timestamp()
+    assert etas(result) == pytest.approx(PLANNED)
+
+
+def test_a_late_fix_never_moves_the_vehicle_backwards():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    ahead = engine.on_fix("v1", fix_at(100, 900), at(100))
+    late = engine.on_fix("v1", fix_at(50, 100), at(101))
+    assert engine.counters["late_fix_ignored"] == 1
+    assert late is not None and late.known_at_s == at(100).timestamp()
+    assert etas(late) == etas(ahead)
+
+
+def test_fixes_before_the_planned_start_wait_for_it():
+    engine = EtaEngine()
+    engine.set_route(line_route(start=at(1800)), T0)  # dispatched 30 min before leaving
+    result = engine.on_fix("v1", fix_at(60, 0), at(60))
+    assert etas(result) == pytest.approx([1800 + p for p in PLANNED])
+    assert engine.counters["late_fix_ignored"] == 0
+
+
+def test_late_risk_grows_as_the_eta_nears_the_window_end():
+    engine = EtaEngine()
+    plan = line_route(5, window_s=(0.0, 700.0))  # s3 is due at 660 s, s4 at 840 s
+    result = engine.set_route(plan, T0)
+    risks = [s.late_risk for s in result.stops]
+    assert risks[0] is not None and risks[0] < 0.01
+    assert risks[3] is not None and 0.1 < risks[3] < 0.5
+    assert risks[4] is not None and risks[4] > 0.7
+    assert risks == sorted(r for r in risks if r is not None)
+
+
+def test_a_stop_without_a_promised_end_has_no_late_risk():
+    result = EtaEngine().set_route(line_route(window_s=None), T0)
+    assert all(s.late_risk is None for s in result.stops)
+
+
+def test_a_window_already_over_is_certainly_missed():
+    engine = EtaEngine()
+    engine.set_route(line_route(window_s=(0.0, 100.0)), T0)
+    result = engine.refresh("r1", at(101))
+    assert result is not None and all(s.late_risk == 1.0 for s in result.stops)
+
+
+def test_hourly_traffic_stretches_the_legs_driven_in_that_hour():
+    tod = TimeOfDayFactors(prior_s=0.0)
+    tod.observe(8, 100.0, 150.0)
+    result = EtaEngine(time_of_day=tod).set_route(line_route(), T0)
+    assert etas(result) == pytest.approx([180.0, 420.0, 660.0, 900.0, 1140.0])
+
+
+def test_hours_are_the_organisations_local_hours():
+    tod = TimeOfDayFactors(prior_s=0.0)
+    tod.observe(10, 100.0, 150.0)  # 10:00 in Helsinki is 08:00 UTC in March
+    helsinki = EtaEngine(time_of_day=tod, timezone=ZoneInfo("Europe/Helsinki"))
+    utc = EtaEngine(time_of_day=tod)
+    assert etas(helsinki.set_route(line_route(), T0))[0] == pytest.approx(180.0)
+    assert etas(utc.set_route(line_route(), T0))[0] == pytest.approx(120.0)
+
+
+def test_a_closed_stop_teaches_the_service_time_of_its_customer():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    engine.on_stop_done("r1", "s0", arrived_at=at(120), departed_at=at(720), now=at(720))
+    assert engine.service_times.predict(60.0, customer="c0", driver="d1") > 60.0
+    assert engine.service_times.observations(customer="c0") == 1
+
+
+def test_a_skipped_stop_teaches_nothing_and_does_not_move_the_vehicle():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    engine.on_fix("v1", fix_at(60, 500), at(60))
+    result = engine.on_stop_done("r1", "s1", arrived_at=None, departed_at=None, now=at(61))
+    assert engine.service_times.observations() == 0
+    assert ids(result) == ["s0", "s2", "s3", "s4"]
+    assert etas(result)[0] == pytest.approx(120.0, abs=1.5)
+
+
+def test_arrivals_teach_the_windows_how_wrong_earlier_etas_were():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    assert engine.calibration.samples(300.0) == 0
+    engine.on_stop_done("r1", "s0", arrived_at=at(200), departed_at=at(260), now=at(260))
+    assert engine.calibration.samples(120.0) == 1  # predicted at 08:00 for 08:02, came 80 s late
+
+
+def test_a_changed_route_keeps_its_closed_stops_and_the_vehicles_position():
+    engine = EtaEngine()
+    engine.set_route(line_route(5), T0)
+    engine.on_stop_done("r1", "s0", arrived_at=at(120), departed_at=at(180), now=at(180))
+    engine.on_fix("v1", fix_at(240, 1500), at(240))
+    result = engine.set_route(line_route(7), at(241))  # two stops added at the end
+    assert ids(result) == ["s1", "s2", "s3", "s4", "s5", "s6"]
+    assert etas(result)[0] == pytest.approx(300.0, abs=1.5)
+
+
+def test_a_route_moved_to_another_vehicle_follows_that_vehicle():
+    engine = EtaEngine()
+    engine.set_route(line_route(vehicle_key="v1"), T0)
+    engine.set_route(line_route(vehicle_key="v2"), T0)
+    assert engine.on_fix("v1", fix_at(60, 500), at(60)) is None
+    assert engine.on_fix("v2", fix_at(60, 500), at(60)) is not None
+    assert engine.route_of("v2") == "r1"
+
+
+def test_a_dropped_route_gives_no_more_etas():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    engine.drop_route("r1")
+    assert engine.on_fix("v1", fix_at(60, 500), at(60)) is None
+    assert engine.refresh("r1", at(60)) is None
+    assert engine.on_stop_done("r1", "s0", arrived_at=None, departed_at=None, now=at(60)) is None
+
+
+def test_events_naming_unknown_stops_or_routes_are_harmless():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    assert engine.on_stop_arrived("nope", "s0", at(10), at(10)) is None
+    result = engine.on_stop_done("r1", "ghost", arrived_at=at(10), departed_at=None, now=at(10))
+    assert ids(result) == ["s0", "s1", "s2", "s3", "s4"]
+    assert engine.counters["unknown_stop"] == 1
+
+
+def test_stop_times_from_the_future_are_clamped_and_counted():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    result = engine.on_stop_done("r1", "s0", arrived_at=at(900), departed_at=at(960), now=at(130))
+    assert engine.counters["future_stop_time_clamped"] == 2
+    assert result is not None and result.known_at_s == at(130).timestamp()
+
+
+def test_predictions_are_ordered_inside_their_windows_and_never_in_the_past():
+    rng = random.Random(12)
+    for trial in range(200):
+        engine = EtaEngine()
+        n = rng.randint(1, 12)
+        plan = line_route(
+            n,
+            leg_s=rng.uniform(10, 900),
+            service_s=rng.uniform(0, 600),
+            spacing_m=rng.uniform(50, 3000),
+            with_path=rng.random() < 0.7,
+        )
+        engine.set_route(plan, T0)
+        t = 0.0
+        for _ in range(rng.randint(0, 20)):
+            t += rng.uniform(0, 900)
+            roll = rng.random()
+            if roll < 0.7:
+                fix = Fix(
+                    at(t + rng.uniform(-60, 120)),
+                    LAT + rng.uniform(-0.01, 0.01),
+                    lon_at(rng.uniform(-500, n * 3000)),
+                )
+                result = engine.on_fix("v1", fix, at(t))
+            else:
+                stop_id = f"s{rng.randrange(n)}"
+                arrived = at(t - rng.uniform(0, 300)) if roll < 0.9 else None
+                result = engine.on_stop_done(
+                    "r1", stop_id, arrived_at=arrived, departed_at=at(t), now=at(t)
+                )
+            assert result is not None
+            now = at(t).timestamp()
+            assert [s.stops_away for s in result.stops] == list(range(1, len(result.stops) + 1))
+            previous = -1.0
+            for s in result.stops:
+                assert s.earliest_s <= s.eta_s <= s.latest_s, trial
+                assert s.earliest_s >= min(now, s.eta_s), trial
+                assert s.eta_s >= previous, trial
+                assert s.late_risk is None or 0.0 <= s.late_risk <= 1.0
+                previous = s.eta_s
+
+
+def test_a_refresh_with_a_clock_behind_the_route_predicts_from_what_it_knows():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    ahead = engine.on_fix("v1", fix_at(100, 250), at(100))
+    behind = engine.refresh("r1", at(40))
+    assert etas(behind) == etas(ahead)
+    assert behind is not None and all(s.horizon_s >= 0 for s in behind.stops)
