@@ -129,7 +129,7 @@ class Tracker:
         by_device: dict[uuid.UUID, list[int]] = {}
         for position, (device, _) in enumerate(batch):
             by_device.setdefault(device.id, []).append(position)
-        tracks = {device.id: self._track(session, device) for device, _ in batch}
+        tracks = {device.id: self._track(session, device, now) for device, _ in batch}
         results = [IngestResult() for _ in batch]
         staged: list[tuple[Track, _Staged]] = []
         with contextlib.ExitStack() as held:
@@ -175,11 +175,11 @@ class Tracker:
         self._zones[org_id] = (now, params)
         return params
 
-    def _track(self, session: Session, device: DeviceRef) -> Track:
+    def _track(self, session: Session, device: DeviceRef, now: datetime) -> Track:
         with self._guard:
             track = self._tracks.get(device.id)
             if track is None:
-                track = self._tracks[device.id] = _load(session, device)
+                track = self._tracks[device.id] = _load(session, device, now)
             return track
 
     def _run(
@@ -270,30 +270,52 @@ class Tracker:
             device = done.device
             if done.moved:
                 _publish_position(session, device, done.state)
-            for event in done.events:
-                session.add(
-                    TelemetryEvent(
-                        org_id=device.org_id,
-                        device_id=device.id,
-                        vehicle_id=device.vehicle_id,
-                        kind=event.kind,
-                        time=event.time,
-                        data=_jsonable(event.data),
-                    )
-                )
-                emit(
-                    session,
-                    Event(
-                        str(device.org_id),
-                        f"telemetry.{event.kind}",
-                        {
-                            "device_id": str(device.id),
-                            "vehicle_id": str(device.vehicle_id) if device.vehicle_id else None,
-                            "time": event.time.isoformat(),
-                            **_jsonable(event.data),
-                        },
+            store_events(session, device, done.events)
+
+    def mark_offline(self, device_id: uuid.UUID) -> None:
+        """The offline sweep raised ``device_offline``: the next fix says it is back."""
+        with self._guard:
+            track = self._tracks.get(device_id)
+        if track is None:
+            return
+        with track.lock:
+            health = track.detectors.get("device_health")
+            if isinstance(health, device_health.State):
+                track.detectors = {
+                    **track.detectors,
+                    "device_health": device_health.State(
+                        health.device, health.last_fix, False, health.battery_low
                     ),
-                )
+                }
+
+
+def store_events(session: Session, device: DeviceRef, events: Sequence[DetectorEvent]) -> None:
+    """Keep each event (with the fixes and thresholds in its data) and announce it on
+    the bus as ``telemetry.<kind>`` once the transaction commits."""
+    for event in events:
+        session.add(
+            TelemetryEvent(
+                org_id=device.org_id,
+                device_id=device.id,
+                vehicle_id=device.vehicle_id,
+                kind=event.kind,
+                time=event.time,
+                data=_jsonable(event.data),
+            )
+        )
+        emit(
+            session,
+            Event(
+                str(device.org_id),
+                f"telemetry.{event.kind}",
+                {
+                    "device_id": str(device.id),
+                    "vehicle_id": str(device.vehicle_id) if device.vehicle_id else None,
+                    "time": event.time.isoformat(),
+                    **_jsonable(event.data),
+                },
+            ),
+        )
 
 
 @dataclass
@@ -319,7 +341,10 @@ def _zone(row: ZoneRow) -> geofence.Zone:
     return geofence.Zone(str(row.id), row.name, shape, row.restricted, dwell)
 
 
-def _load(session: Session, device: DeviceRef) -> Track:
+def _load(session: Session, device: DeviceRef, now: datetime) -> Track:
+    """A device's memory from its stored live state. Detector episodes in flight are
+    not stored and start afresh, except device health: a device quiet for longer than
+    the offline threshold is known to be offline, so its next fix says it is back."""
     row = session.get(LiveState, device.id)
     if row is None:
         return Track(DeviceMemory(), live_state.VehicleState(device.identifier))
@@ -345,7 +370,14 @@ def _load(session: Session, device: DeviceRef) -> Track:
         online=True,
         last_fix=last,
     )
-    return Track(DeviceMemory(last_live=last, recent_times=(row.time,)), state)
+    health = device_health.State(
+        device.identifier, last, online=now - row.time < device_health.OFFLINE_AFTER
+    )
+    return Track(
+        DeviceMemory(last_live=last, recent_times=(row.time,)),
+        state,
+        {"device_health": health},
+    )
 
 
 PING_COLUMNS = (
