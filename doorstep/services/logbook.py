@@ -38,8 +38,9 @@ Rules, each for one vehicle on one day:
   vehicle it is (``Driver.vehicle_id``). Two drivers sharing a van with no route leave
   the driver blank rather than guessed.
 
-Distance per jurisdiction (fuel-tax reports) needs jurisdiction geofences, which are not
-stored yet; it is not reported.
+- Distance per jurisdiction (fuel-tax reports): the trips' distance split by the
+  organisation's active ``jurisdiction`` zones (``domain.jurisdictions``); empty when it
+  has none. In CSV, ``name=metres`` pairs separated by ``; ``.
 """
 
 from __future__ import annotations
@@ -57,14 +58,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from doorstep.domain import fuel
-from doorstep.domain.detectors import harsh, idling, motion, speeding
+from doorstep.domain.detectors import geofence, harsh, idling, motion, speeding
 from doorstep.domain.detectors.events import DetectorEvent
 from doorstep.domain.detectors.replay import replay, replay_with_state
+from doorstep.domain.jurisdictions import distance_by_jurisdiction
 from doorstep.domain.ping import Ping
 from doorstep.domain.principal import Principal
 from doorstep.services import accounts, timing, tracking
 from doorstep.storage import repository as repo
-from doorstep.storage.tables import Device, Driver, PingRow, Route, Vehicle
+from doorstep.storage.tables import Device, Driver, PingRow, Route, Vehicle, Zone
 
 # The live pipeline's parameters, so the replay can never drift from what runs live.
 _LIVE_PARAMS: dict[str, Any] = {name: params for name, _, params in tracking.DETECTORS}
@@ -104,6 +106,7 @@ class LogbookRow:
     harsh_events: int
     safety_events: int
     safety_events_per_100km: float | None
+    distance_by_jurisdiction_m: dict[str, float]
 
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(LogbookRow))
@@ -120,6 +123,7 @@ class DaySummary:
     idle_seconds: float = 0.0
     speeding_episodes: int = 0
     harsh_events: int = 0
+    trip_spans: tuple[tuple[datetime, datetime], ...] = ()
 
 
 def day_logbook(
@@ -142,8 +146,9 @@ def day_logbook(
     else:
         vehicles = _vehicles_with_fixes(session, principal.org_id, since, until)
     rows = []
+    zones = _jurisdictions(session, principal.org_id)
     for vehicle in sorted(vehicles, key=lambda v: (v.name, str(v.id))):
-        row = _vehicle_day(session, vehicle, day, since, until)
+        row = _vehicle_day(session, vehicle, day, since, until, zones)
         if row is not None and (driver_id is None or row.driver_id == driver_id):
             rows.append(row)
     return rows
@@ -170,7 +175,34 @@ def summarise(pings: Sequence[Ping]) -> DaySummary:
         idle_seconds=_idle_seconds(idle_events, idle_state),
         speeding_episodes=sum(1 for kind in safety if kind == "speeding_started"),
         harsh_events=sum(1 for kind in safety if kind.startswith("harsh_")),
+        trip_spans=_trip_spans(motion_events, motion_state),
     )
+
+
+def _trip_spans(
+    events: Sequence[DetectorEvent], final: motion.State | None
+) -> tuple[tuple[datetime, datetime], ...]:
+    """(departure, arrival) of every trip, a running one up to the last fix."""
+    spans = [
+        (
+            datetime.fromisoformat(e.data["start"]["time"]),
+            datetime.fromisoformat(e.data["end"]["time"]),
+        )
+        for e in events
+        if e.kind == "trip_ended"
+    ]
+    if final is not None and final.mode == "moving" and final.trip is not None:
+        spans.append((final.trip.start.time, final.last.time))
+    return tuple(spans)
+
+
+def _jurisdictions(session: Session, org_id: uuid.UUID) -> list[geofence.Zone]:
+    rows = session.scalars(
+        repo.owned(Zone, org_id)
+        .where(Zone.kind == "jurisdiction", Zone.active.is_(True))
+        .order_by(Zone.name, Zone.id)
+    )
+    return [tracking.zone_shape(row) for row in rows]
 
 
 def _trips(
@@ -223,7 +255,12 @@ def _vehicles_with_fixes(
 
 
 def _vehicle_day(
-    session: Session, vehicle: Vehicle, day: date, since: datetime, until: datetime
+    session: Session,
+    vehicle: Vehicle,
+    day: date,
+    since: datetime,
+    until: datetime,
+    zones: Sequence[geofence.Zone] = (),
 ) -> LogbookRow | None:
     fixes = _fixes(session, vehicle, since, until)
     if not fixes:
@@ -265,6 +302,10 @@ def _vehicle_day(
         harsh_events=summary.harsh_events,
         safety_events=safety,
         safety_events_per_100km=round(safety / km * 100.0, 2) if km > 0 else None,
+        distance_by_jurisdiction_m={
+            name: round(metres, 1)
+            for name, metres in distance_by_jurisdiction(pings, summary.trip_spans, zones).items()
+        },
     )
 
 
@@ -364,4 +405,6 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={v}" for k, v in value.items())
     return str(value)

@@ -171,7 +171,7 @@ class Tracker:
         rows = session.scalars(
             select(ZoneRow).where(ZoneRow.org_id == org_id, ZoneRow.active.is_(True))
         )
-        params = geofence.Params(zones=tuple(_zone(row) for row in rows))
+        params = geofence.Params(zones=tuple(zone_shape(row) for row in rows))
         self._zones[org_id] = (now, params)
         return params
 
@@ -330,7 +330,8 @@ class _Staged:
     moved: bool
 
 
-def _zone(row: ZoneRow) -> geofence.Zone:
+def zone_shape(row: ZoneRow) -> geofence.Zone:
+    """A stored zone as the geofence detector (and the logbook) test points against."""
     shape: geofence.Shape
     if row.polygon:
         shape = geofence.Polygon(tuple(LatLon(p["lat"], p["lon"]) for p in row.polygon))

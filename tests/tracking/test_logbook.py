@@ -342,3 +342,37 @@ def test_idling_still_running_at_the_days_last_fix_counts_up_to_that_fix():
 def test_fixes_given_out_of_order_are_replayed_in_time_order():
     fixes = pings(working_day())
     assert summarise(fixes[::-1]) == summarise(fixes)
+
+
+def _jurisdiction(client, org, name, west_m, east_m):
+    sw, ne = offset(DEPOT, -1000, west_m), offset(DEPOT, 1000, east_m)
+    polygon = [
+        {"lat": sw.lat, "lon": sw.lon},
+        {"lat": sw.lat, "lon": ne.lon},
+        {"lat": ne.lat, "lon": ne.lon},
+        {"lat": ne.lat, "lon": sw.lon},
+    ]
+    body = {"name": name, "kind": "jurisdiction", "polygon": polygon}
+    response = client.post("/api/v1/zones", json=body, headers=auth(org.admin))
+    assert response.status_code == 201, response.text
+
+
+def test_distance_is_split_by_jurisdiction_for_fuel_tax(client, org_a):
+    """The day drives 14.4 km east; the border is 5 km east of the depot."""
+    _jurisdiction(client, org_a, "West", -2000, 5000)
+    _jurisdiction(client, org_a, "East", 5000, 20000)
+    _, device = vehicle_with_device(client, org_a)
+    send(client, device, working_day())
+    row = only_row(client, org_a)
+    split = row["distance_by_jurisdiction_m"]
+    assert set(split) == {"West", "East"}
+    assert split["West"] == pytest.approx(5000, abs=130)
+    assert sum(split.values()) == pytest.approx(row["distance_m"], abs=250)
+    csv_text = logbook(client, org_a, format="csv").text
+    assert "West=" in csv_text and "; East=" in csv_text
+
+
+def test_without_jurisdiction_zones_the_split_is_empty(client, org_a):
+    _, device = vehicle_with_device(client, org_a)
+    send(client, device, working_day())
+    assert only_row(client, org_a)["distance_by_jurisdiction_m"] == {}

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import Field
 
 from doorstep.api.deps import Reader, SessionDep
 from doorstep.schemas.common import Output, Timestamp
@@ -44,6 +45,9 @@ class LogbookRowPublic(Output):
     harsh_events: int
     safety_events: int
     safety_events_per_100km: float | None
+    distance_by_jurisdiction_m: dict[str, float] = Field(
+        description="Trip distance per jurisdiction zone (fuel-tax reports)."
+    )
 
 
 @router.get("/logbook", response_model=list[LogbookRowPublic])
@@ -56,8 +60,9 @@ def get_logbook(
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Any:
     """Per vehicle and day (the organisation's time zone): trips, driving time and
-    distance, stops, idle time, estimated fuel and CO2, safety events per 100 km, and
-    the driver. Replayed from every stored fix through the live detectors."""
+    distance, stops, idle time, estimated fuel and CO2, safety events per 100 km,
+    distance per jurisdiction, and the driver. Replayed from every stored fix through
+    the live detectors."""
     rows = logbook.day_logbook(session, who, day, vehicle_id, driver_id)
     if format == "csv":
         return Response(
