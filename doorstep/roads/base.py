@@ -29,9 +29,15 @@ class Snapped:
 
 @dataclass(frozen=True, slots=True)
 class RoutePath:
+    """A route's totals and road geometry. Providers that know the edges driven also
+    give, per geometry segment, its seconds (summing to ``seconds``, snap offsets in the
+    first and last) and its OSM highway class; others leave both ``None``."""
+
     seconds: float
     metres: float
     geometry: list[LatLon]  # from the first snapped point to the last
+    segment_seconds: list[float] | None = None
+    segment_classes: list[str | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

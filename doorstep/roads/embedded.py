@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import pairwise
 
 import numpy as np
 
@@ -30,8 +31,9 @@ from doorstep.roads.shortest_paths import (
     path_metres,
     unpack,
 )
-from doorstep.roads.snapping import Snapper
+from doorstep.roads.snapping import Segments, Snapper, SnapResult
 from doorstep.roads.speed_profile import SpeedProfile, hour_of_week
+from doorstep.roads.tagging import RoadClass
 
 OFFSET_KMH = 15.0
 WEIGHT_CACHE_HOURS = 4
@@ -108,7 +110,7 @@ class EmbeddedProvider(TravelTimeProvider):
 
     def route(self, a: LatLon, b: LatLon, depart_at: datetime | None = None) -> RoutePath:
         if a == b:
-            return RoutePath(seconds=0.0, metres=0.0, geometry=[a, b])
+            return RoutePath(0.0, 0.0, [a, b], segment_seconds=[0.0], segment_classes=[None])
         weights = self.weights(depart_at)
         _, src = self.snapper.snap([a])
         _, tgt = self.snapper.snap([b])
@@ -124,12 +126,71 @@ class EmbeddedProvider(TravelTimeProvider):
         g = self.graph
         geometry += [LatLon(float(g.lat[n]), float(g.lon[n])) for n in path.nodes]
         geometry.append(LatLon(float(tgt.lat[0]), float(tgt.lon[0])))
-        geometry = [p for i, p in enumerate(geometry) if i == 0 or p != geometry[i - 1]]
+        # The edge (and fraction of it) driven to reach each point after the first.
+        edges = _path_edges(g, segments, src, tgt, path.nodes)
+        raw_seconds = [float(weights.seconds[e]) * f if e >= 0 else 0.0 for e, f in edges]
+        raw_seconds[0] += float(offset_seconds(src.distance_m)[0])
+        raw_seconds[-1] += float(offset_seconds(tgt.distance_m)[0])
+        raw_classes: list[str | None] = [
+            RoadClass(int(g.road_class[e])).osm if e >= 0 else None for e, _ in edges
+        ]
+        kept = [geometry[0]]
+        segment_seconds: list[float] = []
+        segment_classes: list[str | None] = []
+        carry = 0.0  # time of repeated points before the first real segment
+        for point, part, cls in zip(geometry[1:], raw_seconds, raw_classes, strict=True):
+            if point == kept[-1]:  # a repeated point: its time joins a neighbour
+                if segment_seconds:
+                    segment_seconds[-1] += part
+                else:
+                    carry += part
+                continue
+            kept.append(point)
+            segment_seconds.append(part + carry)
+            segment_classes.append(cls)
+            carry = 0.0
+        geometry = kept
         if len(geometry) == 1:
             geometry.append(geometry[0])
+            segment_seconds, segment_classes = [carry], [None]
+        total = float(seconds[0, 0])
+        scale = total / sum(segment_seconds) if sum(segment_seconds) > 0 else 0.0
         return RoutePath(
-            seconds=float(seconds[0, 0]), metres=float(metres[0, 0]), geometry=geometry
+            seconds=total,
+            metres=float(metres[0, 0]),
+            geometry=geometry,
+            segment_seconds=[s * scale for s in segment_seconds],
+            segment_classes=segment_classes,
         )
+
+
+def _path_edges(
+    graph: RoadGraph, segments: Segments, src: SnapResult, tgt: SnapResult, nodes: list[int]
+) -> list[tuple[int, float]]:
+    """For each point of a path after the snapped source (the nodes, then the snapped
+    target): the edge driven to reach it and the fraction of that edge driven."""
+    seg_s, seg_t = int(src.segment[0]), int(tgt.segment[0])
+    ts, tt = float(src.t[0]), float(tgt.t[0])
+    if not nodes:  # straight along the one shared segment
+        if tt >= ts:
+            return [(int(segments.forward_edge[seg_s]), tt - ts)]
+        return [(int(segments.backward_edge[seg_s]), ts - tt)]
+    if nodes[0] == segments.b[seg_s]:
+        edges = [(int(segments.forward_edge[seg_s]), 1.0 - ts)]
+    else:
+        edges = [(int(segments.backward_edge[seg_s]), ts)]
+    for u, v in pairwise(nodes):
+        lo, hi = int(graph.indptr[u]), int(graph.indptr[u + 1])
+        heads = graph.indices[lo:hi]
+        k = int(np.searchsorted(heads, v))  # heads are sorted within a row
+        if k >= heads.size or heads[k] != v:
+            k = int(np.flatnonzero(heads == v)[0])
+        edges.append((lo + k, 1.0))
+    if nodes[-1] == segments.a[seg_t]:
+        edges.append((int(segments.forward_edge[seg_t]), tt))
+    else:
+        edges.append((int(segments.backward_edge[seg_t]), 1.0 - tt))
+    return edges
 
 
 def offset_seconds(distance_m: FloatArray) -> FloatArray:
