@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import Field, HttpUrl, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    model_validator,
+)
 
+from doorstep.domain.detectors.off_hours import WeeklySchedule
 from doorstep.schemas.common import (
     Email,
     Input,
@@ -74,6 +85,102 @@ class DepotPublic(Output):
 NonNegative = Annotated[float, Field(ge=0, le=1e6)]
 ShiftMinutes = Annotated[int, Field(ge=1, le=24 * 60)]
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = datetime.weekday()
+END_OF_DAY = "24:00"
+
+
+def _clock(value: str) -> str:
+    """HH:MM, 00:00-23:59, or 24:00 (only meaningful as an end: midnight)."""
+    hours, sep, minutes = value.partition(":")
+    if (
+        sep
+        and len(hours) == 2
+        and len(minutes) == 2
+        and hours.isdigit()
+        and minutes.isdigit()
+        and ((int(hours) < 24 and int(minutes) < 60) or value == END_OF_DAY)
+    ):
+        return value
+    raise ValueError(
+        f"{value!r} is not a time of day: use HH:MM from 00:00 to 23:59 (24:00 as an end)"
+    )
+
+
+Clock = Annotated[str, AfterValidator(_clock)]
+
+
+def _interval(value: tuple[str, str]) -> tuple[str, str]:
+    """End 00:00 or 24:00 is midnight at the day's end, stored as 24:00."""
+    start, end = value
+    if start == END_OF_DAY:
+        raise ValueError("an interval cannot start at 24:00; start the next day at 00:00")
+    if end == "00:00":
+        end = END_OF_DAY
+    if start >= end:
+        raise ValueError(
+            f"{start}-{end} ends before it starts: a night across midnight is two intervals, "
+            "e.g. mon [22:00, 24:00] and tue [00:00, 06:00]"
+        )
+    return start, end
+
+
+Interval = Annotated[tuple[Clock, Clock], AfterValidator(_interval)]
+
+
+def _no_overlap(intervals: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    ordered = sorted(intervals)
+    for (_, end), (start, _) in itertools.pairwise(ordered):
+        if start < end:
+            raise ValueError(f"intervals overlap around {start}: merge them into one")
+    return ordered
+
+
+DayHours = Annotated[
+    list[Interval],
+    Field(max_length=4, description="[start, end] pairs, HH:MM local time."),
+    AfterValidator(_no_overlap),
+]
+
+
+class AllowedHours(BaseModel):
+    """When a vehicle may be used, per weekday, in the organisation's time zone. A day
+    left out or empty allows no use that day; an end of 24:00 (or 00:00) is midnight."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    mon: DayHours = Field(default_factory=list)
+    tue: DayHours = Field(default_factory=list)
+    wed: DayHours = Field(default_factory=list)
+    thu: DayHours = Field(default_factory=list)
+    fri: DayHours = Field(default_factory=list)
+    sat: DayHours = Field(default_factory=list)
+    sun: DayHours = Field(default_factory=list)
+
+
+def _time(clock: str) -> dt.time:
+    return dt.time(0) if clock == END_OF_DAY else dt.time.fromisoformat(clock)
+
+
+def weekly_schedule(
+    allowed_hours: Mapping[str, Sequence[Sequence[str]]] | AllowedHours,
+) -> WeeklySchedule:
+    """A vehicle's stored ``allowed_hours`` as the off-hours detector's schedule.
+
+    Validated again on the way, so a hand-edited row fails loudly instead of alerting
+    at the wrong hours; 24:00 becomes 00:00, the detector's midnight at the day's end.
+    """
+    hours = (
+        allowed_hours
+        if isinstance(allowed_hours, AllowedHours)
+        else AllowedHours.model_validate(allowed_hours)
+    )
+    days: dict[int, tuple[tuple[dt.time, dt.time], ...]] = {}
+    for index, day in enumerate(DAYS):
+        intervals = getattr(hours, day)
+        if intervals:
+            days[index] = tuple((_time(start), _time(end)) for start, end in intervals)
+    return WeeklySchedule(days)
+
 
 class VehicleCreate(Input):
     name: Name
@@ -91,6 +198,12 @@ class VehicleCreate(Input):
         default_factory=list, description="What it offers: refrigerated, tail_lift, ..."
     )
     active: bool = True
+    allowed_hours: AllowedHours | None = Field(
+        None, description="When it may be used; omitted or null: at any time."
+    )
+    designated_zone_id: uuid.UUID | None = Field(
+        None, description="The zone it belongs in; leaving it raises an alert."
+    )
 
 
 class VehicleUpdate(Input):
@@ -105,6 +218,8 @@ class VehicleUpdate(Input):
     depot_id: uuid.UUID | None = None
     skills: Skills | None = None
     active: bool | None = None
+    allowed_hours: AllowedHours | None = Field(None, description="null: at any time.")
+    designated_zone_id: uuid.UUID | None = None
 
 
 class VehiclePublic(Output):
@@ -120,6 +235,8 @@ class VehiclePublic(Output):
     depot_id: uuid.UUID | None
     skills: list[str]
     active: bool
+    allowed_hours: AllowedHours | None
+    designated_zone_id: uuid.UUID | None
     created_at: Timestamp
     updated_at: Timestamp
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,6 +22,7 @@ from doorstep.schemas.accounts import (
     UserCreate,
     UserUpdate,
 )
+from doorstep.schemas.telemetry import TelemetrySettings, effective_settings
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import ApiKey, Driver, LoginSession, Organisation, User
 from doorstep.storage.tables.base import utcnow
@@ -97,6 +99,30 @@ def update_organisation(
             setattr(org, key, value)
     session.flush()
     return org
+
+
+def telemetry_settings(session: Session, principal: Principal) -> dict[str, Any]:
+    """The organisation's detector thresholds: what it overrode and what is in force."""
+    return _telemetry(get_organisation(session, principal))
+
+
+def set_telemetry_settings(
+    session: Session, principal: Principal, data: TelemetrySettings
+) -> dict[str, Any]:
+    """Replace every override at once (PUT): a threshold left out is the default again."""
+    org = get_organisation(session, principal)
+    org.telemetry_settings = data.stored()
+    session.flush()
+    return _telemetry(org)
+
+
+def _telemetry(org: Organisation) -> dict[str, Any]:
+    overrides = TelemetrySettings.model_validate(org.telemetry_settings or {})
+    return {
+        "org_id": org.id,
+        "overrides": overrides,
+        "effective": effective_settings(overrides),
+    }
 
 
 # -- users -------------------------------------------------------------------------

@@ -40,7 +40,7 @@ VEHICLES = Resource(
     "vehicle",
     search=("name", "plate"),
     filters=("depot_id", "active", "vehicle_type", "fuel_type"),
-    references={"depot_id": (Depot, "depot")},
+    references={"depot_id": (Depot, "depot"), "designated_zone_id": (Zone, "zone")},
 )
 DRIVERS = Resource(
     Driver,

@@ -6,9 +6,20 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Boolean, DateTime, String, Uuid, column, create_engine, select, table, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    String,
+    Uuid,
+    column,
+    create_engine,
+    select,
+    table,
+    text,
+)
 
-from doorstep.storage.db import DatabaseUnavailable, make_engine
+from doorstep.storage.db import DatabaseUnavailable, make_engine, make_session_factory
 from doorstep.storage.schema import migrate, schema_state
 from doorstep.storage.tables import Organisation
 
@@ -95,15 +106,21 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(db):
 
 def test_upgrading_keeps_rows_written_by_an_older_schema(fresh_database_url):
     from doorstep.config import parse_database_url
-    from doorstep.services import accounts
-    from doorstep.storage.db import make_session_factory
 
     engine = make_engine(parse_database_url(fresh_database_url))
     migrate(engine, "0001")
-    with make_session_factory(engine).begin() as session:
-        org, _, _ = accounts.create_organisation(session, "Old", f"old-{id(engine)}@old.test")
-        org_id = org.id
-    # The vehicles table as revision 0001 had it (no skills column yet).
+    # The tables as revision 0001 had them: written with plain SQL, since today's models
+    # name columns that did not exist yet (vehicles.skills, organisations.telemetry_settings).
+    old_organisations = table(
+        "organisations",
+        column("id", Uuid),
+        column("name", String),
+        column("slug", String),
+        column("timezone", String),
+        column("currency", String),
+        column("settings", JSON),
+        column("created_at", DateTime(timezone=True)),
+    )
     old_vehicles = table(
         "vehicles",
         column("id", Uuid),
@@ -115,11 +132,33 @@ def test_upgrading_keeps_rows_written_by_an_older_schema(fresh_database_url):
         column("created_at", DateTime(timezone=True)),
         column("updated_at", DateTime(timezone=True)),
     )
+    old_drivers = table(
+        "drivers",
+        column("id", Uuid),
+        column("org_id", Uuid),
+        column("name", String),
+        column("vehicle_id", Uuid),
+        column("active", Boolean),
+        column("created_at", DateTime(timezone=True)),
+        column("updated_at", DateTime(timezone=True)),
+    )
     now = datetime(2026, 1, 1, tzinfo=UTC)
+    org_id, vehicle_id = uuid.uuid4(), uuid.uuid4()
     with engine.begin() as conn:
         conn.execute(
+            old_organisations.insert().values(
+                id=org_id,
+                name="Old",
+                slug=f"old-{org_id.hex[:8]}",
+                timezone="UTC",
+                currency="EUR",
+                settings={},
+                created_at=now,
+            )
+        )
+        conn.execute(
             old_vehicles.insert().values(
-                id=uuid.uuid4(),
+                id=vehicle_id,
                 org_id=org_id,
                 name="v",
                 vehicle_type="van",
@@ -129,7 +168,27 @@ def test_upgrading_keeps_rows_written_by_an_older_schema(fresh_database_url):
                 updated_at=now,
             )
         )
+        conn.execute(
+            old_drivers.insert().values(
+                id=uuid.uuid4(),
+                org_id=org_id,
+                name="d",
+                vehicle_id=vehicle_id,
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
     assert migrate(engine).is_current
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM vehicles")).scalar() == 1
+        # SQLite rebuilds tables to alter them; the rebuild must not unlink what refers
+        # to them (ON DELETE SET NULL) or delete it (CASCADE).
+        linked = conn.execute(select(old_drivers.c.vehicle_id)).scalar_one()
+        assert linked == vehicle_id
+        vehicle = conn.execute(text("SELECT allowed_hours, designated_zone_id FROM vehicles"))
+        assert tuple(vehicle.one()) == (None, None)
+    with make_session_factory(engine)() as session:
+        org = session.get(Organisation, org_id)
+        assert org is not None and org.telemetry_settings == {}
     engine.dispose()

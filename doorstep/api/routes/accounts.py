@@ -9,7 +9,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
-from doorstep.api.deps import SESSION_ID, AnyUser, Limit, Manager, Offset, Search, SessionDep
+from doorstep.api.deps import (
+    SESSION_ID,
+    AnyUser,
+    Limit,
+    Manager,
+    Offset,
+    Reader,
+    Search,
+    SessionDep,
+)
 from doorstep.domain.roles import Role
 from doorstep.schemas.accounts import (
     ApiKeyCreate,
@@ -24,6 +33,7 @@ from doorstep.schemas.accounts import (
     UserUpdate,
 )
 from doorstep.schemas.common import Page
+from doorstep.schemas.telemetry import TelemetrySettings, TelemetrySettingsPublic
 from doorstep.services import accounts as svc
 from doorstep.storage.tables.base import utcnow
 
@@ -87,6 +97,19 @@ def get_organisation(session: SessionDep, who: AnyUser) -> Any:
 @organisation.patch("", response_model=OrganisationPublic)
 def update_organisation(body: OrganisationUpdate, session: SessionDep, who: Manager) -> Any:
     return svc.update_organisation(session, who, body)
+
+
+@organisation.get("/telemetry-settings", response_model=TelemetrySettingsPublic)
+def get_telemetry_settings(session: SessionDep, who: Reader) -> Any:
+    """The detectors' thresholds: the organisation's overrides and what is in force."""
+    return svc.telemetry_settings(session, who)
+
+
+@organisation.put("/telemetry-settings", response_model=TelemetrySettingsPublic)
+def put_telemetry_settings(body: TelemetrySettings, session: SessionDep, who: Manager) -> Any:
+    """Replace the overrides; a threshold left out goes back to its default. `{}`
+    resets them all. Unknown detectors or fields are refused."""
+    return svc.set_telemetry_settings(session, who, body)
 
 
 @users.post("", status_code=status.HTTP_201_CREATED, response_model=UserPublic)

@@ -19,20 +19,40 @@ def _engine():  # type: ignore[no-untyped-def]
     return engine
 
 
+def _sqlite_foreign_keys(connection, on: bool) -> None:  # type: ignore[no-untyped-def]
+    # Batch mode rebuilds a SQLite table by copying it and dropping the original; with
+    # foreign keys enforced, that DROP deletes (ON DELETE CASCADE) or unlinks (SET NULL)
+    # every row that references it. The pragma only works outside a transaction, so it
+    # goes to the driver connection, which runs in autocommit (storage.db).
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 def run_migrations_online() -> None:
     engine = _engine()
     with engine.connect() as connection:
         is_sqlite = connection.dialect.name == "sqlite"
-        context.configure(
-            connection=connection,
-            target_metadata=Base.metadata,
-            render_as_batch=is_sqlite,
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        if connection.in_transaction():
-            connection.commit()
+        if is_sqlite:
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=Base.metadata,
+                render_as_batch=is_sqlite,
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+                if is_sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+            if connection.in_transaction():
+                connection.commit()
+        finally:
+            if is_sqlite:
+                if connection.in_transaction():
+                    connection.rollback()
+                _sqlite_foreign_keys(connection, on=True)
 
 
 run_migrations_online()

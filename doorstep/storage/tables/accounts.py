@@ -21,6 +21,10 @@ class Organisation(IdMixin, Base):
     country: Mapped[str | None] = mapped_column(String(2))
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Overrides of the detectors' thresholds (schemas.telemetry.TelemetrySettings).
+    telemetry_settings: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, server_default="{}"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -36,6 +37,13 @@ class Vehicle(OrgMixin, Base):
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     depot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("depots.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(default=True)
+    # When it may be used: {"mon": [["06:00", "22:00"]], ...} in the organisation's time
+    # zone (schemas.fleet.AllowedHours); None: at any time.
+    allowed_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Where it belongs when parked; leaving it is a theft alert.
+    designated_zone_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("zones.id", ondelete="SET NULL")
+    )
 
 
 class Driver(OrgMixin, Base):
