@@ -239,6 +239,41 @@ def bench_plan(
         typer.echo(json.dumps(report, indent=2, default=str))
 
 
+@bench_app.command("eta")
+def bench_eta(
+    scenario: Annotated[
+        str | None,
+        typer.Option(help="Scenario file (.yaml/.json) or shipped name. Default: default."),
+    ] = None,
+    road_network: Annotated[
+        Path | None, typer.Option(help="An .osm.pbf to drive on. Default: bundled Helsinki.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the first day.")] = 1,
+    seeds: Annotated[int, typer.Option(help="Days (seeds N, N+1, ...).", min=1)] = 5,
+    vans: Annotated[int, typer.Option(help="Vans a day.", min=1)] = 8,
+    stops: Annotated[int, typer.Option(help="Stops per van.", min=1)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON report as the last line.")] = False,
+) -> None:
+    """Simulated days fed to one ETA engine: errors by horizon, windows, late risk,
+    against the static plan and a naive live ETA."""
+    from doorstep.bench.eta import eta_command
+    from doorstep.roads.base import RoadsUnavailable
+
+    try:
+        code = eta_command(
+            scenario=scenario,
+            road_network=road_network,
+            seed=seed,
+            seeds=seeds,
+            vans=vans,
+            stops=stops,
+            as_json=as_json,
+        )
+    except (RoadsUnavailable, ValueError, OSError) as exc:
+        fail(str(exc))
+    raise typer.Exit(code)
+
+
 @bench_app.command("ingest")
 def bench_ingest(
     vehicles: Annotated[int, typer.Option(help="Vehicles sending fixes.", min=1)] = 50,

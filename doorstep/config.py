@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         "Unset: no MQTT.",
     )
     mqtt_topic: str = Field("owntracks/+/+", description="Topic filter to subscribe to.")
+    workers: bool = Field(
+        True,
+        description="Run the background workers (live ETAs, offline sweep, maintenance) in "
+        "this process. With several API processes, leave them on in exactly one.",
+    )
     log_format: Literal["text", "json"] = Field("text", description="Log line format.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_upload_mb: int = Field(50, ge=1, le=1024, description="Largest accepted upload (CSV).")

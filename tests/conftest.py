@@ -92,7 +92,10 @@ def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 def runtime(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     data_dir = tmp_path_factory.mktemp("data")
     settings = load_settings(
-        data_dir=data_dir, database_url=database_url, secret_key="test-secret-key-" + "x" * 32
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key="test-secret-key-" + "x" * 32,
+        workers=False,  # tests run the workers they test themselves
     )
     rt = build_runtime(settings)
     migrate(rt.engine)

@@ -16,6 +16,8 @@ from doorstep.api.observability import RequestObservability
 from doorstep.api.routes import (
     accounts,
     devices,
+    driving,
+    maintenance,
     ops,
     orders,
     planning,
@@ -31,7 +33,8 @@ API_PREFIX = "/api/v1"
 
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Workers that live as long as the server: the OwnTracks MQTT listener, if set."""
+    """Workers that live as long as the server: the OwnTracks MQTT listener (if set),
+    and unless ``DOORSTEP_WORKERS=false`` the live ETAs and the periodic jobs."""
     runtime: Runtime = app.state.runtime
     tasks = []
     if runtime.settings.mqtt_url:
@@ -42,6 +45,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 listen(runtime, runtime.settings.mqtt_url, runtime.settings.mqtt_topic)
             )
         )
+    if runtime.settings.workers:
+        from doorstep.workers.eta import run_eta
+        from doorstep.workers.periodic import run_jobs
+
+        tasks.append(asyncio.create_task(run_eta(runtime)))
+        tasks.append(asyncio.create_task(run_jobs(runtime)))
     try:
         yield
     finally:
@@ -77,9 +86,13 @@ def create_app(runtime: Runtime) -> FastAPI:
         tracking.pings,
         tracking.vehicles,
         reports.router,
+        maintenance.schedules,
+        maintenance.records,
+        maintenance.fleet,
         orders.router,
         planning.order_changes,
         routes.router,
+        driving.router,
         planning.route_changes,
         planning.plans,
         planning.dispatching,

@@ -80,10 +80,12 @@ def require(permission: Permission) -> Callable[[Principal], Principal]:
     return check
 
 
-def require_any(*permissions: Permission) -> Callable[[Principal], Principal]:
+def require_any(
+    *permissions: Permission, doing: str = "see this"
+) -> Callable[[Principal], Principal]:
     def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if not any(principal.can(p) for p in permissions):
-            raise Forbidden(f"your role ({principal.role.value}) may not see this")
+            raise Forbidden(f"your role ({principal.role.value}) may not {doing}")
         return principal
 
     return check
@@ -103,6 +105,10 @@ Reader = Annotated[Principal, Depends(require(Permission.READ))]
 Writer = Annotated[Principal, Depends(require(Permission.WRITE))]
 Manager = Annotated[Principal, Depends(require(Permission.MANAGE))]
 RouteReader = Annotated[Principal, Depends(require_any(Permission.READ, Permission.OWN_ROUTES))]
+RouteDriver = Annotated[
+    Principal,
+    Depends(require_any(Permission.WRITE, Permission.OWN_ROUTES, doing="drive routes")),
+]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
 Search = Annotated[str | None, Query(max_length=200, description="Case-insensitive text search.")]

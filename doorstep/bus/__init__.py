@@ -6,8 +6,8 @@ the transaction that caused them commits, so nobody hears of a change that was r
 back.
 """
 
-from doorstep.bus.base import Bus, Event, Subscription
+from doorstep.bus.base import ALL_ORGS, Bus, Event, Subscription
 from doorstep.bus.memory import InProcessBus
 from doorstep.bus.redis import RedisBus
 
-__all__ = ["Bus", "Event", "InProcessBus", "RedisBus", "Subscription"]
+__all__ = ["ALL_ORGS", "Bus", "Event", "InProcessBus", "RedisBus", "Subscription"]

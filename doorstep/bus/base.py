@@ -44,11 +44,19 @@ class Bus(ABC):
         never blocks on a slow subscriber."""
 
     @abstractmethod
-    async def subscribe(self, org_id: str, topics: tuple[str, ...] = ()) -> Subscription:
-        """Listen to one organisation's events, optionally only some topic prefixes."""
+    async def subscribe(
+        self, org_id: str, topics: tuple[str, ...] = (), *, backlog: int = 1000
+    ) -> Subscription:
+        """Listen to one organisation's events (``ALL_ORGS``: every organisation's, for
+        workers), optionally only some topic prefixes. ``backlog``: how many unread
+        events a slow in-process subscriber may fall behind before the oldest go (a live
+        view wants the latest state; a worker asks for more)."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
+
+
+ALL_ORGS = "*"
 
 
 def matches(topic: str, prefixes: tuple[str, ...]) -> bool:

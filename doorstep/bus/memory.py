@@ -6,18 +6,20 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator
 
-from doorstep.bus.base import Bus, Event, Subscription, matches
+from doorstep.bus.base import ALL_ORGS, Bus, Event, Subscription, matches
 
 QUEUE_SIZE = 1000
 
 
 class _MemorySubscription(Subscription):
-    def __init__(self, bus: InProcessBus, org_id: str, topics: tuple[str, ...]) -> None:
+    def __init__(
+        self, bus: InProcessBus, org_id: str, topics: tuple[str, ...], backlog: int
+    ) -> None:
         self.bus = bus
         self.org_id = org_id
         self.topics = topics
         self.loop = asyncio.get_running_loop()
-        self.queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
+        self.queue: asyncio.Queue[Event] = asyncio.Queue(backlog)
         self.dropped = 0
 
     def offer(self, event: Event) -> None:
@@ -46,15 +48,17 @@ class InProcessBus(Bus):
             targets = [
                 s
                 for s in self._subscribers
-                if s.org_id == event.org_id and matches(event.topic, s.topics)
+                if s.org_id in (event.org_id, ALL_ORGS) and matches(event.topic, s.topics)
             ]
         for sub in targets:
             if sub.loop.is_closed():
                 continue
             sub.loop.call_soon_threadsafe(sub.offer, event)
 
-    async def subscribe(self, org_id: str, topics: tuple[str, ...] = ()) -> Subscription:
-        sub = _MemorySubscription(self, org_id, topics)
+    async def subscribe(
+        self, org_id: str, topics: tuple[str, ...] = (), *, backlog: int = QUEUE_SIZE
+    ) -> Subscription:
+        sub = _MemorySubscription(self, org_id, topics, backlog)
         with self._lock:
             self._subscribers.append(sub)
         return sub

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import redis
 import redis.asyncio as aioredis
 
-from doorstep.bus.base import Bus, Event, Subscription, matches
+from doorstep.bus.base import ALL_ORGS, Bus, Event, Subscription, matches
 
 PREFIX = "doorstep:events:"
 
@@ -25,11 +25,14 @@ class _RedisSubscription(Subscription):
         self.topics = topics
 
     async def start(self) -> None:
-        await self.pubsub.subscribe(channel(self.org_id))
+        if self.org_id == ALL_ORGS:
+            await self.pubsub.psubscribe(f"{PREFIX}*")
+        else:
+            await self.pubsub.subscribe(channel(self.org_id))
 
     async def __aiter__(self) -> AsyncIterator[Event]:
         async for message in self.pubsub.listen():
-            if message.get("type") != "message":
+            if message.get("type") not in ("message", "pmessage"):
                 continue
             event = Event.from_json(message["data"])
             if matches(event.topic, self.topics):
@@ -51,7 +54,10 @@ class RedisBus(Bus):
     def publish(self, event: Event) -> None:
         self._client.publish(channel(event.org_id), event.to_json())
 
-    async def subscribe(self, org_id: str, topics: tuple[str, ...] = ()) -> Subscription:
+    async def subscribe(
+        self, org_id: str, topics: tuple[str, ...] = (), *, backlog: int = 1000
+    ) -> Subscription:
+        """``backlog`` is the in-process bus's; Redis buffers for a slow reader itself."""
         sub = _RedisSubscription(aioredis.Redis.from_url(self.url), org_id, topics)
         await sub.start()
         return sub

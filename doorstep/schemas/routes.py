@@ -46,6 +46,18 @@ class StopPublic(Output):
     leg_seconds: float | None = Field(description="Planned drive from the previous stop.")
     leg_metres: float | None
     locked: bool
+    eta: Timestamp | None = Field(None, description="Live ETA, while the route is driven.")
+    eta_earliest: Timestamp | None = Field(
+        None, description="The ETA window: meant to hold the arrival 80 % of the time."
+    )
+    eta_latest: Timestamp | None = None
+    late_risk: float | None = Field(
+        None, description="Probability of arriving after the promised window."
+    )
+    stops_away: int | None = Field(None, description="1: the next stop the van serves.")
+    eta_stale: bool | None = Field(
+        None, description="The van has not been heard from lately: the ETA follows the plan."
+    )
 
 
 class RouteCreate(Input):

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from doorstep import clock
 from doorstep.domain.errors import Conflict, FieldError, InvalidInput
 from doorstep.domain.geo import LatLon
 from doorstep.domain.order_status import OrderStatus
@@ -32,7 +33,6 @@ from doorstep.services.orders import apply_transition
 from doorstep.services.route_timing import DONE, remaining, retime, route_changed
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Depot, Order, Route, Stop
-from doorstep.storage.tables.base import utcnow
 
 PLANNABLE = (OrderStatus.CREATED.value, OrderStatus.RESCHEDULED.value)
 
@@ -56,7 +56,7 @@ def options(
 ) -> tuple[list[dict[str, object]], float]:
     started = time.perf_counter()
     order = _plannable(session, principal, query.order_id)
-    board = _board(session, principal, roads, order, query.date, query.at or utcnow())
+    board = _board(session, principal, roads, order, query.date, query.at or clock.now())
     ranked = ins.options(board.active, board.job, board.to_job, board.from_job, limit=query.limit)
     result = [_public(board, option) for option in ranked]
     return result, round((time.perf_counter() - started) * 1000, 2)
@@ -69,7 +69,7 @@ def assign(
     route = repo.find_owned(session, Route, principal.org_id, data.route_id)
     if route is None:
         raise InvalidInput([FieldError(("body", "route_id"), f"no route with id {data.route_id}")])
-    at = data.at or utcnow()
+    at = data.at or clock.now()
     board = _board(session, principal, roads, order, route.date, at, only=route)
     active = board.active[0]
     if data.position > len(active.stops):

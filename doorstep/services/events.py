@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from doorstep import clock
 from doorstep.bus import Event
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.principal import Principal
 from doorstep.storage.tables import Order, OrderEvent
-from doorstep.storage.tables.base import utcnow
 
 PENDING = "doorstep_pending_events"
 
@@ -32,7 +32,7 @@ def record(
     event = OrderEvent(
         org_id=order.org_id,
         order_id=order.id,
-        at=at or utcnow(),
+        at=at or clock.now(),
         kind=kind,
         from_status=from_status.value if from_status else None,
         to_status=to_status.value if to_status else None,

@@ -23,11 +23,11 @@ import queue
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from prometheus_client import Histogram
 from sqlalchemy.orm import Session, sessionmaker
 
+from doorstep import clock
 from doorstep.services.ingest import Outcome, TrackerRequest, ingest_requests
 from doorstep.services.tracking import Tracker
 
@@ -107,7 +107,7 @@ class IngestWriter:
         try:
             with self._sessions.begin() as session:
                 outcomes = ingest_requests(
-                    session, self._tracker, [job.request for job in jobs], datetime.now(UTC)
+                    session, self._tracker, [job.request for job in jobs], clock.now()
                 )
         except Exception as exc:
             self._tracker.forget_all()  # memory may be ahead of what was committed

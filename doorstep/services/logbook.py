@@ -246,12 +246,13 @@ def _idle_seconds(events: Sequence[DetectorEvent], final: idling.State | None) -
 def _vehicles_with_fixes(
     session: Session, org_id: uuid.UUID, since: datetime, until: datetime
 ) -> list[Vehicle]:
-    ids = (
-        select(PingRow.vehicle_id)
-        .where(PingRow.org_id == org_id, PingRow.time >= since, PingRow.time < until)
-        .distinct()
+    # Per vehicle, on the (vehicle, time) index: pings have no index by organisation.
+    fixed = (
+        select(PingRow.id)
+        .where(PingRow.vehicle_id == Vehicle.id, PingRow.time >= since, PingRow.time < until)
+        .exists()
     )
-    return list(session.scalars(repo.owned(Vehicle, org_id).where(Vehicle.id.in_(ids))))
+    return list(session.scalars(repo.owned(Vehicle, org_id).where(fixed)))
 
 
 def _vehicle_day(

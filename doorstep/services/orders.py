@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from doorstep import clock
 from doorstep.domain import order_status
 from doorstep.domain.codes import new_tracking_code, normalise_tracking_code
 from doorstep.domain.errors import Conflict, FieldError, InvalidInput
@@ -25,7 +26,7 @@ from doorstep.services import events
 from doorstep.services.references import check_references
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Customer, Depot, IdempotencyRecord, Order, OrderEvent, Stop
-from doorstep.storage.tables.base import OrgMixin, utcnow
+from doorstep.storage.tables.base import OrgMixin
 
 IDEMPOTENCY_SCOPE = "orders.create"
 REFERENCES: dict[str, tuple[type[OrgMixin], str]] = {
@@ -336,7 +337,7 @@ def apply_transition(
     current = OrderStatus(order.status)
     new = order_status.transition(current, change.status, change.reason)
     order.status = new.value
-    order.updated_at = at or utcnow()
+    order.updated_at = at or clock.now()
     session.flush()
     events.record(
         session,

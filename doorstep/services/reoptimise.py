@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from doorstep import clock
 from doorstep.domain.errors import FieldError, InvalidInput
 from doorstep.domain.geo import LatLon
 from doorstep.domain.principal import Principal
@@ -39,7 +40,6 @@ from doorstep.services.references import load_listed
 from doorstep.services.route_timing import DONE, redraw, refresh_legs, retime, route_changed
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Depot, Driver, Order, Route, Stop, Vehicle
-from doorstep.storage.tables.base import utcnow
 
 ANCHOR = "anchor:"
 
@@ -68,7 +68,7 @@ def reoptimise(
         from doorstep.planning.solver import solve as default_solve
 
         solve = default_solve
-    at = at or utcnow()
+    at = at or clock.now()
     org = accounts.get_organisation(session, principal)
     epoch = timing.day_epoch(day, org.timezone)
     routes = _routes(session, principal, day, route_ids)

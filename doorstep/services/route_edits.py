@@ -8,6 +8,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
+from doorstep import clock
 from doorstep.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.principal import Principal
@@ -21,7 +22,6 @@ from doorstep.services.route_timing import redraw, refresh_legs, retime, route_c
 from doorstep.services.routes import get_route
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Depot, Order, Route, Stop
-from doorstep.storage.tables.base import utcnow
 
 ACTIVE_VALUES = {s.value for s in ACTIVE}
 # An order may be rescheduled from these; "arriving" means the driver is at the door.
@@ -213,7 +213,7 @@ def _renumber_and_retime(
         )
     }
     epoch = timing.day_epoch(route.date, org.timezone)
-    now = utcnow() if route.status == "in_progress" else None
+    now = clock.now() if route.status == "in_progress" else None
     retime(route, orders, epoch, now=now)
     if route.geometry is not None and depot is not None:
         redraw(route, depot, roads)

@@ -10,11 +10,12 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from prometheus_client import Counter
 from starlette.concurrency import run_in_threadpool
 
+from doorstep import clock
 from doorstep.wiring import Runtime
 
 log = logging.getLogger("doorstep.periodic")
@@ -55,7 +56,7 @@ async def run_jobs(runtime: Runtime, jobs: tuple[Job, ...] = JOBS) -> None:
 
 async def run_once(runtime: Runtime, job: Job, now: datetime | None = None) -> bool:
     """One run of one job; False (logged, counted) if it failed."""
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     try:
         await run_in_threadpool(job.run, runtime, moment)
     except Exception:

@@ -25,14 +25,22 @@ ANYONE = {("GET", "/auth/me"), ("GET", "/organisation")}
 PASSWORD = "correct horse battery"
 # Computations that change nothing, sent as POST because they take a body.
 READ_ONLY_POSTS = {("POST", "/dispatch/options")}
+# Organisation settings everyone who reads may see (changing them is management).
+READABLE_SETTINGS = {("GET", "/organisation/telemetry-settings")}
+# Driving a route: dispatchers any route, drivers their own (others' answer 404).
+DRIVING = ("/start", "/arrive", "/complete")
 
 
 def required(method: str, path: str) -> set[str]:
     """The permissions of which a request needs at least one."""
+    if (method, path) in READABLE_SETTINGS:
+        return {"read"}
     if path.startswith(("/users", "/api-keys", "/organisation")):
         return {"manage"}
     if (method, path) in READ_ONLY_POSTS:
         return {"read"}
+    if method == "POST" and path.startswith("/routes") and path.endswith(DRIVING):
+        return {"write", "own_routes"}
     if method != "GET":
         return {"write"}
     if path.startswith("/routes"):
@@ -80,6 +88,13 @@ def build(client, org) -> dict[str, str]:
         {"date": "2026-11-27", "driver_id": ids["driver"], "stops": [{"order_id": ids["routed"]}]},
     )
     ids["route"], ids["stop"] = route["id"], route["stops"][0]["id"]
+    # A vehicle of its own for maintenance: writes() deletes the other one first.
+    ids["maintained"] = post(client, key, "/vehicles", {"name": "Serviced"})["id"]
+    maintained = f"/vehicles/{ids['maintained']}"
+    ids["schedule"] = post(
+        client, key, f"{maintained}/maintenance-schedules", {"name": "oil", "every_days": 365}
+    )["id"]
+    ids["record"] = post(client, key, f"{maintained}/service-records", {"kind": "repair"})["id"]
     return ids
 
 
@@ -87,8 +102,18 @@ def snapshot(client, org) -> dict[str, Any]:
     views = {}
     for path in ("/organisation", "/users", "/api-keys", "/depots", "/vehicles", "/drivers"):
         views[path] = client.get(API + path, headers=auth(org.admin)).json()
-    for path in ("/devices", "/customers", "/orders", "/routes"):
+    for path in (
+        "/devices",
+        "/customers",
+        "/orders",
+        "/routes",
+        "/organisation/telemetry-settings",
+    ):
         views[path] = client.get(API + path, headers=auth(org.admin)).json()
+    for vehicle in views["/vehicles"]["items"]:
+        for kind in ("maintenance-schedules", "service-records"):
+            path = f"/vehicles/{vehicle['id']}/{kind}"
+            views[path] = client.get(API + path, headers=auth(org.admin)).json()
     for item in views["/api-keys"]["items"]:
         item.pop("last_used_at")
     return views
@@ -112,6 +137,9 @@ def writes(ids: dict[str, str]) -> list[tuple[str, str, Any]]:
         made += [("DELETE", url, None)]
     order = f"/orders/{ids['order']}"
     route = f"/routes/{ids['route']}"
+    maintained = f"/vehicles/{ids['maintained']}"
+    schedule = f"{maintained}/maintenance-schedules/{ids['schedule']}"
+    service = f"{maintained}/service-records/{ids['record']}"
     return [
         *made,
         ("POST", "/orders", order_body()),
@@ -123,6 +151,13 @@ def writes(ids: dict[str, str]) -> list[tuple[str, str, Any]]:
         ("POST", f"{route}/stops", {"order_id": ids["insertable"]}),
         ("DELETE", f"{route}/stops/{ids['stop']}", None),
         ("DELETE", route, None),
+        ("PATCH", maintained, {"allowed_hours": {"mon": [["06:00", "22:00"]]}}),
+        ("POST", f"{maintained}/maintenance-schedules", {"name": "tyres", "every_km": 40_000}),
+        ("PATCH", schedule, {"every_days": 180}),
+        ("POST", f"{maintained}/service-records", {"schedule_id": ids["schedule"]}),
+        ("PATCH", service, {"cost": "12.50"}),
+        ("DELETE", service, None),
+        ("DELETE", schedule, None),
     ]
 
 
@@ -135,6 +170,7 @@ MANAGEMENT = [
     ("POST", "/api-keys", {"name": "mine", "role": "admin"}),
     ("DELETE", "/api-keys/{api_key}", None),
     ("PATCH", "/organisation", {"name": "Taken over"}),
+    ("PUT", "/organisation/telemetry-settings", {"speeding": {"tolerance_kmh": 0}}),
 ]
 
 
@@ -182,6 +218,13 @@ def test_viewer_reads_all_operational_data(client, org_a):
         f"/orders/{ids['order']}/events",
         "/routes",
         f"/routes/{ids['route']}",
+        "/organisation/telemetry-settings",
+        f"/vehicles/{ids['maintained']}/maintenance-schedules",
+        f"/vehicles/{ids['maintained']}/maintenance-schedules/{ids['schedule']}",
+        f"/vehicles/{ids['maintained']}/service-records",
+        f"/vehicles/{ids['maintained']}/service-records/{ids['record']}",
+        "/maintenance/status",
+        "/maintenance/unusual",
     ]
     for path in reads:
         response = client.get(API + path, headers=auth(org_a.viewer))
@@ -318,6 +361,10 @@ def test_driver_is_refused_orders_vehicles_and_the_rest(client, org_a, two_route
         "/customers",
         "/users",
         "/api-keys",
+        "/maintenance/status",
+        "/maintenance/unusual",
+        f"/vehicles/{uuid.uuid4()}/service-records",
+        "/organisation/telemetry-settings",
     ):
         response = client.get(API + path, headers=auth(org_a.driver))
         assert response.status_code == 403, (path, response.text)

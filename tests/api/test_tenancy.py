@@ -43,6 +43,8 @@ WALK: dict[tuple[str, str], str] = {
     ("GET", "/auth/me"): OWN,
     ("GET", "/organisation"): OWN,
     ("PATCH", "/organisation"): OWN,
+    ("GET", "/organisation/telemetry-settings"): OWN,
+    ("PUT", "/organisation/telemetry-settings"): OWN,
     ("GET", "/users"): LISTED,
     ("POST", "/users"): CREATED,
     ("GET", "/users/{user_id}"): HIDDEN,
@@ -79,6 +81,9 @@ WALK: dict[tuple[str, str], str] = {
     ("PATCH", "/routes/{route_id}/stops/{stop_id}"): HIDDEN,
     ("POST", "/routes/{route_id}/stops/{stop_id}/move"): HIDDEN,
     ("PUT", "/routes/{route_id}/sequence"): HIDDEN,
+    ("POST", "/routes/{route_id}/start"): HIDDEN,
+    ("POST", "/routes/{route_id}/stops/{stop_id}/arrive"): HIDDEN,
+    ("POST", "/routes/{route_id}/stops/{stop_id}/complete"): HIDDEN,
     ("POST", "/orders/{order_id}/reschedule"): HIDDEN,
     ("POST", "/plans"): CREATED,
     ("GET", "/plans/{plan_id}"): HIDDEN,
@@ -89,10 +94,28 @@ WALK: dict[tuple[str, str], str] = {
     ("GET", "/vehicles/{vehicle_id}/positions"): HIDDEN,
     ("POST", "/pings"): DEVICE,
     ("GET", "/reports/logbook"): REPORT,
+    **{
+        op: HIDDEN
+        for resource, item in (
+            ("maintenance-schedules", "schedule_id"),
+            ("service-records", "record_id"),
+        )
+        for op in (
+            ("GET", f"/vehicles/{{vehicle_id}}/{resource}"),
+            ("POST", f"/vehicles/{{vehicle_id}}/{resource}"),
+            ("GET", f"/vehicles/{{vehicle_id}}/{resource}/{{{item}}}"),
+            ("PATCH", f"/vehicles/{{vehicle_id}}/{resource}/{{{item}}}"),
+            ("DELETE", f"/vehicles/{{vehicle_id}}/{resource}/{{{item}}}"),
+        )
+    },
+    ("GET", "/maintenance/status"): REPORT,
+    ("GET", "/maintenance/unusual"): REPORT,
 }
 # A report's required query, and the filters naming objects: filter -> kind.
 REPORTS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "/reports/logbook": ({"date": ROUTE_DATE}, {"vehicle_id": "vehicle", "driver_id": "driver"}),
+    "/maintenance/status": ({}, {"vehicle_id": "vehicle"}),
+    "/maintenance/unusual": ({}, {}),
 }
 # Query parameters an operation needs before it looks its object up.
 QUERIES: dict[tuple[str, str], dict[str, str]] = {
@@ -111,6 +134,8 @@ PARAM_KINDS = {
     "stop_id": "stop",
     "plan_id": "plan",
     "vehicle_id": "vehicle",
+    "schedule_id": "maintenance_schedule",
+    "record_id": "service_record",
 }
 ITEM_KINDS = {
     "depots": "depot",
@@ -138,6 +163,23 @@ BY_ID_BODIES: dict[tuple[str, str], Body] = {
     ("PATCH", "/routes/{route_id}/stops/{stop_id}"): lambda b: {"locked": True},
     ("POST", "/routes/{route_id}/stops/{stop_id}/move"): lambda b: {"route_id": b["route"]},
     ("PUT", "/routes/{route_id}/sequence"): lambda b: {"stop_ids": []},
+    ("POST", "/routes/{route_id}/start"): lambda b: {},
+    ("POST", "/routes/{route_id}/stops/{stop_id}/arrive"): lambda b: {},
+    ("POST", "/routes/{route_id}/stops/{stop_id}/complete"): lambda b: {"outcome": "delivered"},
+    ("POST", "/vehicles/{vehicle_id}/maintenance-schedules"): lambda b: {
+        "name": "Mallory",
+        "every_km": 1000,
+    },
+    ("PATCH", "/vehicles/{vehicle_id}/maintenance-schedules/{schedule_id}"): lambda b: {
+        "name": "Mallory"
+    },
+    ("POST", "/vehicles/{vehicle_id}/service-records"): lambda b: {
+        "kind": "repair",
+        "description": "Mallory",
+    },
+    ("PATCH", "/vehicles/{vehicle_id}/service-records/{record_id}"): lambda b: {
+        "description": "Mallory"
+    },
     ("POST", "/orders/{order_id}/reschedule"): lambda b: {
         "window_start": f"{ROUTE_DATE}T12:00:00+00:00",
         "window_end": f"{ROUTE_DATE}T14:00:00+00:00",
@@ -146,7 +188,7 @@ BY_ID_BODIES: dict[tuple[str, str], Body] = {
 
 # Changes to B's own objects that reference an object: field -> kind referenced.
 OWN_CHANGES: dict[tuple[str, str], dict[str, str]] = {
-    ("PATCH", "/vehicles/{item_id}"): {"depot_id": "depot"},
+    ("PATCH", "/vehicles/{item_id}"): {"depot_id": "depot", "designated_zone_id": "zone"},
     ("PATCH", "/drivers/{item_id}"): {
         "depot_id": "depot",
         "vehicle_id": "vehicle",
@@ -160,6 +202,7 @@ OWN_CHANGES: dict[tuple[str, str], dict[str, str]] = {
         "depot_id": "depot",
     },
     ("POST", "/routes/{route_id}/stops"): {"order_id": "order"},
+    ("POST", "/vehicles/{vehicle_id}/service-records"): {"schedule_id": "maintenance_schedule"},
 }
 
 
@@ -197,7 +240,7 @@ CREATE_BODIES: dict[str, Callable[[], dict[str, Any]]] = {
 # Creates that reference other objects: field -> kind referenced.
 CREATE_REFERENCES: dict[str, dict[str, str]] = {
     "/api-keys": {"user_id": "user"},
-    "/vehicles": {"depot_id": "depot"},
+    "/vehicles": {"depot_id": "depot", "designated_zone_id": "zone"},
     "/drivers": {"depot_id": "depot", "vehicle_id": "vehicle", "user_id": "driver_user"},
     "/devices": {"vehicle_id": "vehicle", "driver_id": "driver"},
     "/orders": {"customer_id": "customer", "depot_id": "depot"},
@@ -369,6 +412,26 @@ def build_a(client, org) -> Ids:
     a["driver_user"] = client.get(f"{API}/drivers/{org.driver_id}", headers=auth(key)).json()[
         "user_id"
     ]
+    a["maintenance_schedule"] = _post(
+        client,
+        key,
+        f"/vehicles/{a['vehicle']}/maintenance-schedules",
+        {"name": "Zebra oil", "every_km": 15_000, "last_done_on": "2020-01-01"},
+    )["id"]
+    a["service_record"] = _post(
+        client,
+        key,
+        f"/vehicles/{a['vehicle']}/service-records",
+        {"kind": "repair", "description": "Zebra mirror", "cost": "80"},
+    )["id"]
+    for _ in range(3):  # enough to stand out if A's vehicles were compared with B's
+        _post(client, key, f"/vehicles/{a['vehicle']}/service-records", {"kind": "repair"})
+    response = client.put(
+        f"{API}/organisation/telemetry-settings",
+        json={"speeding": {"tolerance_kmh": 3}},
+        headers=auth(key),
+    )
+    assert response.status_code == 200, response.text
     return a
 
 
@@ -410,6 +473,10 @@ A_VIEWS = (
     "/routes",
     "/zones",
     "/plans/{plan}",
+    "/organisation/telemetry-settings",
+    "/vehicles/{vehicle}/maintenance-schedules",
+    "/vehicles/{vehicle}/service-records",
+    "/maintenance/status",
 )
 
 
@@ -623,7 +690,10 @@ class Walk:
         elif path == "/auth/logout":
             response = self.client.post(API + path)
         else:
-            body = {"name": "Brightside"} if method == "PATCH" else None
+            body = {
+                "PATCH": {"name": "Brightside"},
+                "PUT": {"speeding": {"tolerance_kmh": 7}},
+            }.get(method)
             response = self.call(method, path, json=body)
         if response.status_code >= 300:
             self.fail(f"{method} {path}", response)

@@ -11,7 +11,7 @@ import uuid
 import pytest
 import redis
 
-from doorstep.bus import Event, InProcessBus, RedisBus
+from doorstep.bus import ALL_ORGS, Event, InProcessBus, RedisBus
 from tests.conftest import auth, order_body
 
 REDIS_URL = os.environ.get("DOORSTEP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -89,6 +89,27 @@ def test_redis_bus_carries_events_between_processes():
         return events
 
     assert [e.data["n"] for e in asyncio.run(scenario())] == [1]
+
+
+def test_a_worker_hears_every_organisation_on_both_buses():
+    async def scenario(bus) -> list[str]:
+        everyone = await bus.subscribe(ALL_ORGS, topics=("stop",), backlog=10_000)
+        a, b = str(uuid.uuid4()), str(uuid.uuid4())
+        bus.publish(Event(a, "stop.arrived", {}))
+        bus.publish(Event(b, "order.created", {}))
+        bus.publish(Event(b, "stop.completed", {}))
+        events = await _collect(everyone, 2)
+        await everyone.close()
+        return [f"{e.org_id == a}:{e.topic}" for e in events]
+
+    expected = ["True:stop.arrived", "False:stop.completed"]
+    assert asyncio.run(scenario(InProcessBus())) == expected
+    _redis_or_skip()
+    redis_bus = RedisBus(REDIS_URL)
+    try:
+        assert asyncio.run(scenario(redis_bus)) == expected
+    finally:
+        redis_bus.close()
 
 
 def test_unreachable_redis_is_one_clear_error(tmp_path):

@@ -16,10 +16,14 @@ OSMAND = (
 )
 
 
+_BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+
+
 def at(seconds: float) -> str:
-    """A fix time this many seconds after ten minutes ago: recent enough to be live."""
-    base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
-    return (base + timedelta(seconds=seconds)).isoformat()
+    """A fix time this many seconds after ten minutes before the tests began: recent
+    enough to be live, and the same base for every call (a base read from the clock
+    on each call moves when a second ticks over between two calls)."""
+    return (_BASE + timedelta(seconds=seconds)).isoformat()
 
 
 def _vehicle_and_device(client, org, **device):

@@ -66,6 +66,14 @@ class Stop(PointMixin, OrgMixin, Base):
     leg_metres: Mapped[float | None] = mapped_column(Float)
     # A locked stop keeps its place when routes are re-optimised or jobs inserted.
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The live ETA last published for the stop (services.eta_live).
+    eta: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eta_earliest: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eta_latest: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late_risk: Mapped[float | None] = mapped_column(Float)
+    stops_away: Mapped[int | None] = mapped_column(Integer)
+    eta_stale: Mapped[bool | None] = mapped_column(Boolean)
+    eta_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Plan(OrgMixin, Base):

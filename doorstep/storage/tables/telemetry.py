@@ -35,9 +35,9 @@ class PingRow(Base):
     )
 
     id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
-    org_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
+    # Not indexed alone: every read goes by vehicle or device and time, and an index
+    # more costs every stored fix its upkeep.
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
     vehicle_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("vehicles.id", ondelete="SET NULL")
@@ -87,13 +87,20 @@ class TelemetryEvent(Base):
     thresholds that made it fire in ``data``."""
 
     __tablename__ = "telemetry_events"
-    __table_args__ = (Index("ix_telemetry_events_vehicle_time", "vehicle_id", "time"),)
+    __table_args__ = (
+        Index("ix_telemetry_events_vehicle_time", "vehicle_id", "time"),
+        # The offline sweep asks "any device_offline since its last fix?" per device.
+        Index("ix_telemetry_events_device_kind_time", "device_id", "kind", "time"),
+    )
 
     id: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=True)
     org_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
-    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    # None for events about a vehicle rather than a tracker (maintenance due).
+    device_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE")
+    )
     vehicle_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("vehicles.id", ondelete="SET NULL")
     )

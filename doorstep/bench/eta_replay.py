@@ -1,0 +1,327 @@
+"""One simulated day fed to the ETA engine the way the live service feeds it, with
+every remaining stop's prediction sampled for scoring.
+
+What the live service does, and so what this does, in the simulator's time order:
+
+* the day's routes are dispatched (``set_route``) half an hour before the first van
+  is due to leave;
+* every fix goes through the real ping pipeline (validate, dedupe, order, jump) and
+  only an accepted live fix reaches ``on_fix``: the simulator's GPS gaps are simply
+  missing fixes, its jumps are whatever the jump filter lets through;
+* the driver app's marks: ``StopArrived`` -> ``on_stop_arrived``, ``StopCompleted``
+  (delivered or failed) -> ``on_stop_done`` with the arrival and that moment as its
+  departure; ``RouteFinished`` -> ``drop_route``;
+* a timer refreshes every route on the road that heard nothing for ``refresh_every_s``
+  (so a silent vehicle goes stale, as on the live map).
+
+Sampling: at every engine update of a route on the road (a fix, a stop mark or a
+timer refresh), but at most once per route per ``sample_every_s`` of simulated time,
+every remaining stop's ETA, window and late risk are kept, with the naive baseline's
+ETA at the same moment. So each stop has at most one sample per minute.
+
+The naive baseline is the same engine with every learner frozen: free-flow plan
+seconds from the current position along the remaining planned legs, plus the plan's
+service times; no pace, no traffic by hour, no learned service times, windows never
+calibrated. Being the same code, the difference between the two is what learning buys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from doorstep.bench.eta_world import PlannedDay
+from doorstep.domain.ping import Ping
+from doorstep.eta.calibration import Calibration
+from doorstep.eta.engine import EtaEngine, EtaParams
+from doorstep.eta.model import Fix, RouteEta
+from doorstep.eta.pace import DriverPaces
+from doorstep.eta.service_time import ServiceTimes
+from doorstep.eta.time_of_day import TimeOfDayFactors
+from doorstep.pipeline.memory import DeviceMemory
+from doorstep.pipeline.params import PipelineParams
+from doorstep.pipeline.stages import build_stages, run
+from doorstep.roads.embedded import EmbeddedProvider
+from doorstep.sim import (
+    FixEmitted,
+    RouteFinished,
+    RouteStarted,
+    Scenario,
+    SimEvent,
+    Simulation,
+    StopArrived,
+    StopCompleted,
+    provider_leg_builder,
+)
+
+DISPATCH_BEFORE_S = 1800.0
+NEVER = -math.inf
+
+# vehicle, stop id, made at, eta, earliest, latest, late risk (nan: none), naive eta
+Sample = tuple[str, str, float, float, float, float, float, float]
+
+
+class _FrozenCalibration(Calibration):
+    def observe(self, horizon_s: float, error_s: float) -> None:
+        return
+
+    def fit(self, records: Iterable[tuple[float, float]]) -> None:
+        return
+
+
+class _FrozenServiceTimes(ServiceTimes):
+    def observe(
+        self,
+        planned_s: float,
+        actual_s: float,
+        *,
+        customer: str | None = None,
+        driver: str | None = None,
+        items: int = 1,
+    ) -> None:
+        return
+
+
+class _FrozenTimeOfDay(TimeOfDayFactors):
+    def observe(self, hour: int, predicted_s: float, actual_s: float) -> None:
+        return
+
+
+class _FrozenPaces(DriverPaces):
+    def observe(self, driver_key: str, predicted_s: float, actual_s: float) -> None:
+        return
+
+
+def naive_engine(timezone: dt.tzinfo) -> EtaEngine:
+    """The engine with nothing to learn: its live pace is held at 1.0 by a prior that
+    outweighs any leg, and every learner ignores what it is shown."""
+    return EtaEngine(
+        EtaParams(pace_prior_weight_s=1e18),
+        calibration=_FrozenCalibration(),
+        service_times=_FrozenServiceTimes(),
+        time_of_day=_FrozenTimeOfDay(),
+        driver_paces=_FrozenPaces(),
+        timezone=timezone,
+    )
+
+
+@dataclass
+class DayReplay:
+    """The samples of one day, what really happened, and what it cost."""
+
+    samples: list[Sample]
+    arrivals: dict[tuple[str, str], float]  # (vehicle, stop id) -> actual arrival, POSIX s
+    window_end: dict[tuple[str, str], float]
+    counters: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _ping(event: FixEmitted) -> Ping:
+    return Ping(
+        device=event.vehicle_key,
+        time=event.time,
+        lat=event.lat,
+        lon=event.lon,
+        speed=event.speed_ms,
+        heading=event.heading,
+        accuracy=event.accuracy,
+        ignition=event.ignition,
+        received=event.time,
+    )
+
+
+class _Replay:
+    """The state of one day's replay; ``feed`` takes the simulator's events in order."""
+
+    def __init__(
+        self,
+        engine: EtaEngine,
+        naive: EtaEngine,
+        day: PlannedDay,
+        sample_every_s: float,
+        refresh_every_s: float,
+    ) -> None:
+        self.engine = engine
+        self.naive = naive
+        self.sample_every_s = sample_every_s
+        self.refresh_every_s = refresh_every_s
+        self.route_of = {p.vehicle_key or "": p.route_id for p in day.plans}
+        self.on_road: dict[str, str] = {}
+        self.last_update: dict[str, float] = {}
+        self.last_sample: dict[str, float] = {}
+        self.latest_fix: dict[str, Fix] = {}
+        self.naive_known: dict[str, float] = {}
+        self.arrived_at: dict[tuple[str, str], dt.datetime] = {}
+        self.memory: dict[str, DeviceMemory] = {}
+        self.pipeline = PipelineParams()
+        self.stages = build_stages(self.pipeline)
+        self.next_tick = math.inf
+        self.samples: list[Sample] = []
+        self.engine_s = 0.0
+        self.counters = {"fixes": 0, "fixes_to_engine": 0, "fixes_dropped": 0, "refreshes": 0}
+
+    def dispatch(self, day: PlannedDay) -> None:
+        first = min(p.start_time for p in day.plans if p.start_time is not None)
+        at = first - dt.timedelta(seconds=DISPATCH_BEFORE_S)
+        for plan in day.plans:
+            began = time.perf_counter()
+            self.engine.set_route(plan, at)
+            self.engine_s += time.perf_counter() - began
+            self.naive.set_route(plan, at)
+
+    def feed(self, event: SimEvent) -> None:
+        t = event.time.timestamp()
+        while self.next_tick <= t:
+            self._tick(self.next_tick)
+            self.next_tick += self.refresh_every_s
+        if isinstance(event, FixEmitted):
+            self._fix(event, t)
+        elif isinstance(event, StopArrived):
+            self._arrived(event, t)
+        elif isinstance(event, StopCompleted):
+            self._completed(event, t)
+        elif isinstance(event, RouteStarted):
+            vehicle = event.vehicle_key
+            self.on_road[vehicle] = self.route_of[vehicle]
+            self.last_update[vehicle] = t
+            self.last_sample[vehicle] = NEVER
+            self.naive_known[vehicle] = NEVER
+            if self.next_tick == math.inf:
+                self.next_tick = t + self.refresh_every_s
+        elif isinstance(event, RouteFinished):
+            route_id = self.on_road.pop(event.vehicle_key, None)
+            if route_id is not None:
+                self.engine.drop_route(route_id)
+                self.naive.drop_route(route_id)
+
+    def _tick(self, t: float) -> None:
+        now = dt.datetime.fromtimestamp(t, dt.UTC)
+        for vehicle, route_id in self.on_road.items():
+            if t - self.last_update[vehicle] < self.refresh_every_s:
+                continue
+            began = time.perf_counter()
+            result = self.engine.refresh(route_id, now)
+            self.engine_s += time.perf_counter() - began
+            self.counters["refreshes"] += 1
+            self.last_update[vehicle] = t
+            self._sample(vehicle, route_id, result, t, now)
+
+    def _fix(self, event: FixEmitted, t: float) -> None:
+        vehicle = event.vehicle_key
+        self.counters["fixes"] += 1
+        memory = self.memory.get(vehicle) or DeviceMemory()
+        outcome = run(_ping(event), memory, self.pipeline, event.time, self.stages)
+        self.memory[vehicle] = outcome.memory
+        if not outcome.live:
+            self.counters["fixes_dropped"] += 1
+            return
+        self.counters["fixes_to_engine"] += 1
+        ping = outcome.ping
+        fix = Fix(ping.time, ping.lat, ping.lon, ping.speed)
+        self.latest_fix[vehicle] = fix
+        began = time.perf_counter()
+        result = self.engine.on_fix(vehicle, fix, event.time)
+        self.engine_s += time.perf_counter() - began
+        route_id = self.on_road.get(vehicle)
+        if route_id is not None:
+            self.last_update[vehicle] = t
+            self._sample(vehicle, route_id, result, t, event.time)
+
+    def _arrived(self, event: StopArrived, t: float) -> None:
+        vehicle, route_id = event.vehicle_key, self.route_of[event.vehicle_key]
+        self.arrived_at[vehicle, event.stop_id] = event.time
+        began = time.perf_counter()
+        result = self.engine.on_stop_arrived(route_id, event.stop_id, event.time, event.time)
+        self.engine_s += time.perf_counter() - began
+        self.naive.on_stop_arrived(route_id, event.stop_id, event.time, event.time)
+        self.last_update[vehicle] = t
+        self._sample(vehicle, route_id, result, t, event.time)
+
+    def _completed(self, event: StopCompleted, t: float) -> None:
+        vehicle, route_id = event.vehicle_key, self.route_of[event.vehicle_key]
+        arrived = self.arrived_at.get((vehicle, event.stop_id))
+        began = time.perf_counter()
+        result = self.engine.on_stop_done(
+            route_id, event.stop_id, arrived_at=arrived, departed_at=event.time, now=event.time
+        )
+        self.engine_s += time.perf_counter() - began
+        self.naive.on_stop_done(
+            route_id, event.stop_id, arrived_at=arrived, departed_at=event.time, now=event.time
+        )
+        self.last_update[vehicle] = t
+        self._sample(vehicle, route_id, result, t, event.time)
+
+    def _sample(
+        self, vehicle: str, route_id: str, result: RouteEta | None, t: float, now: dt.datetime
+    ) -> None:
+        if result is None or t - self.last_sample[vehicle] < self.sample_every_s:
+            return
+        self.last_sample[vehicle] = t
+        fix = self.latest_fix.get(vehicle)
+        if fix is not None and fix.time.timestamp() > self.naive_known[vehicle]:
+            naive = self.naive.on_fix(vehicle, fix, now)
+            self.naive_known[vehicle] = fix.time.timestamp()
+        else:
+            naive = self.naive.refresh(route_id, now)
+        naive_eta = {s.stop_id: s.eta_s for s in naive.stops} if naive is not None else {}
+        for s in result.stops:
+            risk = math.nan if s.late_risk is None else s.late_risk
+            self.samples.append(
+                (
+                    vehicle,
+                    s.stop_id,
+                    t,
+                    s.eta_s,
+                    s.earliest_s,
+                    s.latest_s,
+                    risk,
+                    naive_eta.get(s.stop_id, math.nan),
+                )
+            )
+
+
+def replay_day(
+    engine: EtaEngine,
+    day: PlannedDay,
+    scenario: Scenario,
+    provider: EmbeddedProvider,
+    *,
+    sample_every_s: float = 60.0,
+    refresh_every_s: float = 60.0,
+) -> DayReplay:
+    """Simulate ``day`` in ``scenario`` (run seed ``day.seed``) and feed ``engine``;
+    the engine keeps what it learned, for the next day."""
+    began = time.perf_counter()
+    replay = _Replay(engine, naive_engine(engine.timezone), day, sample_every_s, refresh_every_s)
+    sim = Simulation(
+        day.routes, scenario, seed=day.seed, leg_between=provider_leg_builder(provider)
+    )
+    replay.dispatch(day)
+    events = 0
+    for event in sim:
+        replay.feed(event)
+        events += 1
+    truth = sim.ground_truth()
+    arrivals = {(s.vehicle_key, s.stop_id): s.arrived.timestamp() for s in truth.stops}
+    window_end = {
+        (r.vehicle_key, s.stop_id): s.window_end.timestamp()
+        for r in day.routes
+        for s in r.stops
+        if s.window_end is not None
+    }
+    counters = dict(replay.counters)
+    counters["events"] = events
+    counters["gps_gaps"] = sum(len(g.gaps) for g in truth.gps)
+    counters["gps_jumps"] = sum(len(g.jumps) for g in truth.gps)
+    counters["failed_stops"] = sum(s.outcome == "failed" for s in truth.stops)
+    counters["swapped_stops"] = sum(len(r.swapped) for r in truth.routes)
+    return DayReplay(
+        samples=replay.samples,
+        arrivals=arrivals,
+        window_end=window_end,
+        counters=counters,
+        timings={"replay_s": time.perf_counter() - began, "engine_s": replay.engine_s},
+    )

@@ -1,0 +1,291 @@
+"""The Predict flow: events from the bus -> the ETA engine -> ETAs on the stops and
+``eta.updated`` on the bus.
+
+One ``EtaEngine`` per organisation (what it learns is that organisation's), fed by
+``vehicle.position`` (every accepted live fix), ``route.started`` / ``route.changed``
+(load the route's plan), ``stop.arrived`` / ``stop.completed`` and ``route.completed``,
+and ``tick`` on a timer (so a vehicle that went quiet is reported stale). Only what the
+``ChangeGate`` passes is written and published: an ETA that moved by more than a
+minute, crossed the promised window, or changed its stops-away.
+
+A route is loaded from the store the first time one of its events arrives (so a
+restart picks up routes in progress), and a fix of a vehicle with no route in progress
+is ignored, with the vehicle looked up again at most once a minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from doorstep.bus import Event
+from doorstep.eta import ChangeGate, EtaEngine, Fix, PlannedStop, RouteEta, RoutePlan
+from doorstep.eta.model import StopEta
+from doorstep.services.events import emit
+from doorstep.storage.tables import Order, Organisation, Route, Stop
+
+log = logging.getLogger("doorstep.eta")
+RECHECK_S = 60.0
+NEAR_DEG2 = 0.0005**2  # about 50 m, in squared degrees of latitude
+TOPICS = ("vehicle.position", "route", "stop")
+
+
+class LiveEta:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._engines: dict[str, EtaEngine] = {}
+        self._gates: dict[str, ChangeGate] = {}
+        self._loaded: dict[str, str] = {}  # route id -> org id
+        self._checked: dict[str, float] = {}  # vehicle id -> when last looked up
+
+    def handle(self, event: Event, now: datetime) -> RouteEta | None:
+        """One bus event; returns the route's refreshed ETAs (published if they moved)."""
+        org, data, topic = event.org_id, event.data, event.topic
+        result: RouteEta | None = None
+        if topic == "vehicle.position":
+            vehicle = data.get("vehicle_id")
+            if not vehicle:
+                return None
+            engine = self._engine(org)
+            if engine.route_of(vehicle) is None and not self._load_for_vehicle(
+                org, vehicle, now
+            ):
+                return None
+            speed = data.get("speed_kmh")
+            fix = Fix(
+                datetime.fromisoformat(data["time"]),
+                float(data["lat"]),
+                float(data["lon"]),
+                None if speed is None else float(speed) / 3.6,
+            )
+            result = engine.on_fix(vehicle, fix, now)
+        elif topic in ("route.started", "route.changed"):
+            result = self.load_route(org, data["route_id"], now)
+        elif topic in ("route.completed", "route.cancelled"):
+            self._drop(org, data["route_id"])
+            return None
+        elif topic in ("stop.arrived", "stop.completed"):
+            route_id = data["route_id"]
+            if route_id not in self._loaded and self.load_route(org, route_id, now) is None:
+                return None
+            engine = self._engine(org)
+            arrived = _time(data.get("arrived_at"))
+            if topic == "stop.arrived" and arrived is not None:
+                result = engine.on_stop_arrived(route_id, data["stop_id"], arrived, now)
+            else:
+                result = engine.on_stop_done(
+                    route_id,
+                    data["stop_id"],
+                    arrived_at=arrived,
+                    departed_at=_time(data.get("departed_at")),
+                    now=now,
+                )
+        if result is not None:
+            self._publish(org, result)
+        return result
+
+    def tick(self, now: datetime) -> None:
+        """Refresh every loaded route: silence turns into stale positions."""
+        for route_id, org in list(self._loaded.items()):
+            result = self._engine(org).refresh(route_id, now)
+            if result is not None:
+                self._publish(org, result)
+
+    def load_route(self, org: str, route_id: str, now: datetime) -> RouteEta | None:
+        """(Re)load a route in progress from the store; a route that is not in
+        progress is dropped."""
+        with self._sessions() as session:
+            route = session.get(Route, uuid.UUID(route_id))
+            if route is None or str(route.org_id) != org or route.status != "in_progress":
+                plan = None
+            else:
+                plan = _plan(session, route)
+        if plan is None:
+            self._drop(org, route_id)
+            return None
+        self._loaded[route_id] = org
+        gate = self._gate(org)
+        gate.promise_plan(plan)
+        return self._engine(org).set_route(plan, now)
+
+    def _load_for_vehicle(self, org: str, vehicle: str, now: datetime) -> bool:
+        seen = self._checked.get(vehicle)
+        if seen is not None and time.monotonic() - seen < RECHECK_S:
+            return False
+        self._checked[vehicle] = time.monotonic()
+        with self._sessions() as session:
+            route_id = session.scalar(
+                select(Route.id)
+                .where(
+                    Route.org_id == uuid.UUID(org),
+                    Route.vehicle_id == uuid.UUID(vehicle),
+                    Route.status == "in_progress",
+                )
+                .order_by(Route.planned_start.desc())
+                .limit(1)
+            )
+        return route_id is not None and self.load_route(org, str(route_id), now) is not None
+
+    def _drop(self, org: str, route_id: str) -> None:
+        if self._loaded.pop(route_id, None) is not None:
+            self._engine(org).drop_route(route_id)
+            self._gate(org).forget(route_id)
+
+    def _engine(self, org: str) -> EtaEngine:
+        engine = self._engines.get(org)
+        if engine is None:
+            with self._sessions() as session:
+                row = session.get(Organisation, uuid.UUID(org))
+                zone = ZoneInfo(row.timezone) if row is not None else ZoneInfo("UTC")
+            engine = self._engines[org] = EtaEngine(timezone=zone)
+        return engine
+
+    def _gate(self, org: str) -> ChangeGate:
+        gate = self._gates.get(org)
+        if gate is None:
+            gate = self._gates[org] = ChangeGate()
+        return gate
+
+    def _publish(self, org: str, result: RouteEta) -> None:
+        publication = self._gate(org).review(result)
+        if not publication:
+            return
+        with self._sessions.begin() as session:
+            store(session, result, publication.changed, publication.withdrawn)
+            emit(
+                session,
+                Event(
+                    org,
+                    "eta.updated",
+                    {
+                        "route_id": result.route_id,
+                        "position_stale": result.position_stale,
+                        "computed_at": result.computed_at.isoformat(),
+                        "stops": [_stop_json(s) for s in publication.changed],
+                        "withdrawn": list(publication.withdrawn),
+                    },
+                ),
+            )
+
+
+def store(
+    session: Session,
+    result: RouteEta,
+    changed: Sequence[StopEta],
+    withdrawn: Sequence[str],
+) -> None:
+    """The published ETAs on their stops; a withdrawn stop keeps no ETA."""
+    ids = [uuid.UUID(s.stop_id) for s in changed] + [uuid.UUID(s) for s in withdrawn]
+    stops = {str(s.id): s for s in session.scalars(select(Stop).where(Stop.id.in_(ids)))}
+    for eta in changed:
+        stop = stops.get(eta.stop_id)
+        if stop is None:
+            continue
+        stop.eta = eta.eta
+        stop.eta_earliest = eta.earliest
+        stop.eta_latest = eta.latest
+        stop.late_risk = eta.late_risk
+        stop.stops_away = eta.stops_away
+        stop.eta_stale = result.position_stale
+        stop.eta_computed_at = result.computed_at
+    for stop_id in withdrawn:
+        stop = stops.get(stop_id)
+        if stop is not None:
+            stop.stops_away = None
+            stop.late_risk = None
+
+
+def _plan(session: Session, route: Route) -> RoutePlan:
+    """The route as the engine reads it: stops in planned order, each leg with the
+    roads provider's seconds and metres and its slice of the route's road geometry."""
+    stops = sorted(route.stops, key=lambda s: s.sequence)
+    orders = {
+        o.id: o
+        for o in session.scalars(
+            select(Order).where(Order.id.in_([s.order_id for s in stops if s.order_id]))
+        )
+    }
+    paths = _split(route.geometry or [], [(s.lat, s.lon) for s in stops])
+    planned = []
+    for stop, path in zip(stops, paths, strict=True):
+        order = orders.get(stop.order_id) if stop.order_id else None
+        pickup = stop.kind == "pickup"
+        start = order.pickup_window_start if order and pickup else order and order.window_start
+        end = order.pickup_window_end if order and pickup else order and order.window_end
+        minutes = (
+            (order.pickup_service_minutes or 0.0) if pickup else order.service_minutes
+        ) if order else 0.0
+        planned.append(
+            PlannedStop(
+                stop_id=str(stop.id),
+                lat=stop.lat,
+                lon=stop.lon,
+                leg_s=max(0.0, stop.leg_seconds or 0.0),
+                leg_m=max(0.0, stop.leg_metres or 0.0),
+                service_s=minutes * 60.0,
+                planned_arrival=stop.planned_arrival,
+                window_start=start or None,
+                window_end=end or None,
+                items=order.items if order else 1,
+                customer_key=str(order.customer_id) if order and order.customer_id else None,
+                path=tuple(path),
+                done=stop.status not in ("pending", "arrived"),
+            )
+        )
+    depot = route.geometry[0] if route.geometry else None
+    return RoutePlan(
+        route_id=str(route.id),
+        stops=tuple(planned),
+        vehicle_key=str(route.vehicle_id) if route.vehicle_id else None,
+        driver_key=str(route.driver_id) if route.driver_id else None,
+        start=(depot[0], depot[1]) if depot else None,
+        start_time=route.planned_start,
+    )
+
+
+def _split(
+    geometry: Sequence[Sequence[float]], stops: Sequence[tuple[float, float]]
+) -> list[list[tuple[float, float]]]:
+    """The route's polyline cut into one piece per stop's leg. Each leg of the drawn
+    route ends at its stop's point on the road, so the cut is the first vertex after
+    the previous cut that is that close to the stop (a route passing the same corner
+    twice is cut at the visit in order), else the nearest vertex ahead."""
+    points = [(float(p[0]), float(p[1])) for p in geometry]
+    if not points:
+        return [[] for _ in stops]
+    pieces: list[list[tuple[float, float]]] = []
+    begin = 0
+    for lat, lon in stops:
+        best, best_d = begin, float("inf")
+        for i in range(begin, len(points)):
+            d = (points[i][0] - lat) ** 2 + ((points[i][1] - lon) * 0.5) ** 2
+            if d < best_d:
+                best, best_d = i, d
+            if d < NEAR_DEG2:
+                break
+        pieces.append(points[begin : best + 1])
+        begin = best
+    return pieces
+
+
+def _stop_json(eta: StopEta) -> dict[str, Any]:
+    return {
+        "stop_id": eta.stop_id,
+        "eta": eta.eta.isoformat(),
+        "earliest": eta.earliest.isoformat(),
+        "latest": eta.latest.isoformat(),
+        "stops_away": eta.stops_away,
+        "late_risk": None if eta.late_risk is None else round(eta.late_risk, 3),
+    }
+
+
+def _time(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None

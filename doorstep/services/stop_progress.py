@@ -1,0 +1,212 @@
+"""A route being driven: started, each stop arrived at and completed (delivered or
+failed), the route finished. The driver's app (or a dispatcher on their behalf) calls
+these; each moves the orders through the order state machine, stamps the stop, and
+announces it on the bus (``route.started``, ``stop.arrived``, ``stop.completed``,
+``route.completed``) for ETAs, notifications and the live pages.
+
+A driver may only drive their own route: another driver's route is answered like one
+that does not exist. ``at`` is when it happened on the road (an app that was offline
+sends its events later); without it, now.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from doorstep import clock
+from doorstep.bus import Event
+from doorstep.domain import route_status
+from doorstep.domain.errors import Conflict, Forbidden, NotFound
+from doorstep.domain.order_status import OrderStatus
+from doorstep.domain.principal import Principal
+from doorstep.domain.roles import Permission
+from doorstep.domain.route_status import RouteStatus
+from doorstep.schemas.common import Location
+from doorstep.schemas.orders import StatusChange
+from doorstep.services.events import emit
+from doorstep.services.orders import apply_transition
+from doorstep.storage import repository as repo
+from doorstep.storage.tables import Order, Route, Stop
+
+Outcome = Literal["delivered", "failed"]
+OPEN_STOPS = frozenset({"pending", "arrived"})
+
+
+def driven_route(session: Session, principal: Principal, route_id: uuid.UUID) -> Route:
+    """The route, if this principal may drive it: a dispatcher any route of the
+    organisation, a driver only their own."""
+    if not (principal.can(Permission.WRITE) or principal.can(Permission.OWN_ROUTES)):
+        raise Forbidden(f"your role ({principal.role.value}) may not drive routes")
+    route = repo.get_owned(session, Route, principal.org_id, route_id, "route")
+    if principal.can(Permission.WRITE):
+        return route
+    if route.driver_id is not None and route.driver_id == principal.driver_id:
+        return route
+    raise NotFound("route", str(route_id))
+
+
+def start_route(
+    session: Session,
+    principal: Principal,
+    route_id: uuid.UUID,
+    *,
+    at: datetime | None = None,
+    location: Location | None = None,
+) -> Route:
+    """The van leaves: the route is in progress and its orders are out for delivery."""
+    route = driven_route(session, principal, route_id)
+    when = at or clock.now()
+    current = RouteStatus(route.status)
+    if current == RouteStatus.IN_PROGRESS:
+        return route  # a retried request: nothing more to do
+    route.status = route_status.transition(current, RouteStatus.IN_PROGRESS).value
+    seen: set[uuid.UUID] = set()
+    for stop in route.stops:
+        order = _order(session, stop)
+        if order is None or order.id in seen or stop.status not in OPEN_STOPS:
+            continue
+        seen.add(order.id)
+        if order.status in (OrderStatus.SCHEDULED.value, OrderStatus.FAILED.value):
+            _move(session, principal, order, OrderStatus.OUT_FOR_DELIVERY, when, location)
+    session.flush()
+    _announce(session, route, "route.started", when, {})
+    return route
+
+
+def arrive(
+    session: Session,
+    principal: Principal,
+    route_id: uuid.UUID,
+    stop_id: uuid.UUID,
+    *,
+    at: datetime | None = None,
+    location: Location | None = None,
+) -> Stop:
+    route = driven_route(session, principal, route_id)
+    stop = _stop(route, stop_id)
+    when = at or clock.now()
+    _require_started(route)
+    if stop.status == "arrived":
+        return stop
+    if stop.status != "pending":
+        raise Conflict(f"the stop is {stop.status}; only a pending stop can be arrived at")
+    stop.status = "arrived"
+    stop.arrived_at = when
+    order = _order(session, stop)
+    arriving = stop.kind == "delivery" and order is not None
+    if arriving and order is not None and order.status == OrderStatus.OUT_FOR_DELIVERY.value:
+        _move(session, principal, order, OrderStatus.ARRIVING, when, location)
+    session.flush()
+    _announce(session, route, "stop.arrived", when, _stop_data(stop))
+    return stop
+
+
+def complete(
+    session: Session,
+    principal: Principal,
+    route_id: uuid.UUID,
+    stop_id: uuid.UUID,
+    outcome: Outcome,
+    *,
+    reason: str | None = None,
+    at: datetime | None = None,
+    location: Location | None = None,
+) -> Stop:
+    """Delivered (or picked up), or failed with a reason; the route is completed once
+    no stop is left open."""
+    route = driven_route(session, principal, route_id)
+    stop = _stop(route, stop_id)
+    when = at or clock.now()
+    if stop.status not in OPEN_STOPS:
+        raise Conflict(f"the stop is already {stop.status}")
+    _require_started(route)
+    if outcome == "failed" and not (reason and reason.strip()):
+        raise Conflict("a failed stop needs a reason (nobody home, refused, ...)")
+    stop.status = "completed" if outcome == "delivered" else "failed"
+    stop.arrived_at = stop.arrived_at or when
+    stop.departed_at = when
+    order = _order(session, stop)
+    if order is not None:
+        if outcome == "failed":
+            _move(session, principal, order, OrderStatus.FAILED, when, location, reason)
+        elif stop.kind == "delivery":
+            _move(session, principal, order, OrderStatus.DELIVERED, when, location)
+    session.flush()
+    _announce(session, route, "stop.completed", when, {**_stop_data(stop), "outcome": outcome})
+    if all(s.status not in OPEN_STOPS for s in route.stops):
+        route.status = route_status.transition(
+            RouteStatus(route.status), RouteStatus.COMPLETED
+        ).value
+        session.flush()
+        _announce(session, route, "route.completed", when, {})
+    return stop
+
+
+def _order(session: Session, stop: Stop) -> Order | None:
+    return None if stop.order_id is None else session.get(Order, stop.order_id)
+
+
+def _require_started(route: Route) -> None:
+    if route.status != RouteStatus.IN_PROGRESS.value:
+        raise Conflict(f"the route is {route.status}; start it first")
+
+
+def _stop(route: Route, stop_id: uuid.UUID) -> Stop:
+    for stop in route.stops:
+        if stop.id == stop_id:
+            return stop
+    raise NotFound("stop", str(stop_id))
+
+
+def _move(
+    session: Session,
+    principal: Principal,
+    order: Order,
+    target: OrderStatus,
+    at: datetime,
+    location: Location | None,
+    reason: str | None = None,
+) -> None:
+    """Through the order state machine; a step it does not allow is skipped for the
+    in-between states (out for delivery on the way to delivered) and refused
+    otherwise, naming both states."""
+    if target == OrderStatus.DELIVERED and order.status == OrderStatus.SCHEDULED.value:
+        _move(session, principal, order, OrderStatus.OUT_FOR_DELIVERY, at, location)
+    change = StatusChange(status=target, reason=reason, location=location)
+    apply_transition(session, principal, order, change, at=at)
+
+
+def _stop_data(stop: Stop) -> dict[str, Any]:
+    return {
+        "stop_id": str(stop.id),
+        "order_id": str(stop.order_id) if stop.order_id else None,
+        "kind": stop.kind,
+        "sequence": stop.sequence,
+        "status": stop.status,
+        "arrived_at": stop.arrived_at.isoformat() if stop.arrived_at else None,
+        "departed_at": stop.departed_at.isoformat() if stop.departed_at else None,
+    }
+
+
+def _announce(
+    session: Session, route: Route, topic: str, at: datetime, data: dict[str, Any]
+) -> None:
+    emit(
+        session,
+        Event(
+            str(route.org_id),
+            topic,
+            {
+                "route_id": str(route.id),
+                "vehicle_id": str(route.vehicle_id) if route.vehicle_id else None,
+                "driver_id": str(route.driver_id) if route.driver_id else None,
+                "route_status": route.status,
+                "at": at.isoformat(),
+                **data,
+            },
+        ),
+    )

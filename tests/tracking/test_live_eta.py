@@ -1,0 +1,128 @@
+"""Live ETAs: a route in progress is loaded from the store, every fix and stop event
+refreshes its remaining stops, and what moved is written on the stops and published
+as ``eta.updated``."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from doorstep.bus import Event
+from doorstep.services.eta_live import LiveEta, _split
+from doorstep.storage.tables import Stop
+from tests.conftest import auth, create_order
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def _route_in_progress(client, org, db, count=3):
+    vehicle = client.post("/api/v1/vehicles", json={"name": "Van"}, headers=auth(org.admin))
+    orders = [create_order(client, org.admin) for _ in range(count)]
+    body = {
+        "name": "Morning",
+        "date": NOW.date().isoformat(),
+        "driver_id": str(org.driver_id),
+        "vehicle_id": vehicle.json()["id"],
+        "stops": [{"order_id": o["id"]} for o in orders],
+    }
+    route = client.post("/api/v1/routes", json=body, headers=auth(org.dispatcher)).json()
+    with db.sessions.begin() as session:  # as the planner leaves them: 10 min legs
+        for i, stop in enumerate(session.scalars(select(Stop).order_by(Stop.sequence))):
+            stop.leg_seconds, stop.leg_metres = 600.0, 5000.0
+            stop.planned_arrival = NOW + timedelta(minutes=10 * (i + 1))
+    start = client.post(
+        f"/api/v1/routes/{route['id']}/start",
+        json={"at": NOW.isoformat()},
+        headers=auth(org.driver),
+    )
+    assert start.status_code == 200, start.text
+    return route, vehicle.json()
+
+
+def _stops(db) -> list[Stop]:
+    with db.sessions() as session:
+        return list(session.scalars(select(Stop).order_by(Stop.sequence)))
+
+
+def test_a_started_route_gets_etas_on_its_stops_and_the_bus_hears_them(client, org_a, db):
+    route, _ = _route_in_progress(client, org_a, db)
+    live = LiveEta(db.sessions)
+    heard: list[Event] = []
+
+    async def scenario() -> None:
+        sub = await db.bus.subscribe(str(org_a.id), ("eta",))
+        event = Event(str(org_a.id), "route.started", {"route_id": route["id"]})
+        result = await asyncio.to_thread(live.handle, event, NOW)
+        assert result is not None and len(result.stops) == 3
+        async for got in sub:
+            heard.append(got)
+            break
+        await sub.close()
+
+    asyncio.run(scenario())
+    stops = _stops(db)
+    assert all(s.eta is not None and s.eta_earliest <= s.eta <= s.eta_latest for s in stops)
+    assert [s.stops_away for s in stops] == [1, 2, 3]
+    assert stops[0].eta < stops[1].eta < stops[2].eta
+    (update,) = heard
+    assert update.data["route_id"] == route["id"] and len(update.data["stops"]) == 3
+
+
+def test_fixes_and_completed_stops_refresh_the_rest(client, org_a, db):
+    route, vehicle = _route_in_progress(client, org_a, db)
+    live = LiveEta(db.sessions)
+    org = str(org_a.id)
+    first, second, _ = route["stops"]
+    position = {
+        "vehicle_id": vehicle["id"],
+        "time": (NOW + timedelta(minutes=5)).isoformat(),
+        "lat": first["location"]["lat"],
+        "lon": first["location"]["lon"],
+        "speed_kmh": 30.0,
+    }
+    # The first fix of a vehicle finds its route in progress by itself.
+    moved = live.handle(Event(org, "vehicle.position", position), NOW + timedelta(minutes=5))
+    assert moved is not None and len(moved.stops) == 3
+    done = live.handle(
+        Event(
+            org,
+            "stop.completed",
+            {
+                "route_id": route["id"],
+                "stop_id": first["id"],
+                "arrived_at": (NOW + timedelta(minutes=6)).isoformat(),
+                "departed_at": (NOW + timedelta(minutes=9)).isoformat(),
+            },
+        ),
+        NOW + timedelta(minutes=9),
+    )
+    assert done is not None and [s.stop_id for s in done.stops] == [second["id"], _["id"]]
+    stops = _stops(db)
+    assert stops[1].stops_away == 1 and stops[2].stops_away == 2
+    assert stops[0].stops_away is None  # withdrawn: it has been served
+    live.handle(Event(org, "route.completed", {"route_id": route["id"]}), NOW)
+    assert live.handle(Event(org, "vehicle.position", position), NOW) is None
+
+
+def test_a_vehicle_without_a_route_is_no_error(client, org_a, db):
+    live = LiveEta(db.sessions)
+    fix = {"vehicle_id": str(uuid.uuid4()), "time": NOW.isoformat(), "lat": 60.0, "lon": 24.0}
+    assert live.handle(Event(str(org_a.id), "vehicle.position", fix), NOW) is None
+    assert live.handle(Event(str(org_a.id), "vehicle.position", {"vehicle_id": None}), NOW) is None
+
+
+def test_a_silent_vehicle_is_reported_stale_on_the_tick(client, org_a, db):
+    route, _ = _route_in_progress(client, org_a, db)
+    live = LiveEta(db.sessions)
+    live.handle(Event(str(org_a.id), "route.started", {"route_id": route["id"]}), NOW)
+    live.tick(NOW + timedelta(minutes=45))
+    assert all(s.eta_stale for s in _stops(db))
+
+
+def test_the_route_line_is_cut_at_each_stop_in_order():
+    line = [[0.0, 0.0], [0.0, 1.0], [0.0, 2.0], [0.0, 1.0], [0.0, 0.0]]
+    pieces = _split(line, [(0.0, 2.0), (0.0, 0.0)])
+    assert pieces == [[(0.0, 0.0), (0.0, 1.0), (0.0, 2.0)], [(0.0, 2.0), (0.0, 1.0), (0.0, 0.0)]]
