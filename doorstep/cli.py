@@ -131,6 +131,70 @@ def serve(
         asyncio.run(run_all())
 
 
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="API port.", min=1, max=65535)] = 8000,
+    osmand_port: Annotated[
+        int, typer.Option(help="OsmAnd / Traccar Client port.", min=1, max=65535)
+    ] = 5055,
+    speed: Annotated[
+        float, typer.Option(help="How much faster than real time the day runs.", min=0.1)
+    ] = 20.0,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Simulator scenario file (YAML or JSON).")
+    ] = None,
+    road_network: Annotated[
+        Path | None, typer.Option(help="An .osm.pbf to run on (default: central Helsinki).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the orders and the world.", min=0)] = 1,
+    orders: Annotated[int, typer.Option(help="Orders to deliver.", min=1, max=2000)] = 150,
+    vans: Annotated[int, typer.Option(help="Vans and drivers.", min=1, max=100)] = 8,
+    keep: Annotated[
+        bool, typer.Option(help="Go on with the last demo's data instead of starting fresh.")
+    ] = False,
+    data_dir: Annotated[
+        Path, typer.Option(help="Where the demo keeps its database.")
+    ] = Path("doorstep-demo"),
+) -> None:
+    """A demo delivery day: an organisation, ~150 orders planned into routes on a real
+    road network, the server, and a simulated fleet driving the day through Doorstep's
+    public interfaces. Nothing else to install or start. Ctrl-C stops it."""
+    import asyncio
+
+    from doorstep import logs
+    from doorstep.demo.run import DemoOptions, run
+    from doorstep.sim import ScenarioError
+
+    logs.configure("text", "WARNING")
+    if road_network is not None and not road_network.is_file():
+        fail(f"--road-network: no such file: {road_network}")
+    options = DemoOptions(
+        data_dir=data_dir,
+        port=port,
+        osmand_port=osmand_port,
+        speed=speed,
+        scenario=scenario,
+        road_network=road_network,
+        seed=seed,
+        orders=orders,
+        vans=vans,
+        keep=keep,
+    )
+    try:
+        stats = asyncio.run(run(options))
+    except KeyboardInterrupt:
+        typer.echo(f"\nDemo stopped; its data is in {data_dir} (--keep goes on with it).")
+        return
+    except ScenarioError as exc:
+        fail(f"--scenario: {exc}")
+    except OSError as exc:
+        fail(f"the demo could not start: {exc}")
+    typer.echo(
+        f"\nDemo stopped after {stats.arrivals} arrivals; its data is in {data_dir} "
+        "(--keep goes on with it)."
+    )
+
+
 @org_app.command("create")
 def org_create(
     name: Annotated[str, typer.Argument(help="The organisation's name.")],

@@ -375,3 +375,15 @@ def test_serve_takes_osmand_fixes_at_the_root_of_its_own_port(migrated):
     finally:
         process.terminate()
         process.communicate(timeout=15)
+
+
+def test_demo_with_a_missing_road_network_is_one_readable_line(cli, tmp_path):
+    result = cli("demo", "--road-network", str(tmp_path / "nowhere.osm.pbf"))
+    assert "--road-network: no such file" in one_line_error(result)
+
+
+def test_demo_with_a_bad_scenario_is_one_readable_line(cli, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"gps": {"interval_s": "often"}}')
+    result = cli("demo", "--scenario", str(bad), "--data-dir", str(tmp_path / "d"))
+    assert "interval_s" in one_line_error(result)
