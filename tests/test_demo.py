@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,29 @@ def test_a_bad_scenario_file_fails_before_anything_starts(tmp_path):
     with pytest.raises(ScenarioError, match="interval_s"):
         asyncio.run(run(_options(tmp_path, scenario=bad), Console(file=io.StringIO())))
     assert not (tmp_path / "demo" / "demo.db").exists()
+
+
+def test_the_simulator_against_a_server_that_is_down_says_so_and_retries(
+    tmp_path, monkeypatch, caplog
+):
+    import doorstep.demo.feeder as feeder_module
+    from doorstep.demo.feeder import Feeder
+    from doorstep.roads.straight_line import StraightLineProvider
+    from doorstep.sim import builtin_scenario
+
+    monkeypatch.setattr(feeder_module, "RETRY_PAUSE_S", 0.01)
+    monkeypatch.setattr(feeder_module, "MAX_ATTEMPTS", 3)
+    down = f"http://127.0.0.1:{_free_port()}"
+    feeder = Feeder(
+        down,
+        down,
+        "dsk_x",
+        [],
+        StraightLineProvider(),
+        builtin_scenario("default"),
+        1,
+        lambda: datetime.now(UTC),
+    )
+    with pytest.raises(RuntimeError, match="did not answer after 3 attempts"):
+        asyncio.run(feeder._get("/api/v1/orders"))
+    assert caplog.text.count("does not answer") == 3 and "retrying" in caplog.text
