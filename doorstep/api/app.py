@@ -24,6 +24,7 @@ from doorstep.api.routes import (
     reports,
     resources,
     routes,
+    telemetry_events,
     tracking,
 )
 from doorstep.wiring import Runtime
@@ -86,6 +87,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         tracking.pings,
         tracking.vehicles,
         reports.router,
+        telemetry_events.router,
         maintenance.schedules,
         maintenance.records,
         maintenance.fleet,

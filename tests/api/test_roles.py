@@ -225,6 +225,8 @@ def test_viewer_reads_all_operational_data(client, org_a):
         f"/vehicles/{ids['maintained']}/service-records/{ids['record']}",
         "/maintenance/status",
         "/maintenance/unusual",
+        "/telemetry-events",
+        "/telemetry-events?format=csv&alerts_only=true",
     ]
     for path in reads:
         response = client.get(API + path, headers=auth(org_a.viewer))
@@ -363,6 +365,8 @@ def test_driver_is_refused_orders_vehicles_and_the_rest(client, org_a, two_route
         "/api-keys",
         "/maintenance/status",
         "/maintenance/unusual",
+        "/telemetry-events",
+        "/telemetry-events/1",
         f"/vehicles/{uuid.uuid4()}/service-records",
         "/organisation/telemetry-settings",
     ):

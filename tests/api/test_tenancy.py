@@ -13,9 +13,11 @@ there, so nobody can add a route without saying how it keeps organisations apart
 from __future__ import annotations
 
 import json
+import random
 import re
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.conftest import auth, order_body
@@ -94,6 +96,8 @@ WALK: dict[tuple[str, str], str] = {
     ("GET", "/vehicles/{vehicle_id}/positions"): HIDDEN,
     ("POST", "/pings"): DEVICE,
     ("GET", "/reports/logbook"): REPORT,
+    ("GET", "/telemetry-events"): LISTED,
+    ("GET", "/telemetry-events/{event_id}"): HIDDEN,
     **{
         op: HIDDEN
         for resource, item in (
@@ -136,6 +140,7 @@ PARAM_KINDS = {
     "vehicle_id": "vehicle",
     "schedule_id": "maintenance_schedule",
     "record_id": "service_record",
+    "event_id": "telemetry_event",
 }
 ITEM_KINDS = {
     "depots": "depot",
@@ -145,6 +150,16 @@ ITEM_KINDS = {
     "customers": "customer",
     "zones": "zone",
 }
+
+# Ids that are not UUIDs, and an unknown one of the same type for each.
+UNKNOWN_IDS: dict[str, Callable[[], str]] = {
+    "telemetry_event": lambda: str(random.randint(10**9, 10**12)),
+}
+
+
+def unknown_id(kind: str) -> str:
+    return UNKNOWN_IDS.get(kind, lambda: str(uuid.uuid4()))()
+
 
 Ids = dict[str, str]
 Body = Callable[[Ids], dict[str, Any]]
@@ -289,6 +304,10 @@ def filter_values(a: Ids) -> dict[str, str]:
         "date": ROUTE_DATE,
         "window_from": f"{ROUTE_DATE}T00:00:00+00:00",
         "window_to": f"{ROUTE_DATE}T23:59:59+00:00",
+        "device_id": a["device"],
+        "since": "2000-01-01T00:00:00Z",
+        "until": "2100-01-01T00:00:00Z",
+        "format": "csv",  # the export must not show A's either
     }
 
 
@@ -304,6 +323,7 @@ NOT_IDENTIFYING = {
     "protocol",
     "kind",
     "restricted",
+    "alerts_only",
 }
 
 
@@ -332,7 +352,7 @@ def build_a(client, org) -> Ids:
         "/drivers",
         {"name": "Zebra driver", "depot_id": a["depot"], "vehicle_id": a["vehicle"]},
     )["id"]
-    a["device"] = _post(
+    device = _post(
         client,
         key,
         "/devices",
@@ -342,7 +362,8 @@ def build_a(client, org) -> Ids:
             "vehicle_id": a["vehicle"],
             "driver_id": a["driver"],
         },
-    )["id"]
+    )
+    a["device"] = device["id"]
     a["customer"] = _post(
         client,
         key,
@@ -432,7 +453,26 @@ def build_a(client, org) -> Ids:
         headers=auth(key),
     )
     assert response.status_code == 200, response.text
+    a["telemetry_event"] = _harsh_braking(client, org, device["token"])
     return a
+
+
+def _harsh_braking(client, org, token: str) -> str:
+    """Real fixes through the pipeline (20 m/s, then 5 m/s a second later): A's van
+    gets a telemetry event, found back by A's admin."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    fixes = [
+        {"time": (start + timedelta(seconds=s)).isoformat(), "lat": 60.17, "lon": 24.94}
+        | {"speed": speed, "accuracy": 5}
+        for s, speed in ((0, 20.0), (1, 5.0))
+    ]
+    response = client.post(f"{API}/pings", json=fixes, headers=auth(token))
+    assert response.status_code == 200, response.text
+    events = client.get(
+        f"{API}/telemetry-events", params={"kind": "harsh_braking"}, headers=auth(org.admin)
+    ).json()["items"]
+    assert len(events) == 1, events
+    return str(events[0]["id"])
 
 
 def build_b(client, org) -> Ids:
@@ -477,6 +517,7 @@ A_VIEWS = (
     "/vehicles/{vehicle}/maintenance-schedules",
     "/vehicles/{vehicle}/service-records",
     "/maintenance/status",
+    "/telemetry-events",
 )
 
 
@@ -518,8 +559,8 @@ def shape(response, substituted: Iterable[str]) -> tuple[int, str]:
     if isinstance(body, dict):
         body.pop("request_id", None)
     text = json.dumps(body, sort_keys=True)
-    for ident in substituted:
-        text = text.replace(ident, "<id>")
+    for ident in substituted:  # whole ids only: "4" is an id, and part of "404"
+        text = re.sub(rf"(?<!\w){re.escape(ident)}(?!\w)", "<id>", text)
     return response.status_code, text
 
 
@@ -573,7 +614,7 @@ class Walk:
             own = {p: self.b[k] for p, k in zip(params[:split], kinds[:split], strict=True)}
             rest = list(zip(params[split:], kinds[split:], strict=True))
             theirs = {**own, **{p: self.a[k] for p, k in rest}}
-            unknown = {**own, **{p: str(uuid.uuid4()) for p, _ in rest}}
+            unknown = {**own, **{p: unknown_id(k) for p, k in rest}}
             self.same_as_unknown(
                 f"{method} {path.format(**theirs)}",
                 404,
