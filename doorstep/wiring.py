@@ -45,11 +45,26 @@ class Runtime:
                 if self._roads is None:
                     from doorstep.roads.factory import build_provider
 
-                    self._roads = build_provider(self.settings)
+                    provider = build_provider(self.settings)
+                    self._bind_speed_limits(provider)
+                    self._roads = provider
         return self._roads
 
     def use_roads(self, provider: TravelTimeProvider) -> None:
+        self._bind_speed_limits(provider)
         self._roads = provider
+
+    def _bind_speed_limits(self, provider: TravelTimeProvider) -> None:
+        """An embedded network knows each road's legal limit: the live speeding
+        detector uses it from now on. Bound here, once the network is built, never on
+        a fix (building it takes seconds); its look-up arrays are built here too."""
+        from doorstep.roads.embedded import EmbeddedProvider
+
+        if isinstance(provider, EmbeddedProvider):
+            provider.prepare_speed_limits()
+            self.tracker.use_speed_limits(provider.speed_limit_kmh, provider.warm_speed_limits)
+        else:
+            self.tracker.use_speed_limits(None)
 
     @property
     def writer(self) -> IngestWriter:

@@ -7,12 +7,26 @@ identical query points are 0 s apart.
 
 ``depart_at`` selects the hour of week of the :class:`SpeedProfile` for all legs of
 that call (see :mod:`doorstep.roads.speed_profile`).
+
+``speed_limit_kmh(lat, lon)`` gives the legal limit where a vehicle is, for the live
+speeding detector: that of the road piece whose sample (one every 20 m at most, see
+:mod:`doorstep.roads.snapping`) is nearest, if within ``LIMIT_RADIUS_M`` (30 m;
+farther is off the network: None, and the organisation's default applies). A sample
+on a junction takes the highest limit of the roads meeting there, so a van passing a
+side street is never held to the side street's limit. Answers are memoised per cell
+of a ``LIMIT_CELL_M`` (20 m) grid, computed at the cell's centre, so fixes along a
+road mostly cost one dictionary look-up (under a microsecond); a miss is one KD-tree
+query, and ``warm_speed_limits`` answers a whole batch of fixes' misses with one
+query. The memo is emptied once it holds ``LIMIT_CACHE_CELLS`` cells, which bounds
+its memory (about 100 bytes a cell).
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from itertools import pairwise
 
@@ -20,7 +34,7 @@ import numpy as np
 
 from doorstep.domain.geo import LatLon
 from doorstep.roads.base import Matrix, RoadsUnavailable, RoutePath, Snapped, TravelTimeProvider
-from doorstep.roads.graph import FloatArray, RoadGraph
+from doorstep.roads.graph import METRES_PER_DEGREE, FloatArray, RoadGraph
 from doorstep.roads.shortest_paths import (
     EXACT_LIMIT,
     Weights,
@@ -37,6 +51,10 @@ from doorstep.roads.tagging import RoadClass
 
 OFFSET_KMH = 15.0
 WEIGHT_CACHE_HOURS = 4
+LIMIT_RADIUS_M = 30.0
+LIMIT_CELL_M = 20.0
+LIMIT_CACHE_CELLS = 500_000
+_UNKNOWN = -1.0  # memo value: no road near the cell
 
 
 class EmbeddedProvider(TravelTimeProvider):
@@ -54,6 +72,10 @@ class EmbeddedProvider(TravelTimeProvider):
         self._snapper: Snapper | None = None
         self._free_flow = Weights.of(graph.seconds, graph.metres)
         self._by_hour: OrderedDict[int, Weights] = OrderedDict()
+        lat0 = float(np.mean(graph.lat)) if graph.node_count else 0.0
+        self._cells_per_lat = METRES_PER_DEGREE / LIMIT_CELL_M
+        self._cells_per_lon = self._cells_per_lat * math.cos(math.radians(lat0))
+        self._limits: dict[tuple[int, int], float] = {}
 
     @property
     def snapper(self) -> Snapper:
@@ -73,6 +95,59 @@ class EmbeddedProvider(TravelTimeProvider):
             while len(self._by_hour) > WEIGHT_CACHE_HOURS:
                 self._by_hour.popitem(last=False)
         return self._by_hour[hour]
+
+    def prepare_speed_limits(self) -> None:
+        """Build what limit look-ups need (the KD-tree, each sample's limit) now, so
+        the first fix does not pay for it."""
+        _ = self._sample_limits
+
+    def speed_limit_kmh(self, lat: float, lon: float) -> float | None:
+        """The legal limit (km/h) of the road at this point; None off the network."""
+        cell = (math.floor(lat * self._cells_per_lat), math.floor(lon * self._cells_per_lon))
+        limit = self._limits.get(cell)
+        if limit is None:
+            limit = self._fill([cell])[0]
+        return None if limit == _UNKNOWN else limit
+
+    def warm_speed_limits(self, points: Iterable[tuple[float, float]]) -> None:
+        """Memoise the limits at many (lat, lon) points at once: one KD-tree query
+        for all the cells not known yet (a batch of fixes, before its detectors run)."""
+        memo, per_lat, per_lon = self._limits, self._cells_per_lat, self._cells_per_lon
+        cells = {(math.floor(lat * per_lat), math.floor(lon * per_lon)) for lat, lon in points}
+        missing = [cell for cell in cells if cell not in memo]
+        if missing:
+            self._fill(missing)
+
+    def _fill(self, cells: list[tuple[int, int]]) -> list[float]:
+        """Compute and memoise these cells' limits (``_UNKNOWN`` off the network)."""
+        if len(self._limits) + len(cells) > LIMIT_CACHE_CELLS:
+            self._limits.clear()
+        index = np.array(cells, dtype=np.float64).reshape(-1, 2) + 0.5  # cell centres
+        sample = self.snapper.nearest_sample(
+            index[:, 0] / self._cells_per_lat, index[:, 1] / self._cells_per_lon, LIMIT_RADIUS_M
+        )
+        found = np.where(sample >= 0, self._sample_limits[np.maximum(sample, 0)], _UNKNOWN)
+        limits: list[float] = found.tolist()
+        self._limits.update(zip(cells, limits, strict=True))
+        return limits
+
+    @functools.cached_property
+    def _sample_limits(self) -> FloatArray:
+        """Per snapping sample: its road piece's limit (the higher of its directions),
+        or on a junction the highest limit of the edges that meet there."""
+        graph, snapper, segments = self.graph, self.snapper, self.snapper.segments
+        limit = graph.limit_kmh.astype(np.float64)
+        at_node = np.zeros(graph.node_count)
+        np.maximum.at(at_node, graph.edge_sources(), limit)
+        np.maximum.at(at_node, graph.indices, limit)
+        forward = np.where(segments.forward_edge >= 0, limit[segments.forward_edge], 0.0)
+        backward = np.where(segments.backward_edge >= 0, limit[segments.backward_edge], 0.0)
+        on_segment = np.round(np.maximum(forward, backward), 1)
+        node = snapper.sample_node
+        result: FloatArray = np.where(
+            node >= 0, np.round(at_node[np.maximum(node, 0)], 1), on_segment[snapper.sample_segment]
+        )
+        return result
 
     def snap(self, points: Sequence[LatLon]) -> list[Snapped]:
         return self.snapper.snap(points)[0]

@@ -6,6 +6,9 @@ one call into compiled code. Nodes are road points (every OSM node of a drivable
 or a synthetic intersection); an edge is one straight segment between two of them, so a
 path's node sequence is already its geometry.
 
+Each edge keeps its road class and its legal limit (km/h: the way's ``maxspeed``, else
+the class's default, see :mod:`doorstep.roads.tagging`), for speeding alerts.
+
 Only the largest strongly connected component is kept: from any node you can reach any
 other and come back, so every snapped point has a route to every other one.
 """
@@ -22,6 +25,7 @@ from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
 
 from doorstep.domain.geo import EARTH_RADIUS_M
+from doorstep.roads.tagging import LEGAL_DEFAULT_KMH, RoadClass
 
 METRES_PER_DEGREE = EARTH_RADIUS_M * np.pi / 180.0
 
@@ -32,7 +36,8 @@ IntArray = NDArray[np.int64]
 @dataclass(frozen=True, eq=False)
 class RoadGraph:
     """``indptr``/``indices`` are CSR over nodes; edge ``k`` goes from the row that holds
-    it to ``indices[k]`` and takes ``seconds[k]`` over ``metres[k]``."""
+    it to ``indices[k]`` and takes ``seconds[k]`` over ``metres[k]``, on a road of
+    class ``road_class[k]`` whose legal limit is ``limit_kmh[k]``."""
 
     lat: FloatArray
     lon: FloatArray
@@ -41,6 +46,7 @@ class RoadGraph:
     seconds: FloatArray
     metres: FloatArray
     road_class: NDArray[np.uint8]
+    limit_kmh: NDArray[np.float32]
 
     @property
     def node_count(self) -> int:
@@ -94,15 +100,20 @@ def build_graph(
     heads: IntArray,
     kmh: FloatArray,
     road_class: NDArray[np.uint8],
+    limit_kmh: FloatArray | None = None,
 ) -> RoadGraph:
-    """Directed edges ``tails[k] -> heads[k]`` at ``kmh[k]`` into a CSR graph.
+    """Directed edges ``tails[k] -> heads[k]`` at ``kmh[k]`` into a CSR graph; each
+    edge's legal limit is ``limit_kmh[k]``, or its class's default when not given.
 
     Self-loops go, parallel edges keep the fastest, lengths are haversine metres, and
     only the largest strongly connected component remains (nodes renumbered densely).
     Raises ``ValueError`` when there is no edge at all.
     """
+    if limit_kmh is None:
+        limit_kmh = class_limits(road_class)
     keep = tails != heads
     tails, heads, kmh, road_class = tails[keep], heads[keep], kmh[keep], road_class[keep]
+    limit_kmh = limit_kmh[keep]
     if tails.size == 0:
         raise ValueError("no road segments")
     metres = haversine_arrays(lat[tails], lon[tails], lat[heads], lon[heads])
@@ -116,6 +127,7 @@ def build_graph(
     order = order[first]
     tails, heads = tails[first], heads[first]
     seconds, metres, road_class = seconds[order], metres[order], road_class[order]
+    limit_kmh = limit_kmh[order]
 
     n = lat.shape[0]
     structure = sp.csr_matrix((np.ones(tails.size), (tails, heads)), shape=(n, n))
@@ -140,4 +152,14 @@ def build_graph(
         seconds=seconds[kept].astype(np.float64),
         metres=metres[kept].astype(np.float64),
         road_class=road_class[kept].astype(np.uint8),
+        limit_kmh=limit_kmh[kept].astype(np.float32),
     )
+
+
+_CLASS_LIMITS = np.array([LEGAL_DEFAULT_KMH[c] for c in sorted(RoadClass)], dtype=np.float64)
+
+
+def class_limits(road_class: NDArray[np.uint8]) -> FloatArray:
+    """The default legal limit of each edge's road class (km/h)."""
+    result: FloatArray = _CLASS_LIMITS[road_class]
+    return result

@@ -1,6 +1,6 @@
 """Keep a parsed network on disk so a restart loads arrays instead of re-reading the PBF.
 
-The cache is an uncompressed ``.npz`` named ``<pbf name>.doorstep-graph-v1.npz``, next
+The cache is an uncompressed ``.npz`` named ``<pbf name>.doorstep-graph-v2.npz``, next
 to the PBF when that folder is writable (a folder with no write permission bit counts
 as read-only, even for root), else in ``cache_dir`` (named with a hash of
 the PBF's absolute path so two networks never share a file). Inside, a key records the
@@ -22,7 +22,7 @@ from doorstep.roads.base import RoadsUnavailable
 from doorstep.roads.graph import RoadGraph
 from doorstep.roads.osm_parse import parse_pbf
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: edges carry their legal limit (``limit_kmh``)
 SUFFIX = f".doorstep-graph-v{FORMAT_VERSION}.npz"
 HEAD_BYTES = 1 << 20
 

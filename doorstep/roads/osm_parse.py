@@ -29,6 +29,7 @@ def parse_pbf(path: Path) -> RoadGraph:
     way_ends: list[int] = []  # cumulative node count after each kept way
     fwd_kmh: list[float] = []
     bwd_kmh: list[float] = []  # 0 = that direction is closed
+    limits: list[tuple[float, float]] = []  # legal (forward, backward) km/h
     classes: list[int] = []
     try:
         processor = (
@@ -51,7 +52,7 @@ def parse_pbf(path: Path) -> RoadGraph:
                     if run == 1:
                         del refs[-1], lats[-1], lons[-1]
                     elif run > 1:
-                        _close_run(way_ends, fwd_kmh, bwd_kmh, classes, len(refs), rule)
+                        _close_run(way_ends, fwd_kmh, bwd_kmh, limits, classes, len(refs), rule)
                     run = 0
                     continue
                 refs.append(node.ref)
@@ -61,7 +62,7 @@ def parse_pbf(path: Path) -> RoadGraph:
             if run == 1:
                 del refs[-1], lats[-1], lons[-1]
             elif run > 1:
-                _close_run(way_ends, fwd_kmh, bwd_kmh, classes, len(refs), rule)
+                _close_run(way_ends, fwd_kmh, bwd_kmh, limits, classes, len(refs), rule)
     except (RuntimeError, ValueError, OSError) as exc:
         raise RoadsUnavailable(
             f"road network {path} is not a readable OpenStreetMap PBF file: {exc}"
@@ -75,6 +76,7 @@ def parse_pbf(path: Path) -> RoadGraph:
         np.asarray(way_ends, dtype=np.int64),
         np.asarray(fwd_kmh),
         np.asarray(bwd_kmh),
+        np.asarray(limits, dtype=np.float64).reshape(-1, 2),
         np.asarray(classes, dtype=np.uint8),
         path,
     )
@@ -84,6 +86,7 @@ def _close_run(
     way_ends: list[int],
     fwd_kmh: list[float],
     bwd_kmh: list[float],
+    limits: list[tuple[float, float]],
     classes: list[int],
     end: int,
     rule: WayRule,
@@ -91,6 +94,7 @@ def _close_run(
     way_ends.append(end)
     fwd_kmh.append(rule.forward_kmh if rule.forward else 0.0)
     bwd_kmh.append(rule.backward_kmh if rule.backward else 0.0)
+    limits.append((rule.forward_limit_kmh, rule.backward_limit_kmh))
     classes.append(int(rule.road_class))
 
 
@@ -101,6 +105,7 @@ def _graph_from_ways(
     way_ends: np.ndarray,
     fwd_kmh: np.ndarray,
     bwd_kmh: np.ndarray,
+    limits: np.ndarray,
     classes: np.ndarray,
     path: Path,
 ) -> RoadGraph:
@@ -118,7 +123,8 @@ def _graph_from_ways(
     heads = np.concatenate((b[fwd], a[bwd]))
     kmh = np.concatenate((fwd_kmh[way][fwd], bwd_kmh[way][bwd]))
     cls = np.concatenate((classes[way][fwd], classes[way][bwd]))
+    limit = np.concatenate((limits[way, 0][fwd], limits[way, 1][bwd]))
     try:
-        return build_graph(lat, lon, tails, heads, kmh, cls)
+        return build_graph(lat, lon, tails, heads, kmh, cls, limit)
     except ValueError:
         raise RoadsUnavailable(f"road network {path} has no drivable roads") from None

@@ -98,10 +98,22 @@ class Snapper:
         sx = self._ax[self._sample_segment] + frac * (self._bx - self._ax)[self._sample_segment]
         sy = self._ay[self._sample_segment] + frac * (self._by - self._ay)[self._sample_segment]
         self._tree = cKDTree(np.column_stack((sx, sy)))
+        # The graph node a sample sits on (a segment's first or last sample), else -1.
+        at_end = np.where(step == pieces[self._sample_segment], seg.b[self._sample_segment], -1)
+        self.sample_node: IntArray = np.where(step == 0, seg.a[self._sample_segment], at_end)
+        self.sample_segment: IntArray = self._sample_segment
 
     def project(self, lat: FloatArray, lon: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Local metres east and north of the network's centre."""
         return (lon - self._lon0) * self._kx, (lat - self._lat0) * METRES_PER_DEGREE
+
+    def nearest_sample(self, lat: FloatArray, lon: FloatArray, within_m: float) -> IntArray:
+        """Per point, the nearest sample no farther than ``within_m``, else -1: one
+        KD-tree query, for callers that need a road near a point, not the exact snap."""
+        px, py = self.project(lat, lon)
+        _, index = self._tree.query(np.column_stack((px, py)), distance_upper_bound=within_m)
+        found: IntArray = np.where(index < self._tree.n, index, -1)
+        return found
 
     def snap_arrays(self, lat: FloatArray, lon: FloatArray) -> SnapResult:
         """Snap many points at once."""

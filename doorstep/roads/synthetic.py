@@ -10,6 +10,9 @@ to 10 % so no two paths tie exactly):
   residential stretch between two arterials is one-way with probability
   ``one_way_share``, in a random direction.
 
+The legal limits are 50 km/h on arterials, 40 on secondary roads and 30 on residential
+streets (the slower third is driven below its limit).
+
 Only the largest strongly connected component is kept, as for real data, so the node
 count comes out a little below the one asked for. Same arguments, same graph.
 """
@@ -65,6 +68,7 @@ def synthetic_city(
     cls = np.concatenate([p[3] for p in parts])
     oneway = np.concatenate([p[4] for p in parts])
     flip = np.concatenate([p[5] for p in parts])
+    limit = np.concatenate([p[6] for p in parts])
     fwd = ~oneway | ~flip
     bwd = ~oneway | flip
     return build_graph(
@@ -74,6 +78,7 @@ def synthetic_city(
         np.concatenate((heads[fwd], tails[bwd])),
         np.concatenate((kmh[fwd], kmh[bwd])),
         np.concatenate((cls[fwd], cls[bwd])),
+        np.concatenate((limit[fwd], limit[bwd])),
     )
 
 
@@ -85,8 +90,8 @@ def _streets(
     arterial_every: int,
     one_way_share: float,
     rng: np.random.Generator,
-) -> tuple[IntArray, IntArray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Class, speed and one-way direction for the edges of parallel streets."""
+) -> tuple[IntArray, IntArray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Class, speed, one-way direction and legal limit for the edges of parallel streets."""
     arterial = street % arterial_every == 0
     secondary = ~arterial & (street % arterial_every == arterial_every // 2)
     residential = ~arterial & ~secondary
@@ -102,4 +107,5 @@ def _streets(
     draws = rng.random((2, int(stretch.max()) + 1))
     oneway = residential & (draws[0][stretch] < one_way_share)
     flip = draws[1][stretch] < 0.5
-    return tails, heads, kmh, cls, oneway, flip
+    limit = np.where(arterial, 50.0, np.where(secondary, 40.0, 30.0))
+    return tails, heads, kmh, cls, oneway, flip, limit

@@ -34,6 +34,25 @@ driven at ``LIMIT_FACTOR`` (0.8) of the limit: nobody holds the limit between ju
 lights and double-parked vans. ``maxspeed:forward``/``maxspeed:backward`` win for their
 direction.
 
+Legal limits (for speeding alerts, not travel times): the way's ``maxspeed`` (per
+direction as above) when it gives a number; the zone codes ``XX:zone30`` /
+``XX:zone:30`` (the number), ``XX:urban`` (50), ``XX:living_street`` (20) and ``none``
+(``NO_LIMIT_KMH``, 130: the German advisory speed, as fast as a fleet policy allows);
+else (``XX:rural``, ``XX:motorway``, ``signals``, no tag) the class's
+``LEGAL_DEFAULT_KMH``. Those defaults are the usual European limits of the class in and
+around towns, taken at the high end: an untagged road must not make a lawful driver
+look like a speeder, so a doubt counts for the driver:
+
+=================  =====   =================  =====
+motorway           120     motorway_link      80
+trunk              100     trunk_link         70
+primary            80      primary_link       60
+secondary          70      secondary_link     50
+tertiary           60      tertiary_link      50
+unclassified       50      residential        50  (the general urban limit)
+living_street      20      service            30  (yards, parking aisles)
+=================  =====   =================  =====
+
 Access: the most specific of ``motorcar``, ``motor_vehicle``, ``vehicle``, ``access``
 that carries a known value decides. ``no``, ``private``, ``agricultural``,
 ``forestry``, ``emergency``, ``psv``, ``bus``, ``military`` exclude the way.
@@ -92,6 +111,27 @@ DEFAULT_KMH: dict[RoadClass, float] = {
     RoadClass.SERVICE: 15.0,
 }
 
+# Legal limit (km/h) of a way that states none; see the module's docstring.
+LEGAL_DEFAULT_KMH: dict[RoadClass, float] = {
+    RoadClass.MOTORWAY: 120.0,
+    RoadClass.MOTORWAY_LINK: 80.0,
+    RoadClass.TRUNK: 100.0,
+    RoadClass.TRUNK_LINK: 70.0,
+    RoadClass.PRIMARY: 80.0,
+    RoadClass.PRIMARY_LINK: 60.0,
+    RoadClass.SECONDARY: 70.0,
+    RoadClass.SECONDARY_LINK: 50.0,
+    RoadClass.TERTIARY: 60.0,
+    RoadClass.TERTIARY_LINK: 50.0,
+    RoadClass.UNCLASSIFIED: 50.0,
+    RoadClass.RESIDENTIAL: 50.0,
+    RoadClass.LIVING_STREET: 20.0,
+    RoadClass.SERVICE: 30.0,
+}
+URBAN_KMH = 50.0
+LIVING_STREET_KMH = 20.0
+NO_LIMIT_KMH = 130.0
+
 BY_OSM_VALUE: dict[str, RoadClass] = {c.osm: c for c in RoadClass}
 
 LIMIT_FACTOR = 0.8
@@ -110,17 +150,21 @@ ONEWAY_BACKWARD = frozenset({"-1", "reverse"})
 ONEWAY_NONE = frozenset({"no", "false", "0", "alternating"})
 
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph)?\s*$")
+_ZONE = re.compile(r"^[a-z]{2}:zone:?(\d+)$")  # DE:zone30, DE:zone:30
 
 
 @dataclass(frozen=True, slots=True)
 class WayRule:
-    """What the tags say: the class, whether each direction is open, at what km/h."""
+    """What the tags say: the class, whether each direction is open, at what km/h it is
+    driven and what its legal limit is."""
 
     road_class: RoadClass
     forward: bool
     backward: bool
     forward_kmh: float
     backward_kmh: float
+    forward_limit_kmh: float  # legal limits, for speeding alerts
+    backward_limit_kmh: float
 
 
 def road_class(tags: Mapping[str, str]) -> RoadClass | None:
@@ -175,6 +219,24 @@ def parse_maxspeed(value: str | None) -> float | None:
     return min(speeds) if speeds else None
 
 
+def legal_limit_kmh(value: str | None, cls: RoadClass) -> float:
+    """The legal limit a ``maxspeed`` value states, else the class's default."""
+    posted = parse_maxspeed(value)
+    if posted is not None:
+        return posted
+    text = (value or "").strip().lower()
+    if text == "none":
+        return NO_LIMIT_KMH
+    zone = _ZONE.match(text)
+    if zone is not None and float(zone.group(1)) > 0:
+        return float(zone.group(1))
+    if text.endswith(":urban"):
+        return URBAN_KMH
+    if text.endswith(":living_street"):
+        return LIVING_STREET_KMH
+    return LEGAL_DEFAULT_KMH[cls]
+
+
 def travel_kmh(limit_kmh: float | None, cls: RoadClass) -> float:
     """Speed driven on a road with this limit (or the class default without one)."""
     if limit_kmh is None:
@@ -192,7 +254,21 @@ def way_rule(tags: Mapping[str, str]) -> WayRule | None:
     open_dirs = directions(tags, cls)
     if open_dirs is None:
         return None
-    both = parse_maxspeed(tags.get("maxspeed"))
-    fwd = parse_maxspeed(tags.get("maxspeed:forward")) or both
-    bwd = parse_maxspeed(tags.get("maxspeed:backward")) or both
-    return WayRule(cls, open_dirs[0], open_dirs[1], travel_kmh(fwd, cls), travel_kmh(bwd, cls))
+    fwd_tag = _maxspeed(tags, "maxspeed:forward")
+    bwd_tag = _maxspeed(tags, "maxspeed:backward")
+    fwd, bwd = parse_maxspeed(fwd_tag), parse_maxspeed(bwd_tag)
+    return WayRule(
+        cls,
+        open_dirs[0],
+        open_dirs[1],
+        travel_kmh(fwd, cls),
+        travel_kmh(bwd, cls),
+        legal_limit_kmh(fwd_tag, cls),
+        legal_limit_kmh(bwd_tag, cls),
+    )
+
+
+def _maxspeed(tags: Mapping[str, str], directional: str) -> str | None:
+    """The direction's own ``maxspeed`` when it gives a number, else the way's."""
+    value = tags.get(directional)
+    return value if parse_maxspeed(value) is not None else tags.get("maxspeed")

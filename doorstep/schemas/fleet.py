@@ -14,7 +14,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    HttpUrl,
     StringConstraints,
     model_validator,
 )
@@ -30,6 +29,7 @@ from doorstep.schemas.common import (
     ShortText,
     Skills,
     Timestamp,
+    WebUrl,
 )
 
 
@@ -246,7 +246,7 @@ class DriverCreate(Input):
     user_id: uuid.UUID | None = None
     phone: Phone | None = None
     email: Email | None = None
-    photo_url: HttpUrl | None = None
+    photo_url: WebUrl | None = None
     depot_id: uuid.UUID | None = None
     vehicle_id: uuid.UUID | None = None
     shift_start: dt.time | None = Field(None, description="Local time, e.g. 08:00.")
@@ -260,7 +260,7 @@ class DriverUpdate(Input):
     user_id: uuid.UUID | None = None
     phone: Phone | None = None
     email: Email | None = None
-    photo_url: HttpUrl | None = None
+    photo_url: WebUrl | None = None
     depot_id: uuid.UUID | None = None
     vehicle_id: uuid.UUID | None = None
     shift_start: dt.time | None = None

@@ -6,8 +6,10 @@ the live detectors. A tracker that buffered its fixes while offline uploads them
 ``late``; they are stored but never detected live, and a restart forgets episodes in
 flight. Replaying every stored fix of the day (late ones included: they are real
 history) through ``motion``, ``idling``, ``speeding`` and ``harsh`` with the live
-pipeline's own parameters (``tracking.DETECTORS``) gives the same events the live
-pipeline would have given had every fix arrived on time, whenever it was uploaded.
+pipeline's own parameters (the organisation's thresholds, ``detector_params`` of its
+``telemetry_settings``, and the road network's legal limits when the caller passes
+``limits``, as the live tracker binds them) gives the same events the live pipeline
+would have given had every fix arrived on time, whenever it was uploaded.
 
 Rules, each for one vehicle on one day:
 
@@ -49,7 +51,7 @@ import csv
 import io
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -68,7 +70,7 @@ from doorstep.services import accounts, timing, tracking
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Device, Driver, PingRow, Route, Vehicle, Zone
 
-# The live pipeline's parameters, so the replay can never drift from what runs live.
+# The live pipeline's default parameters (an organisation that overrides nothing).
 _LIVE_PARAMS: dict[str, Any] = {name: params for name, _, params in tracking.DETECTORS}
 SAFETY_KINDS = frozenset(
     {"speeding_started", "harsh_braking", "harsh_acceleration", "harsh_cornering"}
@@ -132,11 +134,14 @@ def day_logbook(
     day: date,
     vehicle_id: uuid.UUID | None = None,
     driver_id: uuid.UUID | None = None,
+    limits: tracking.SpeedLimits | None = None,
 ) -> list[LogbookRow]:
     """One row per vehicle with fixes on ``day``, ordered by vehicle name; only the
     asked vehicle's or driver's rows when one is named (another organisation's id is
-    a 404, like one that does not exist)."""
+    a 404, like one that does not exist). ``limits``: the road network's legal limits
+    (``Tracker.limits``), so speeding counts as it does live."""
     org = accounts.get_organisation(session, principal)
+    params = tracking.organisation_params(org.id, org.telemetry_settings, limits)
     since = timing.day_epoch(day, org.timezone)
     until = timing.day_epoch(day + timedelta(days=1), org.timezone)
     if driver_id is not None:
@@ -148,21 +153,25 @@ def day_logbook(
     rows = []
     zones = _jurisdictions(session, principal.org_id)
     for vehicle in sorted(vehicles, key=lambda v: (v.name, str(v.id))):
-        row = _vehicle_day(session, vehicle, day, since, until, zones)
+        row = _vehicle_day(session, vehicle, day, since, until, zones, params)
         if row is not None and (driver_id is None or row.driver_id == driver_id):
             rows.append(row)
     return rows
 
 
-def summarise(pings: Sequence[Ping]) -> DaySummary:
-    """Replay one tracker's fixes of a day through the live detectors and add up."""
-    motion_state, motion_events = replay_with_state(motion.update, _LIVE_PARAMS["motion"], pings)
-    idle_state, idle_events = replay_with_state(idling.update, _LIVE_PARAMS["idling"], pings)
+def summarise(pings: Sequence[Ping], params: Mapping[str, Any] | None = None) -> DaySummary:
+    """Replay one tracker's fixes of a day through the live detectors and add up;
+    ``params`` by detector name (``tracking.organisation_params``; idling's known
+    places stay unbound: they only tell "stationary" phones, which a logbook does not
+    count), the defaults without."""
+    p = _LIVE_PARAMS if params is None else params
+    motion_state, motion_events = replay_with_state(motion.update, p["motion"], pings)
+    idle_state, idle_events = replay_with_state(idling.update, p["idling"], pings)
     safety = [
         e.kind
         for e in (
-            *replay(speeding.update, _LIVE_PARAMS["speeding"], pings),
-            *replay(harsh.update, _LIVE_PARAMS["harsh"], pings),
+            *replay(speeding.update, p["speeding"], pings),
+            *replay(harsh.update, p["harsh"], pings),
         )
         if e.kind in SAFETY_KINDS
     ]
@@ -262,12 +271,13 @@ def _vehicle_day(
     since: datetime,
     until: datetime,
     zones: Sequence[geofence.Zone] = (),
+    params: Mapping[str, Any] | None = None,
 ) -> LogbookRow | None:
     fixes = _fixes(session, vehicle, since, until)
     if not fixes:
         return None
     device_id, pings = fixes
-    summary = summarise(pings)
+    summary = summarise(pings, params)
     driver, driver_from = _driver(session, vehicle, device_id, day)
     use = fuel.fuel_use(
         vehicle.fuel_type, summary.distance_m, summary.idle_seconds, vehicle.consumption_per_100km

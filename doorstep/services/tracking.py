@@ -2,8 +2,18 @@
 pipeline stages -> stored -> live state -> detectors -> events on the bus.
 
 Per device, fixes are handled in order under that device's lock; devices run in
-parallel. The pipeline's memory, the live state and the detectors' states are kept in
-this process (a restart picks the memory and live state up from ``live_states``;
+parallel. The detectors run with the organisation's thresholds
+(``organisations.telemetry_settings``) and, for a device in a vehicle, that vehicle's
+allowed hours and designated zone (the off-hours detector); both are re-read at most
+every ``RULES_TTL_S`` (30 s), so a change reaches the live pipeline within that time
+without a query per fix. Phones without ignition are not "stationary" at a known
+place: the organisation's depot, parking and customer zones, its depots
+(``DEPOT_RADIUS_M``) and the vehicle's stops of the day (``STOP_RADIUS_M``). Speeding
+uses the road's legal limit when the runtime has bound ``limits`` (the embedded road
+network, once built); else the organisation's default limit.
+
+The pipeline's memory, the live state and the detectors' states are kept in this
+process (a restart picks the memory and live state up from ``live_states``;
 detector episodes in flight start afresh). Dropped fixes are counted by rule
 (``doorstep_pings_dropped_total``) and logged with their reason; a failing stage is
 logged with its name and never loses the fix.
@@ -12,16 +22,18 @@ logged with its name and never loses the fix.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import logging
 import threading
-import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from time import monotonic
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from prometheus_client import Counter
 from sqlalchemy import Table, bindparam, select, update
@@ -30,7 +42,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from doorstep.bus import Event
-from doorstep.domain.detectors import device_health, geofence, harsh, idling, motion, speeding
+from doorstep.domain.detectors import (
+    device_health,
+    geofence,
+    harsh,
+    idling,
+    motion,
+    off_hours,
+    speeding,
+)
 from doorstep.domain.detectors.events import DetectorEvent
 from doorstep.domain.geo import LatLon
 from doorstep.domain.ping import Ping
@@ -39,8 +59,20 @@ from doorstep.pipeline.memory import DeviceMemory
 from doorstep.pipeline.params import LiveParams, PipelineParams
 from doorstep.pipeline.stages import build_stages, run
 from doorstep.pipeline.verdict import Dropped
+from doorstep.schemas.fleet import weekly_schedule
+from doorstep.schemas.telemetry import detector_params
 from doorstep.services.events import emit
-from doorstep.storage.tables import Device, LiveState, PingRow, TelemetryEvent
+from doorstep.storage.tables import (
+    Depot,
+    Device,
+    LiveState,
+    Organisation,
+    PingRow,
+    Route,
+    Stop,
+    TelemetryEvent,
+    Vehicle,
+)
 from doorstep.storage.tables import Zone as ZoneRow
 
 log = logging.getLogger("doorstep.tracking")
@@ -48,16 +80,27 @@ ACCEPTED = Counter("doorstep_pings_accepted_total", "Fixes stored.", ["protocol"
 DROPPED = Counter("doorstep_pings_dropped_total", "Fixes refused, by rule.", ["rule"])
 STAGE_ERRORS = Counter("doorstep_pipeline_stage_errors_total", "Stages that raised.", ["stage"])
 
-ZONES_TTL_S = 30.0
+RULES_TTL_S = 30.0
+KNOWN_PLACE_KINDS = ("depot", "parking", "customer")
+DEPOT_RADIUS_M = 150.0  # a depot's yard and the parking around it
+STOP_RADIUS_M = 100.0  # where a van parks to serve a stop
 Update = Callable[[Any, Ping, Any], tuple[Any, list[DetectorEvent]]]
-# The detectors every fix of a vehicle runs through, in order, with their parameters.
-DETECTORS: tuple[tuple[str, Update, Any], ...] = (
-    ("motion", motion.update, motion.Params()),
-    ("speeding", speeding.update, speeding.Params()),
-    ("harsh", harsh.update, harsh.Params()),
-    ("idling", idling.update, idling.Params()),
-    ("device_health", device_health.update, device_health.Params()),
+Detector = tuple[str, Update, Any]  # name, update function, its parameters
+SpeedLimits = Callable[[float, float], float | None]  # (lat, lon) -> legal limit, km/h
+WarmLimits = Callable[[Iterable[tuple[float, float]]], None]  # look a batch's points up
+UPDATES: tuple[tuple[str, Update], ...] = (
+    ("motion", motion.update),
+    ("speeding", speeding.update),
+    ("harsh", harsh.update),
+    ("idling", idling.update),
+    ("device_health", device_health.update),
 )
+# The detectors every fix runs through, in order, with the default parameters: what an
+# organisation that overrides nothing gets (before its zones and road limits are bound).
+_DEFAULTS = detector_params(None)
+DETECTORS: tuple[Detector, ...] = tuple((name, update, _DEFAULTS[name]) for name, update in UPDATES)
+# A vehicle with a designated zone but no allowed hours may be used at any time.
+ANY_TIME = off_hours.WeeklySchedule.every(range(7), time(0), time(0))
 
 
 @dataclass(frozen=True)
@@ -97,16 +140,75 @@ class IngestResult:
     events: list[DetectorEvent] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """What one device's fixes run through: the detectors, in order, with their
+    parameters, and the geofences."""
+
+    detectors: tuple[Detector, ...]
+    zones: geofence.Params
+
+
+@dataclass(frozen=True, slots=True)
+class OrgRules:
+    """One organisation's detector settings as last read (at ``loaded``, monotonic)."""
+
+    loaded: float
+    rules: Rules  # for a device in no vehicle
+    time_zone: str
+    zones_by_id: dict[str, geofence.Zone]
+    known_places: tuple[geofence.Zone, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleFacts:
+    """What the off-hours detector and the known places need of one vehicle."""
+
+    loaded: float
+    schedule: off_hours.WeeklySchedule | None
+    designated_zone_id: str | None
+    stops: tuple[geofence.Zone, ...]  # today's stops, as circles
+
+
+@dataclass(frozen=True, slots=True)
+class _VehicleEntry:
+    facts: VehicleFacts
+    org: OrgRules  # the organisation's rules ``rules`` was built from
+    rules: Rules
+
+
 class Tracker:
     def __init__(
-        self, params: PipelineParams | None = None, live: LiveParams | None = None
+        self,
+        params: PipelineParams | None = None,
+        live: LiveParams | None = None,
+        limits: SpeedLimits | None = None,
+        warm_limits: WarmLimits | None = None,
+        clock: Callable[[], float] = monotonic,
     ) -> None:
         self.params = params or PipelineParams()
         self.stages = build_stages(self.params)  # built once, not per fix
         self.live = live or LiveParams()
+        self.limits = limits
+        self.warm_limits = warm_limits
+        self.clock = clock  # when cached rules expire (monotonic seconds)
         self._tracks: dict[uuid.UUID, Track] = {}
-        self._zones: dict[uuid.UUID, tuple[float, geofence.Params]] = {}
+        self._orgs: dict[uuid.UUID, OrgRules] = {}
+        self._vehicles: dict[uuid.UUID, _VehicleEntry] = {}
         self._guard = threading.Lock()
+
+    def use_speed_limits(self, limits: SpeedLimits | None, warm: WarmLimits | None = None) -> None:
+        """Bind (or unbind) the road network's legal limits to the speeding detector;
+        the organisations' rules are rebuilt on their next fix. ``warm``, if given,
+        looks up each batch's points at once before the detectors ask one by one."""
+        self.limits, self.warm_limits = limits, warm
+        self.forget_rules()
+
+    def forget_rules(self) -> None:
+        """Re-read every organisation's and vehicle's rules on their next fix."""
+        with self._guard:
+            self._orgs.clear()
+            self._vehicles.clear()
 
     def ingest(
         self, session: Session, device: DeviceRef, pings: Sequence[Ping], now: datetime
@@ -131,6 +233,8 @@ class Tracker:
             by_device.setdefault(device.id, []).append(position)
         tracks = {device.id: self._track(session, device, now) for device, _ in batch}
         results = [IngestResult() for _ in batch]
+        if self.limits is not None and self.warm_limits is not None:
+            self.warm_limits((p.lat, p.lon) for _, pings in batch for p in pings)
         staged: list[tuple[Track, _Staged]] = []
         with contextlib.ExitStack() as held:
             for device_id in sorted(tracks):
@@ -161,25 +265,38 @@ class Tracker:
         with self._guard:
             self._tracks.clear()
 
-    def _zones_of(self, session: Session, org_id: uuid.UUID) -> geofence.Params:
-        """The organisation's active zones, re-read at most every ``ZONES_TTL_S``: a
-        zone drawn or changed reaches the live detector within that time."""
-        now = time.monotonic()
-        cached = self._zones.get(org_id)
-        if cached is not None and now - cached[0] < ZONES_TTL_S:
-            return cached[1]
-        rows = session.scalars(
-            select(ZoneRow).where(ZoneRow.org_id == org_id, ZoneRow.active.is_(True))
-        )
-        params = geofence.Params(zones=tuple(zone_shape(row) for row in rows))
-        self._zones[org_id] = (now, params)
-        return params
+    def rules_for(self, session: Session, device: DeviceRef, now: datetime) -> Rules:
+        """The detectors and zones a device's fixes run through now: its organisation's
+        and its vehicle's, each re-read at most every ``RULES_TTL_S``."""
+        clock = self.clock()
+        org = self._org_rules(session, device.org_id, clock)
+        vehicle_id = device.vehicle_id
+        if vehicle_id is None:
+            return org.rules
+        entry = self._vehicles.get(vehicle_id)
+        if entry is not None and _fresh(entry.facts.loaded, clock):
+            if entry.org is org:
+                return entry.rules
+            facts = entry.facts  # the organisation's rules changed, the vehicle's did not
+        else:
+            facts = _vehicle_facts(session, device.org_id, vehicle_id, org, now, clock)
+        rules = _vehicle_rules(org, facts)
+        self._vehicles[vehicle_id] = _VehicleEntry(facts, org, rules)
+        return rules
+
+    def _org_rules(self, session: Session, org_id: uuid.UUID, clock: float) -> OrgRules:
+        cached = self._orgs.get(org_id)
+        if cached is not None and _fresh(cached.loaded, clock):
+            return cached
+        rules = self._orgs[org_id] = _org_rules(session, org_id, clock, self.limits)
+        return rules
 
     def _track(self, session: Session, device: DeviceRef, now: datetime) -> Track:
         with self._guard:
             track = self._tracks.get(device.id)
             if track is None:
-                track = self._tracks[device.id] = _load(session, device, now)
+                health = _params(self.rules_for(session, device, now), "device_health")
+                track = self._tracks[device.id] = _load(session, device, now, health)
             return track
 
     def _run(
@@ -202,7 +319,8 @@ class Tracker:
             for index in range(size)
         ]
         memory, state, detectors = track.memory, track.state, dict(track.detectors)
-        zones = self._zones_of(session, device.org_id)
+        rules = self.rules_for(session, device, now)
+        zones, active = rules.zones, rules.detectors
         events: list[DetectorEvent] = []
         accepted = 0
         protocol = pings[0].protocol if pings else "native"
@@ -239,7 +357,7 @@ class Tracker:
                 continue
             state = live_state.apply(state, ping, live)
             fired_here = len(events)
-            for name, detect, params in DETECTORS:
+            for name, detect, params in active:
                 detectors[name], fired = detect(detectors.get(name), ping, params)
                 if fired:
                     events.extend(fired)
@@ -342,10 +460,154 @@ def zone_shape(row: ZoneRow) -> geofence.Zone:
     return geofence.Zone(str(row.id), row.name, shape, row.restricted, dwell)
 
 
-def _load(session: Session, device: DeviceRef, now: datetime) -> Track:
+def _fresh(loaded: float, clock: float) -> bool:
+    return 0.0 <= clock - loaded < RULES_TTL_S
+
+
+def _params(rules: Rules, name: str) -> Any:
+    return next(params for detector, _, params in rules.detectors if detector == name)
+
+
+def organisation_params(
+    org_id: uuid.UUID, settings: Mapping[str, Any] | None, limits: SpeedLimits | None = None
+) -> dict[str, Any]:
+    """Each detector's parameters, by name, with the organisation's stored overrides
+    and, given ``limits``, the road's legal limit bound to speeding: what the live
+    tracker runs and the logbook replays with. A stored row that no longer validates
+    (edited by hand) is logged and the defaults apply: tracking must not stop."""
+    try:
+        params: dict[str, Any] = dict(detector_params(settings))
+    except ValueError as exc:
+        log.error("organisation %s has unusable telemetry settings: %s", org_id, exc)
+        params = dict(detector_params(None))
+    if limits is not None:
+        params["speeding"] = dataclasses.replace(
+            params["speeding"], limit_kmh_for=_road_limit(limits)
+        )
+    return params
+
+
+def _org_rules(
+    session: Session, org_id: uuid.UUID, clock: float, limits: SpeedLimits | None
+) -> OrgRules:
+    """Read one organisation's thresholds, zones and known places and bind them."""
+    row = session.execute(
+        select(Organisation.timezone, Organisation.telemetry_settings).where(
+            Organisation.id == org_id
+        )
+    ).one_or_none()
+    time_zone, settings = (row.timezone, row.telemetry_settings) if row else ("UTC", {})
+    try:
+        ZoneInfo(time_zone)
+    except (ValueError, KeyError) as exc:  # not an IANA name: allowed hours read in UTC
+        log.error("organisation %s has an unknown time zone %r: %s", org_id, time_zone, exc)
+        time_zone = "UTC"
+    params = organisation_params(org_id, settings, limits)
+    zone_rows = list(
+        session.scalars(select(ZoneRow).where(ZoneRow.org_id == org_id, ZoneRow.active.is_(True)))
+    )
+    zones = tuple(zone_shape(zone) for zone in zone_rows)
+    depots = session.execute(
+        select(Depot.id, Depot.name, Depot.lat, Depot.lon).where(Depot.org_id == org_id)
+    )
+    known = tuple(
+        zone for zone, row in zip(zones, zone_rows, strict=True) if row.kind in KNOWN_PLACE_KINDS
+    ) + tuple(
+        geofence.Zone(
+            f"depot:{d.id}", d.name, geofence.Circle(LatLon(d.lat, d.lon), DEPOT_RADIUS_M)
+        )
+        for d in depots
+    )
+    if known:
+        params["idling"] = dataclasses.replace(params["idling"], in_known_place=_inside(known))
+    rules = Rules(
+        tuple((name, update, params[name]) for name, update in UPDATES),
+        geofence.Params(zones=zones),
+    )
+    return OrgRules(clock, rules, time_zone, {zone.id: zone for zone in zones}, known)
+
+
+def _vehicle_facts(
+    session: Session,
+    org_id: uuid.UUID,
+    vehicle_id: uuid.UUID,
+    org: OrgRules,
+    now: datetime,
+    clock: float,
+) -> VehicleFacts:
+    """Read a vehicle's allowed hours, designated zone and today's stops."""
+    row = session.execute(
+        select(Vehicle.allowed_hours, Vehicle.designated_zone_id).where(
+            Vehicle.org_id == org_id, Vehicle.id == vehicle_id
+        )
+    ).one_or_none()
+    schedule = None
+    if row is not None and row.allowed_hours is not None:
+        try:
+            schedule = weekly_schedule(row.allowed_hours)
+        except ValueError as exc:  # a hand-edited row: no off-hours alerts, say why
+            log.error("vehicle %s has unusable allowed hours: %s", vehicle_id, exc)
+    zone_id = None if row is None or row.designated_zone_id is None else str(row.designated_zone_id)
+    today = now.astimezone(ZoneInfo(org.time_zone)).date()
+    stops = session.execute(
+        select(Stop.id, Stop.lat, Stop.lon)
+        .join(Route, Route.id == Stop.route_id)
+        .where(Route.org_id == org_id, Route.date == today, Route.vehicle_id == vehicle_id)
+    )
+    circles = tuple(
+        geofence.Zone(
+            f"stop:{stop.id}", "stop", geofence.Circle(LatLon(stop.lat, stop.lon), STOP_RADIUS_M)
+        )
+        for stop in stops
+    )
+    return VehicleFacts(clock, schedule, zone_id, circles)
+
+
+def _vehicle_rules(org: OrgRules, facts: VehicleFacts) -> Rules:
+    """The organisation's rules plus the vehicle's: its stops as known places, and the
+    off-hours detector when it has allowed hours or a designated zone (an inactive or
+    deleted zone counts as none)."""
+    detectors = list(org.rules.detectors)
+    if facts.stops:
+        places = org.known_places + facts.stops
+        detectors = [
+            (name, update, dataclasses.replace(params, in_known_place=_inside(places)))
+            if name == "idling"
+            else (name, update, params)
+            for name, update, params in detectors
+        ]
+    area = (
+        None if facts.designated_zone_id is None else org.zones_by_id.get(facts.designated_zone_id)
+    )
+    if facts.schedule is not None or area is not None:
+        schedule = ANY_TIME if facts.schedule is None else facts.schedule
+        params = off_hours.Params(schedule, org.time_zone, designated_area=area)
+        detectors.append(("off_hours", off_hours.update, params))
+    return Rules(tuple(detectors), org.rules.zones)
+
+
+def _road_limit(limits: SpeedLimits) -> Callable[[Ping], float | None]:
+    def limit_kmh_for(ping: Ping) -> float | None:
+        return limits(ping.lat, ping.lon)
+
+    return limit_kmh_for
+
+
+def _inside(places: tuple[geofence.Zone, ...]) -> Callable[[Ping], bool]:
+    def in_known_place(ping: Ping) -> bool:
+        point = LatLon(ping.lat, ping.lon)
+        return any(place.contains(point) for place in places)
+
+    return in_known_place
+
+
+def _load(
+    session: Session, device: DeviceRef, now: datetime, health: device_health.Params
+) -> Track:
     """A device's memory from its stored live state. Detector episodes in flight are
     not stored and start afresh, except device health: a device quiet for longer than
-    the offline threshold is known to be offline, so its next fix says it is back."""
+    the organisation's offline threshold is known to be offline, so its next fix says
+    it is back."""
     row = session.get(LiveState, device.id)
     if row is None:
         return Track(DeviceMemory(), live_state.VehicleState(device.identifier))
@@ -371,13 +633,11 @@ def _load(session: Session, device: DeviceRef, now: datetime) -> Track:
         online=True,
         last_fix=last,
     )
-    health = device_health.State(
-        device.identifier, last, online=now - row.time < device_health.OFFLINE_AFTER
-    )
+    online = now - row.time < health.offline_after
     return Track(
         DeviceMemory(last_live=last, recent_times=(row.time,)),
         state,
-        {"device_health": health},
+        {"device_health": device_health.State(device.identifier, last, online=online)},
     )
 
 

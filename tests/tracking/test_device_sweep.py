@@ -97,3 +97,26 @@ def test_the_sweep_uses_the_tracker_it_is_given(client, org_a, db):
     other = Tracker()
     with db.sessions.begin() as session:
         assert len(sweep_offline(session, other, datetime.now(UTC))) == 1
+
+
+def test_each_organisation_is_swept_with_its_own_offline_threshold(client, org_a, org_b, db):
+    response = client.put(
+        "/api/v1/organisation/telemetry-settings",
+        json={"device_health": {"offline_after_minutes": 30}},
+        headers=auth(org_a.admin),
+    )
+    assert response.status_code == 200, response.text
+    _, patient = _vehicle_and_device(client, org_a)
+    _, default = _vehicle_and_device(client, org_b)
+    now = datetime.now(UTC)
+    _send(client, patient, now - timedelta(minutes=20))
+    _send(client, default, now - timedelta(minutes=20))
+    with db.sessions.begin() as session:
+        first = sweep_offline(session, db.tracker, now)
+    assert len(first) == 1 and _events(db, default, "device_offline")
+    assert _events(db, patient, "device_offline") == []  # 20 min is not 30
+    with db.sessions.begin() as session:
+        later = sweep_offline(session, db.tracker, now + timedelta(minutes=11))
+    (stored,) = _events(db, patient, "device_offline")
+    assert len(later) == 1 and stored.data["offline_after_s"] == 1800
+    assert stored.time == now + timedelta(minutes=10)  # the last fix + its organisation's 30 min

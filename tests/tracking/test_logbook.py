@@ -16,6 +16,7 @@ from doorstep.domain.detectors.geometry import offset
 from doorstep.domain.geo import LatLon
 from doorstep.domain.ping import Ping
 from doorstep.services.logbook import COLUMNS, summarise
+from doorstep.services.tracking import organisation_params
 from tests.conftest import auth
 
 DAY = "2026-11-10"  # a past day: every fix arrives late, as a buffered upload would
@@ -376,3 +377,28 @@ def test_without_jurisdiction_zones_the_split_is_empty(client, org_a):
     _, device = vehicle_with_device(client, org_a)
     send(client, device, working_day())
     assert only_row(client, org_a)["distance_by_jurisdiction_m"] == {}
+
+
+def test_the_logbook_counts_speeding_with_the_organisation_s_thresholds(client, org_a):
+    response = client.put(
+        "/api/v1/organisation/telemetry-settings",
+        json={"speeding": {"default_limit_kmh": 80}},
+        headers=auth(org_a.admin),
+    )
+    assert response.status_code == 200, response.text
+    _, device = vehicle_with_device(client, org_a)
+    send(client, device, working_day(speeding=True))
+    assert only_row(client, org_a)["speeding_episodes"] == 0  # 72 km/h is legal at 80
+
+
+def test_the_replay_uses_the_road_limits_the_live_tracker_is_given():
+    """Road limits bind the same way live and in the logbook (``organisation_params``)."""
+    start = datetime(2026, 11, 10, 9, 0, tzinfo=ZoneInfo("UTC"))
+    pings = [
+        Ping("d", start + timedelta(seconds=t), 60.17, 24.94 + t * 2e-4, speed=45 / 3.6)
+        for t in range(20)
+    ]
+    flat = organisation_params(uuid.uuid4(), {})
+    on_a_30_street = organisation_params(uuid.uuid4(), {}, limits=lambda lat, lon: 30.0)
+    assert summarise(pings, flat).speeding_episodes == 0
+    assert summarise(pings, on_a_30_street).speeding_episodes == 1
