@@ -12,9 +12,10 @@ per simulated minute), against the simulator's ground truth:
 
 * by horizon = actual arrival − prediction time (0-15, 15-30, 30-60, 60-120, 120+
   minutes): MAE and p90 of |ETA − actual|, coverage of [earliest, latest] and its mean
-  width, and the same MAE for two baselines sampled at the same moments: the static
-  plan (the planner's arrival, never updated) and the naive live ETA (the engine with
-  every learner frozen, see ``eta_replay``);
+  width, and the same MAE for baselines sampled at the same moments: the static plan
+  (the planner's arrival, never updated), the naive live ETA (free-flow drive along the
+  remaining planned legs plus planned service times) and the engine with its learning
+  frozen (see ``eta_replay``); the targets compare with the first two;
 * late risk: Brier score of ``late_risk`` against arriving after the promised window's
   end, beside the Brier score of always answering the observed late share.
 
@@ -69,8 +70,8 @@ SAMPLING = (
 
 def _columns(day: PlannedDay, replay: DayReplay) -> dict[str, FloatArray]:
     """The day's samples as arrays, with the truth and the baselines beside them."""
-    rows = []
-    for vehicle, stop_id, made, eta, earliest, latest, risk, naive in replay.samples:
+    rows: list[tuple[float, ...]] = []
+    for vehicle, stop_id, made, eta, earliest, latest, risk, naive, frozen in replay.samples:
         key = (vehicle, stop_id)
         actual = replay.arrivals.get(key)
         if actual is None or actual <= made:
@@ -78,8 +79,10 @@ def _columns(day: PlannedDay, replay: DayReplay) -> dict[str, FloatArray]:
         end = replay.window_end.get(key, math.nan)
         late = math.nan if math.isnan(end) else float(actual > end)
         static = day.planned_arrival[key]
-        rows.append((actual - made, eta, earliest, latest, risk, naive, static, actual, late))
-    c = np.array(rows, dtype=np.float64).reshape(-1, 9).T
+        rows.append(
+            (actual - made, eta, earliest, latest, risk, naive, static, actual, late, frozen)
+        )
+    c = np.array(rows, dtype=np.float64).reshape(-1, 10).T
     actual_s = c[7]
     return {
         "horizon": c[0],
@@ -88,13 +91,24 @@ def _columns(day: PlannedDay, replay: DayReplay) -> dict[str, FloatArray]:
         "width": c[3] - c[2],
         "static_error": c[6] - actual_s,
         "naive_error": c[5] - actual_s,
+        "frozen_error": c[9] - actual_s,
         "risk": c[4],
         "late": c[8],
     }
 
 
 def _joined(parts: Sequence[dict[str, FloatArray]]) -> dict[str, FloatArray]:
-    keys = ("horizon", "error", "covered", "width", "static_error", "naive_error", "risk", "late")
+    keys = (
+        "horizon",
+        "error",
+        "covered",
+        "width",
+        "static_error",
+        "naive_error",
+        "frozen_error",
+        "risk",
+        "late",
+    )
     return {k: np.concatenate([p[k] for p in parts]) if parts else np.zeros(0) for k in keys}
 
 
@@ -140,6 +154,7 @@ def score(columns: dict[str, FloatArray]) -> dict[str, Any]:
             "mean_width_s": _r(float(columns["width"][inside].mean())) if n else None,
             "static_mae_s": _mae(columns["static_error"][inside]),
             "naive_mae_s": _mae(columns["naive_error"][inside]),
+            "frozen_mae_s": _mae(columns["frozen_error"][inside]),
             "bias_s": _r(float(-error.mean())) if n else None,  # + : later than the ETA
             **{
                 k: v
@@ -223,6 +238,7 @@ def run_eta_bench(
             "mae_s": _mae(columns["error"]),
             "static_mae_s": _mae(columns["static_error"]),
             "naive_mae_s": _mae(columns["naive_error"]),
+            "frozen_mae_s": _mae(columns["frozen_error"]),
             "coverage": round(float(columns["covered"].mean()), 4)
             if columns["covered"].size
             else None,
@@ -282,8 +298,9 @@ def run_eta_bench(
         "vans": vans,
         "stops": stops,
         "sampling": SAMPLING,
-        "naive": "the same engine with every learner frozen (pace 1, no traffic by hour, "
-        "plan service times, uncalibrated windows)",
+        "naive": "free-flow drive from the current position along the remaining planned legs "
+        "+ planned service times, service on arrival, no learning (the engine's code, frozen)",
+        "frozen": "the engine with its parameters and every learner frozen: what learning buys",
         "static": "the planner's arrival time, never updated",
         "days": days,
         "engine_counters": dict(engine.counters),
@@ -309,7 +326,7 @@ def _table(title: str, horizons: dict[str, Any], out: TextIO) -> None:
     table = Table(title=title)
     for column in ("horizon min", "n", "MAE s", "p90 s", "coverage", "width s", "bias s"):
         table.add_column(column, justify="right")
-    for column in ("static MAE", "naive MAE", "vs static", "vs naive", "Brier"):
+    for column in ("static MAE", "naive MAE", "frozen MAE", "vs static", "vs naive", "Brier"):
         table.add_column(column, justify="right")
     for name, h in horizons.items():
         cov = "-" if h["coverage"] is None else f"{100 * h['coverage']:.1f} %"
@@ -325,6 +342,7 @@ def _table(title: str, horizons: dict[str, Any], out: TextIO) -> None:
             _fmt(h["bias_s"]),
             _fmt(h["static_mae_s"]),
             _fmt(h["naive_mae_s"]),
+            _fmt(h["frozen_mae_s"]),
             "-" if vs_static is None else f"{vs_static:.2f}",
             "-" if vs_naive is None else f"{vs_naive:.2f}",
             "-" if h["brier"] is None else f"{h['brier']:.3f}",

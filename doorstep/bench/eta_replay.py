@@ -1,28 +1,35 @@
 """One simulated day fed to the ETA engine the way the live service feeds it, with
 every remaining stop's prediction sampled for scoring.
 
-What the live service does, and so what this does, in the simulator's time order:
+What the live service does (``doorstep.services.eta_live``), and so what this does, in
+the simulator's time order:
 
-* the day's routes are dispatched (``set_route``) half an hour before the first van
-  is due to leave;
+* a route is loaded (``set_route``) when it starts (``route.started``);
 * every fix goes through the real ping pipeline (validate, dedupe, order, jump) and
   only an accepted live fix reaches ``on_fix``: the simulator's GPS gaps are simply
   missing fixes, its jumps are whatever the jump filter lets through;
 * the driver app's marks: ``StopArrived`` -> ``on_stop_arrived``, ``StopCompleted``
   (delivered or failed) -> ``on_stop_done`` with the arrival and that moment as its
-  departure; ``RouteFinished`` -> ``drop_route``;
+  departure (``departed_at`` is the completion time there too); the route is dropped
+  when the van is back (nothing is left to predict after its last stop anyway);
 * a timer refreshes every route on the road that heard nothing for ``refresh_every_s``
   (so a silent vehicle goes stale, as on the live map).
 
 Sampling: at every engine update of a route on the road (a fix, a stop mark or a
 timer refresh), but at most once per route per ``sample_every_s`` of simulated time,
-every remaining stop's ETA, window and late risk are kept, with the naive baseline's
-ETA at the same moment. So each stop has at most one sample per minute.
+every remaining stop's ETA, window and late risk are kept, with both baselines' ETAs at
+the same moment. So each stop has at most one sample per minute.
 
-The naive baseline is the same engine with every learner frozen: free-flow plan
-seconds from the current position along the remaining planned legs, plus the plan's
-service times; no pace, no traffic by hour, no learned service times, windows never
-calibrated. Being the same code, the difference between the two is what learning buys.
+Two live baselines, both the engine's own code with every learner frozen (pace held at
+1.0, no traffic by hour, the plan's service times, windows never calibrated), so they
+follow the same position along the same legs and the same stop order:
+
+* ``naive``: the issue's naive live ETA, free-flow drive from the current position along
+  the remaining planned legs plus planned service times. Its plans carry no window
+  opening and it gets the default parameters, so whatever rules the engine gains later
+  (waiting for a window, breaks) this yardstick stays the same.
+* ``frozen``: the engine as configured, plans as they are, learning off: the difference
+  between it and the engine is what learning alone buys.
 """
 
 from __future__ import annotations
@@ -31,13 +38,13 @@ import datetime as dt
 import math
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from doorstep.bench.eta_world import PlannedDay
 from doorstep.domain.ping import Ping
 from doorstep.eta.calibration import Calibration
 from doorstep.eta.engine import EtaEngine, EtaParams
-from doorstep.eta.model import Fix, RouteEta
+from doorstep.eta.model import Fix, RouteEta, RoutePlan
 from doorstep.eta.pace import DriverPaces
 from doorstep.eta.service_time import ServiceTimes
 from doorstep.eta.time_of_day import TimeOfDayFactors
@@ -57,11 +64,10 @@ from doorstep.sim import (
     provider_leg_builder,
 )
 
-DISPATCH_BEFORE_S = 1800.0
 NEVER = -math.inf
 
-# vehicle, stop id, made at, eta, earliest, latest, late risk (nan: none), naive eta
-Sample = tuple[str, str, float, float, float, float, float, float]
+# vehicle, stop id, made at, eta, earliest, latest, late risk (nan: none), naive, frozen
+Sample = tuple[str, str, float, float, float, float, float, float, float]
 
 
 class _FrozenCalibration(Calibration):
@@ -95,11 +101,11 @@ class _FrozenPaces(DriverPaces):
         return
 
 
-def naive_engine(timezone: dt.tzinfo) -> EtaEngine:
+def frozen_engine(timezone: dt.tzinfo, params: EtaParams | None = None) -> EtaEngine:
     """The engine with nothing to learn: its live pace is held at 1.0 by a prior that
     outweighs any leg, and every learner ignores what it is shown."""
     return EtaEngine(
-        EtaParams(pace_prior_weight_s=1e18),
+        replace(params or EtaParams(), pace_prior_weight_s=1e18),
         calibration=_FrozenCalibration(),
         service_times=_FrozenServiceTimes(),
         time_of_day=_FrozenTimeOfDay(),
@@ -117,6 +123,35 @@ class DayReplay:
     window_end: dict[tuple[str, str], float]
     counters: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+
+
+def without_window_opening(plan: RoutePlan) -> RoutePlan:
+    """The naive baseline's view of a plan: service starts on arrival."""
+    stops = tuple(replace(s, window_start=None) for s in plan.stops)
+    return replace(plan, stops=stops)
+
+
+class _Baseline:
+    """A frozen engine asked only when a sample is taken: it hears every stop mark as
+    it happens, but only the latest fix, at sampling time (all a frozen engine needs)."""
+
+    def __init__(self, engine: EtaEngine, plans: dict[str, RoutePlan]) -> None:
+        self.engine = engine
+        self.plans = plans
+        self.known: dict[str, float] = {}
+
+    def start(self, route_id: str, at: dt.datetime) -> None:
+        self.engine.set_route(self.plans[route_id], at)
+
+    def predict(
+        self, vehicle: str, route_id: str, fix: Fix | None, now: dt.datetime
+    ) -> dict[str, float]:
+        if fix is not None and fix.time.timestamp() > self.known.get(vehicle, NEVER):
+            result = self.engine.on_fix(vehicle, fix, now)
+            self.known[vehicle] = fix.time.timestamp()
+        else:
+            result = self.engine.refresh(route_id, now)
+        return {s.stop_id: s.eta_s for s in result.stops} if result is not None else {}
 
 
 def _ping(event: FixEmitted) -> Ping:
@@ -137,15 +172,16 @@ class _Replay:
     """The state of one day's replay; ``feed`` takes the simulator's events in order."""
 
     def __init__(
-        self,
-        engine: EtaEngine,
-        naive: EtaEngine,
-        day: PlannedDay,
-        sample_every_s: float,
-        refresh_every_s: float,
+        self, engine: EtaEngine, day: PlannedDay, sample_every_s: float, refresh_every_s: float
     ) -> None:
         self.engine = engine
-        self.naive = naive
+        self.plans = {p.route_id: p for p in day.plans}
+        self.naive = _Baseline(
+            frozen_engine(engine.timezone),
+            {k: without_window_opening(p) for k, p in self.plans.items()},
+        )
+        self.frozen = _Baseline(frozen_engine(engine.timezone, engine.params), self.plans)
+        self.baselines = (self.naive, self.frozen)
         self.sample_every_s = sample_every_s
         self.refresh_every_s = refresh_every_s
         self.route_of = {p.vehicle_key or "": p.route_id for p in day.plans}
@@ -153,7 +189,6 @@ class _Replay:
         self.last_update: dict[str, float] = {}
         self.last_sample: dict[str, float] = {}
         self.latest_fix: dict[str, Fix] = {}
-        self.naive_known: dict[str, float] = {}
         self.arrived_at: dict[tuple[str, str], dt.datetime] = {}
         self.memory: dict[str, DeviceMemory] = {}
         self.pipeline = PipelineParams()
@@ -162,15 +197,6 @@ class _Replay:
         self.samples: list[Sample] = []
         self.engine_s = 0.0
         self.counters = {"fixes": 0, "fixes_to_engine": 0, "fixes_dropped": 0, "refreshes": 0}
-
-    def dispatch(self, day: PlannedDay) -> None:
-        first = min(p.start_time for p in day.plans if p.start_time is not None)
-        at = first - dt.timedelta(seconds=DISPATCH_BEFORE_S)
-        for plan in day.plans:
-            began = time.perf_counter()
-            self.engine.set_route(plan, at)
-            self.engine_s += time.perf_counter() - began
-            self.naive.set_route(plan, at)
 
     def feed(self, event: SimEvent) -> None:
         t = event.time.timestamp()
@@ -185,17 +211,22 @@ class _Replay:
             self._completed(event, t)
         elif isinstance(event, RouteStarted):
             vehicle = event.vehicle_key
-            self.on_road[vehicle] = self.route_of[vehicle]
+            route_id = self.on_road[vehicle] = self.route_of[vehicle]
+            began = time.perf_counter()
+            self.engine.set_route(self.plans[route_id], event.time)
+            self.engine_s += time.perf_counter() - began
+            for baseline in self.baselines:
+                baseline.start(route_id, event.time)
             self.last_update[vehicle] = t
             self.last_sample[vehicle] = NEVER
-            self.naive_known[vehicle] = NEVER
             if self.next_tick == math.inf:
                 self.next_tick = t + self.refresh_every_s
         elif isinstance(event, RouteFinished):
-            route_id = self.on_road.pop(event.vehicle_key, None)
-            if route_id is not None:
-                self.engine.drop_route(route_id)
-                self.naive.drop_route(route_id)
+            finished = self.on_road.pop(event.vehicle_key, None)
+            if finished is not None:
+                self.engine.drop_route(finished)
+                for baseline in self.baselines:
+                    baseline.engine.drop_route(finished)
 
     def _tick(self, t: float) -> None:
         now = dt.datetime.fromtimestamp(t, dt.UTC)
@@ -236,7 +267,8 @@ class _Replay:
         began = time.perf_counter()
         result = self.engine.on_stop_arrived(route_id, event.stop_id, event.time, event.time)
         self.engine_s += time.perf_counter() - began
-        self.naive.on_stop_arrived(route_id, event.stop_id, event.time, event.time)
+        for baseline in self.baselines:
+            baseline.engine.on_stop_arrived(route_id, event.stop_id, event.time, event.time)
         self.last_update[vehicle] = t
         self._sample(vehicle, route_id, result, t, event.time)
 
@@ -248,9 +280,10 @@ class _Replay:
             route_id, event.stop_id, arrived_at=arrived, departed_at=event.time, now=event.time
         )
         self.engine_s += time.perf_counter() - began
-        self.naive.on_stop_done(
-            route_id, event.stop_id, arrived_at=arrived, departed_at=event.time, now=event.time
-        )
+        for baseline in self.baselines:
+            baseline.engine.on_stop_done(
+                route_id, event.stop_id, arrived_at=arrived, departed_at=event.time, now=event.time
+            )
         self.last_update[vehicle] = t
         self._sample(vehicle, route_id, result, t, event.time)
 
@@ -261,12 +294,8 @@ class _Replay:
             return
         self.last_sample[vehicle] = t
         fix = self.latest_fix.get(vehicle)
-        if fix is not None and fix.time.timestamp() > self.naive_known[vehicle]:
-            naive = self.naive.on_fix(vehicle, fix, now)
-            self.naive_known[vehicle] = fix.time.timestamp()
-        else:
-            naive = self.naive.refresh(route_id, now)
-        naive_eta = {s.stop_id: s.eta_s for s in naive.stops} if naive is not None else {}
+        naive = self.naive.predict(vehicle, route_id, fix, now)
+        frozen = self.frozen.predict(vehicle, route_id, fix, now)
         for s in result.stops:
             risk = math.nan if s.late_risk is None else s.late_risk
             self.samples.append(
@@ -278,7 +307,8 @@ class _Replay:
                     s.earliest_s,
                     s.latest_s,
                     risk,
-                    naive_eta.get(s.stop_id, math.nan),
+                    naive.get(s.stop_id, math.nan),
+                    frozen.get(s.stop_id, math.nan),
                 )
             )
 
@@ -295,11 +325,10 @@ def replay_day(
     """Simulate ``day`` in ``scenario`` (run seed ``day.seed``) and feed ``engine``;
     the engine keeps what it learned, for the next day."""
     began = time.perf_counter()
-    replay = _Replay(engine, naive_engine(engine.timezone), day, sample_every_s, refresh_every_s)
+    replay = _Replay(engine, day, sample_every_s, refresh_every_s)
     sim = Simulation(
         day.routes, scenario, seed=day.seed, leg_between=provider_leg_builder(provider)
     )
-    replay.dispatch(day)
     events = 0
     for event in sim:
         replay.feed(event)

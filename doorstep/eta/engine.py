@@ -14,7 +14,8 @@ with float arithmetic: O(remaining stops). Plain floats in a loop beat numpy her
 
 How one stop is predicted: the raw arrival chains, from the vehicle's last known point
 and time, the drive still ahead on the current leg, then each cached leg times the live
-pace times the hourly traffic factor, plus each stop's learned service time. The band
+pace times the hourly traffic factor, plus each stop's learned service time, begun
+no earlier than the stop's window opens (an early driver waits). The band
 learned for that horizon turns the raw arrival into the ETA (its median), the window
 and the late risk (``doorstep.eta.calibration``). The raw arrivals are what the engine
 remembers (every ``snapshot_every_s``) and compares with real arrivals, to keep
@@ -55,6 +56,13 @@ class EtaParams:
     partial_leg_min_s: float = 120.0  # plan seconds driven before the current leg votes
     pace_prior_weight_s: float = 600.0
     pace_legs: int = 8
+    # Breaks: the organisation's rule (EU drivers' hours: one after 4.5 h); None: none.
+    break_after_s: float | None = 4.5 * 3600.0
+    break_prior_s: float = 1800.0  # a break's length until breaks are observed
+    break_min_s: float = 300.0  # a shorter stand is not a break
+    break_max_s: float = 7200.0  # a longer one is learned as this long
+    still_radius_m: float = 75.0  # fixes within this of each other: standing
+    break_detect_s: float = 600.0  # standing this long away from a stop, break due: a break
 
 
 class _Route:
@@ -67,6 +75,8 @@ class _Route:
         "any_done",
         "at_stop",
         "at_stop_since",
+        "break_due",
+        "break_since",
         "chain",
         "done",
         "ids",
@@ -85,8 +95,11 @@ class _Route:
         "snapshots",
         "spm",
         "start_s",
+        "still_since",
+        "still_xy",
         "tz_off",
         "window_end",
+        "window_start",
         "xy",
     )
 
@@ -100,6 +113,7 @@ class _Route:
     route_spm: float
     paths: list[LegPath | None]
     service: list[float]
+    window_start: list[float]
     window_end: list[float | None]
     done: list[bool]
     any_done: bool
@@ -113,6 +127,10 @@ class _Route:
     anchor_target: int
     anchor_s: float
     anchor_rem: float
+    break_due: float
+    break_since: float
+    still_xy: tuple[float, float] | None
+    still_since: float
     pace: Pace
     tz_off: float
     snapshots: deque[dict[str, tuple[float, float]]]
@@ -145,6 +163,7 @@ class EtaEngine:
             "future_stop_time_clamped": 0,
             "unknown_stop": 0,
         }
+        self.break_s = self.params.break_prior_s
         self._routes: dict[str, _Route] = {}
         self._vehicles: dict[str, str] = {}
 
@@ -170,6 +189,8 @@ class EtaEngine:
                 r.at_stop = r.index[old.ids[old.at_stop]]
                 r.at_stop_since = old.at_stop_since
             r.pace = old.pace
+            r.break_due, r.break_since = old.break_due, old.break_since
+            r.still_xy, r.still_since = old.still_xy, old.still_since
             r.snapshots = old.snapshots
             r.last_snapshot_s = old.last_snapshot_s
             old_key = old.plan.vehicle_key
@@ -212,6 +233,7 @@ class EtaEngine:
         else:
             r.known_s = t
             r.pos = r.plane.project(fix.lat, fix.lon)
+            self._watch_breaks(r, r.pos, t)
         return self._predict(r, now_s)
 
     def on_stop_arrived(
@@ -228,6 +250,8 @@ class EtaEngine:
                 self.counters["unknown_stop"] += 1
             return self._predict(r, now_s)
         arrived_s = self._clamp_stop_time(arrived_at.timestamp(), now_s)
+        if r.break_since >= 0.0:
+            self._end_break(r, arrived_s)
         self._learn_arrival(r, j, arrived_s)
         r.at_stop = j
         r.at_stop_since = arrived_s
@@ -269,11 +293,13 @@ class EtaEngine:
             if departed_at is not None
             else (arrived_s if arrived_s is not None else now_s)
         )
-        if arrived_s is not None and departed_s >= arrived_s:
+        # An early driver waits for the window to open: the wait is not service time.
+        served_s = None if arrived_s is None else max(arrived_s, r.window_start[j])
+        if served_s is not None and departed_s >= served_s:
             stop = r.plan.stops[j]
             self.service_times.observe(
                 stop.service_s,
-                departed_s - arrived_s,
+                departed_s - served_s,
                 customer=stop.customer_key,
                 driver=r.plan.driver_key,
                 items=stop.items,
@@ -285,6 +311,11 @@ class EtaEngine:
         if arrived_s is not None and departed_s >= r.known_s:
             r.known_s = departed_s
             r.pos = r.xy[j]
+            r.still_xy, r.still_since = r.xy[j], departed_s
+        if departed_s >= r.break_due and r.break_since < 0.0:
+            # The break is due: drivers take it at a stop once it is done. Assumed
+            # until the van moves on; a short stand then was no break after all.
+            r.break_since = departed_s
         self._sequence(r)
         return self._predict(r, now_s)
 
@@ -304,6 +335,33 @@ class EtaEngine:
             self.counters["future_stop_time_clamped"] += 1
             return now_s
         return t
+
+    def _watch_breaks(self, r: _Route, pos: tuple[float, float], t: float) -> None:
+        """Breaks from the fixes alone: a van standing away from a stop after its break
+        fell due is on its break; moving on ends it (and teaches its length)."""
+        p = self.params
+        if r.still_xy is None or distance_m(r.still_xy, pos) > p.still_radius_m:
+            if r.break_since >= 0.0:
+                self._end_break(r, t)
+            r.still_xy, r.still_since = pos, t
+            return
+        if (
+            r.break_since < 0.0
+            and r.at_stop < 0
+            and t >= r.break_due
+            and t - r.still_since >= p.break_detect_s
+        ):
+            r.break_since = r.still_since
+
+    def _end_break(self, r: _Route, t: float) -> None:
+        p = self.params
+        length = t - r.break_since
+        r.break_since = -1.0
+        if length < p.break_min_s:
+            return  # no break after all: it is still due
+        self.break_s += 0.3 * (min(length, p.break_max_s) - self.break_s)
+        r.break_due = t + p.break_after_s if p.break_after_s is not None else math.inf
+        r.anchor_target = -1  # the leg's drive starts now, not before the break
 
     def _build(self, plan: RoutePlan, now: dt.datetime) -> _Route:
         p = self.params
@@ -341,6 +399,10 @@ class EtaEngine:
         r.window_end = [
             s.window_end.timestamp() if s.window_end is not None else None for s in plan.stops
         ]
+        r.window_start = [
+            s.window_start.timestamp() if s.window_start is not None else -math.inf
+            for s in plan.stops
+        ]
         r.done = [s.done for s in plan.stops]
         r.any_done = any(r.done)
         r.pos = depot
@@ -351,6 +413,11 @@ class EtaEngine:
         r.anchor_target = -1
         r.anchor_s = 0.0
         r.anchor_rem = 0.0
+        began = max(r.start_s, now.timestamp()) if r.start_s is not None else now.timestamp()
+        r.break_due = began + p.break_after_s if p.break_after_s is not None else math.inf
+        r.break_since = -1.0
+        r.still_xy = None
+        r.still_since = 0.0
         r.pace = Pace(self.driver_paces.prior(plan.driver_key), p.pace_prior_weight_s, p.pace_legs)
         offset = self.timezone.utcoffset(plan.start_time or now)
         r.tz_off = offset.total_seconds() if offset is not None else 0.0
@@ -428,7 +495,11 @@ class EtaEngine:
         service = r.service
         ids = r.ids
         window_end = r.window_end
+        window_start = r.window_start
         first = seq[0]
+        break_s = self.break_s
+        on_break = r.break_since >= 0.0
+        due = math.inf if on_break else r.break_due  # a break still to take, after a stop
         out: list[StopEta] = []
         snapshot: dict[str, tuple[float, float]] | None = None
         if now_s - r.last_snapshot_s >= self.params.snapshot_every_s:
@@ -442,7 +513,11 @@ class EtaEngine:
             end = window_end[first]
             risk = None if end is None else (1.0 if arrived > end else 0.0)
             out.append(StopEta(ids[first], arrived, arrived, arrived, 1, risk, 0.0))
-            depart = arrived + service[first]
+            opens = r.window_start[first]
+            depart = (arrived if arrived > opens else opens) + service[first]
+            if depart >= due:
+                depart += break_s
+                due = math.inf
             if depart < now_s:
                 depart = now_s
             begin = 1
@@ -452,8 +527,14 @@ class EtaEngine:
             depart = known
             if not r.any_done and r.start_s is not None and r.start_s > depart:
                 depart = r.start_s
+            if on_break:
+                back = r.break_since + break_s
+                if back > depart:
+                    depart = back
             if stale:
                 pace = 1.0
+            elif on_break:
+                pace = r.pace.value
             else:
                 if r.anchor_target != first:
                     r.anchor_target = first
@@ -497,7 +578,11 @@ class EtaEngine:
             out.append(StopEta(ids[j], eta, earliest, latest, i + 1, risk, horizon))
             if snapshot is not None:
                 snapshot[ids[j]] = (t, horizon)
-            depart = t + service[j]
+            opens = window_start[j]  # an early driver waits for the window, then serves
+            depart = (t if t > opens else opens) + service[j]
+            if depart >= due:
+                depart += break_s
+                due = math.inf
         return RouteEta(r.plan.route_id, now_s, tuple(out), stale, pace, known)
 
 

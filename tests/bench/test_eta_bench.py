@@ -40,7 +40,7 @@ def test_a_small_run_prints_every_named_figure_as_json_on_its_last_line(tmp_path
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert list(report["horizons"]) == ["0-15", "15-30", "30-60", "60-120", "120+"]
     for figures in report["horizons"].values():
-        assert figures.keys() >= BUCKET_KEYS
+        assert figures.keys() >= BUCKET_KEYS | {"frozen_mae_s"}
         assert figures["coverage"] is None or 0.0 <= figures["coverage"] <= 1.0
     assert sum(h["n"] for h in report["horizons"].values()) > 0
     assert 0.0 <= report["brier"] <= 1.0
@@ -126,6 +126,7 @@ def test_scores_bucket_by_actual_arrival_minus_prediction_time():
         "width": np.array([200.0, 100.0, 900.0]),
         "static_error": np.array([600.0, -600.0, 1200.0]),
         "naive_error": np.array([100.0, 200.0, math.nan]),
+        "frozen_error": np.array([0.0, 50.0, 10.0]),
         "risk": np.array([0.2, math.nan, 1.0]),
         "late": np.array([0.0, 0.0, 1.0]),
     }
@@ -133,7 +134,7 @@ def test_scores_bucket_by_actual_arrival_minus_prediction_time():
     near = figures["horizons"]["0-15"]
     assert (near["n"], near["mae_s"], near["coverage"]) == (2, 90.0, 0.5)
     assert near["mean_width_s"] == 150.0
-    assert (near["static_mae_s"], near["naive_mae_s"]) == (600.0, 150.0)
+    assert (near["static_mae_s"], near["naive_mae_s"], near["frozen_mae_s"]) == (600.0, 150.0, 25.0)
     assert figures["horizons"]["60-120"]["n"] == 1
     assert figures["horizons"]["15-30"]["mae_s"] is None
     assert figures["brier"] == pytest.approx((0.2**2 + 0.0) / 2)

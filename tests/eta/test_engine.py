@@ -398,3 +398,27 @@ def test_a_refresh_with_a_clock_behind_the_route_predicts_from_what_it_knows():
     behind = engine.refresh("r1", at(40))
     assert etas(behind) == etas(ahead)
     assert behind is not None and all(s.horizon_s >= 0 for s in behind.stops)
+
+
+def test_an_early_driver_waits_for_the_window_before_serving():
+    """Stop s0 opens 10 minutes after the planned arrival: the next stop is reached
+    only after the wait, the service and the leg."""
+    route = line_route(2, window_s=None)
+    opens = T0 + dt.timedelta(seconds=720)
+    first = replace(route.stops[0], window_start=opens, window_end=opens + dt.timedelta(hours=1))
+    route = replace(route, stops=(first, route.stops[1]))
+    result = EtaEngine().set_route(route, T0)
+    assert etas(result) == pytest.approx([120.0, 720.0 + 60.0 + 120.0])
+
+
+def test_the_wait_for_a_window_is_not_learned_as_service_time():
+    route = line_route(2, window_s=None)
+    opens = T0 + dt.timedelta(seconds=720)
+    first = replace(route.stops[0], window_start=opens, window_end=opens + dt.timedelta(hours=1))
+    engine = EtaEngine()
+    engine.set_route(replace(route, stops=(first, route.stops[1])), T0)
+    engine.on_stop_arrived("r1", "s0", at(120), at(120))
+    result = engine.on_stop_done("r1", "s0", arrived_at=at(120), departed_at=at(780), now=at(780))
+    # 660 s at the door, of which 600 s waiting: 60 s of service, as planned.
+    assert engine.service_times.predict(60.0, customer="c0", driver="d1") == pytest.approx(60.0)
+    assert etas(result) == pytest.approx([900.0])
