@@ -218,7 +218,7 @@ class Feeder:
     async def _fix(self, info: RouteInfo, fix: FixEmitted) -> None:
         params = {
             "id": info.device,
-            "timestamp": f"{fix.time.timestamp():.0f}",
+            "timestamp": f"{fix.time.timestamp() * 1000:.0f}",  # ms, as OsmAnd sends
             "lat": f"{fix.lat:.7f}",
             "lon": f"{fix.lon:.7f}",
             "speed": f"{fix.speed_ms / KNOT_MS:.2f}",

@@ -178,8 +178,14 @@ def _servers(runtime: Runtime, options: DemoOptions) -> list[uvicorn.Server]:
 
     def server(app: Any, port: int) -> uvicorn.Server:
         # uvicorn turns Ctrl-C into should_exit; the demo stops when a server does.
+        # Open event streams (tracking pages) would hold the exit: cut after 3 s.
         config = uvicorn.Config(
-            app, host=options.host, port=port, log_config=None, log_level="warning"
+            app,
+            host=options.host,
+            port=port,
+            log_config=None,
+            log_level="warning",
+            timeout_graceful_shutdown=3,
         )
         return uvicorn.Server(config)
 
