@@ -35,6 +35,8 @@ bench_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(bench_app, name="bench")
+# Seconds open requests (event streams) get at shutdown before they are cut.
+SHUTDOWN_GRACE_S = 3
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -113,9 +115,17 @@ def serve(
             f"Doorstep on http://{host}:{port} (API docs at /api/docs), "
             f"database {describe(runtime.engine.url)}"
         )
+        # Open event streams (tracking pages) never end by themselves: at shutdown they
+        # get SHUTDOWN_GRACE_S seconds, then are cut, instead of holding the exit.
         servers = [
             uvicorn.Server(
-                uvicorn.Config(create_app(runtime), host=host, port=port, log_config=None)
+                uvicorn.Config(
+                    create_app(runtime),
+                    host=host,
+                    port=port,
+                    log_config=None,
+                    timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
+                )
             )
         ]
         if osmand_port is not None:
@@ -152,9 +162,9 @@ def demo(
     keep: Annotated[
         bool, typer.Option(help="Go on with the last demo's data instead of starting fresh.")
     ] = False,
-    data_dir: Annotated[
-        Path, typer.Option(help="Where the demo keeps its database.")
-    ] = Path("doorstep-demo"),
+    data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database.")] = Path(
+        "doorstep-demo"
+    ),
 ) -> None:
     """A demo delivery day: an organisation, ~150 orders planned into routes on a real
     road network, the server, and a simulated fleet driving the day through Doorstep's

@@ -98,6 +98,34 @@ class Settings(BaseSettings):
     max_snap_m: float = Field(
         2000.0, gt=0, description="Farthest a stop may lie from the nearest road, in metres."
     )
+    track_rate_burst: int = Field(
+        30,
+        ge=1,
+        le=100_000,
+        description="Public tracking lookups one client address may make at once "
+        "(API and pages together), before the steady rate applies.",
+    )
+    track_rate_per_minute: float = Field(
+        60.0,
+        gt=0,
+        le=1_000_000,
+        description="Public tracking lookups per minute per client address, after the "
+        "burst. Counted in each process's memory.",
+    )
+    track_stream_keepalive_s: float = Field(
+        15.0,
+        gt=0,
+        le=300,
+        description="Seconds between keepalive comments on a tracking event stream.",
+    )
+    map_tile_url: str | None = Field(
+        None,
+        description="Tile server URL template for the pages' maps "
+        "(https://…/{z}/{x}/{y}.png). Unset: the maps draw Doorstep's own road network.",
+    )
+    map_tile_attribution: str | None = Field(
+        None, description="The tile server's credit line, shown on every map (plain text)."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -140,6 +168,15 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("mqtt://", "mqtts://")):
             raise ValueError("must start with mqtt:// or mqtts://")
+        return value
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_scheme(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
         return value
 
     @field_validator("redis_url")

@@ -25,8 +25,10 @@ from doorstep.api.routes import (
     resources,
     routes,
     telemetry_events,
+    track,
     tracking,
 )
+from doorstep.web import pages as web_pages
 from doorstep.wiring import Runtime
 
 API_PREFIX = "/api/v1"
@@ -98,11 +100,13 @@ def create_app(runtime: Runtime) -> FastAPI:
         planning.route_changes,
         planning.plans,
         planning.dispatching,
+        track.router,
     ):
         api.include_router(router)
     app.include_router(api)
     app.include_router(ops.router)
     app.include_router(tracking.ingest_router)
+    app.include_router(web_pages.router)
 
     errors.install(app)
     app.add_middleware(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from doorstep.domain.errors import DoorstepError, InvalidInput
+from doorstep.domain.errors import DoorstepError, InvalidInput, TooManyRequests
 from doorstep.domain.order_status import IllegalTransition
 from doorstep.services.order_import import ImportRejected
 
@@ -74,6 +75,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(IllegalTransition)
     async def illegal_transition(request: Request, exc: IllegalTransition) -> JSONResponse:
         return error_response(request, 409, str(exc))
+
+    @app.exception_handler(TooManyRequests)
+    async def too_many(request: Request, exc: TooManyRequests) -> JSONResponse:
+        response = error_response(request, 429, str(exc))
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after_s)))
+        return response
 
     @app.exception_handler(DoorstepError)
     async def doorstep_error(request: Request, exc: DoorstepError) -> JSONResponse:

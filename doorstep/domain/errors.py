@@ -47,3 +47,13 @@ class InvalidInput(DoorstepError):
         super().__init__(self.message)
 
     status = 422
+
+
+class TooManyRequests(DoorstepError):
+    """A client asked too often; ``retry_after_s`` says when it may ask again."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -51,6 +51,12 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()\-.]{3,31}$")]
+# A link pages show as <img src> or <a href>: http(s) only, never javascript: or data:;
+# kept as the text given (a URL object would not reach the database).
+WebUrl = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=1000, pattern=r"^https?://[^\s\"'<>]+$"),
+]
 
 
 def _email(value: str) -> str:

@@ -23,6 +23,7 @@ from doorstep.schemas.accounts import (
     UserUpdate,
 )
 from doorstep.schemas.telemetry import TelemetrySettings, effective_settings
+from doorstep.schemas.track import TrackingSettings
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import ApiKey, Driver, LoginSession, Organisation, User
 from doorstep.storage.tables.base import utcnow
@@ -123,6 +124,32 @@ def _telemetry(org: Organisation) -> dict[str, Any]:
         "overrides": overrides,
         "effective": effective_settings(overrides),
     }
+
+
+# Where the tracking settings live inside ``organisations.settings``.
+TRACKING_KEY = "tracking"
+
+
+def tracking_settings(session: Session, principal: Principal) -> dict[str, Any]:
+    """What the public tracking view shows and offers (defaults where unset)."""
+    org = get_organisation(session, principal)
+    return {"org_id": org.id, **organisation_tracking(org).model_dump()}
+
+
+def set_tracking_settings(
+    session: Session, principal: Principal, data: TrackingSettings
+) -> dict[str, Any]:
+    """Replace them all at once (PUT); the rest of ``settings`` is left alone."""
+    org = get_organisation(session, principal)
+    # A new dict: the JSON column does not notice changes made inside the old one.
+    org.settings = {**(org.settings or {}), TRACKING_KEY: data.model_dump(mode="json")}
+    session.flush()
+    return {"org_id": org.id, **data.model_dump()}
+
+
+def organisation_tracking(org: Organisation) -> TrackingSettings:
+    """The organisation's tracking settings, validated again on the way out."""
+    return TrackingSettings.model_validate((org.settings or {}).get(TRACKING_KEY) or {})
 
 
 # -- users -------------------------------------------------------------------------

@@ -55,9 +55,7 @@ class LiveEta:
             if not vehicle:
                 return None
             engine = self._engine(org)
-            if engine.route_of(vehicle) is None and not self._load_for_vehicle(
-                org, vehicle, now
-            ):
+            if engine.route_of(vehicle) is None and not self._load_for_vehicle(org, vehicle, now):
                 return None
             speed = data.get("speed_kmh")
             fix = Fix(
@@ -213,7 +211,7 @@ def _plan(session: Session, route: Route) -> RoutePlan:
             select(Order).where(Order.id.in_([s.order_id for s in stops if s.order_id]))
         )
     }
-    paths = _split(route.geometry or [], [(s.lat, s.lon) for s in stops])
+    paths = split_legs(route.geometry or [], [(s.lat, s.lon) for s in stops])
     planned = []
     for stop, path in zip(stops, paths, strict=True):
         order = orders.get(stop.order_id) if stop.order_id else None
@@ -221,8 +219,10 @@ def _plan(session: Session, route: Route) -> RoutePlan:
         start = order.pickup_window_start if order and pickup else order and order.window_start
         end = order.pickup_window_end if order and pickup else order and order.window_end
         minutes = (
-            (order.pickup_service_minutes or 0.0) if pickup else order.service_minutes
-        ) if order else 0.0
+            ((order.pickup_service_minutes or 0.0) if pickup else order.service_minutes)
+            if order
+            else 0.0
+        )
         planned.append(
             PlannedStop(
                 stop_id=str(stop.id),
@@ -251,7 +251,7 @@ def _plan(session: Session, route: Route) -> RoutePlan:
     )
 
 
-def _split(
+def split_legs(
     geometry: Sequence[Sequence[float]], stops: Sequence[tuple[float, float]]
 ) -> list[list[tuple[float, float]]]:
     """The route's polyline cut into one piece per stop's leg. Each leg of the drawn
@@ -274,6 +274,9 @@ def _split(
         pieces.append(points[begin : best + 1])
         begin = best
     return pieces
+
+
+_split = split_legs
 
 
 def _stop_json(eta: StopEta) -> dict[str, Any]:

@@ -19,14 +19,28 @@ GRANTS = {
     "viewer": {"read"},
     "driver": {"own_routes"},
 }
-# Not for people: login itself, and the native API, which devices call with their token.
-PUBLIC = {("POST", "/auth/login"), ("POST", "/auth/logout"), ("POST", "/pings")}
+# Not for people: login itself, the native API, which devices call with their token, and
+# the public tracking operations, opened by a tracking code alone.
+PUBLIC = {
+    ("POST", "/auth/login"),
+    ("POST", "/auth/logout"),
+    ("POST", "/pings"),
+    ("GET", "/track/{tracking_code}"),
+    ("GET", "/track/{tracking_code}/events"),
+    ("GET", "/track/{tracking_code}/slots"),
+    ("PUT", "/track/{tracking_code}/instructions"),
+    ("POST", "/track/{tracking_code}/rating"),
+    ("POST", "/track/{tracking_code}/reschedule"),
+}
 ANYONE = {("GET", "/auth/me"), ("GET", "/organisation")}
 PASSWORD = "correct horse battery"
 # Computations that change nothing, sent as POST because they take a body.
 READ_ONLY_POSTS = {("POST", "/dispatch/options")}
 # Organisation settings everyone who reads may see (changing them is management).
-READABLE_SETTINGS = {("GET", "/organisation/telemetry-settings")}
+READABLE_SETTINGS = {
+    ("GET", "/organisation/telemetry-settings"),
+    ("GET", "/organisation/tracking-settings"),
+}
 # Driving a route: dispatchers any route, drivers their own (others' answer 404).
 DRIVING = ("/start", "/arrive", "/complete")
 
@@ -108,6 +122,7 @@ def snapshot(client, org) -> dict[str, Any]:
         "/orders",
         "/routes",
         "/organisation/telemetry-settings",
+        "/organisation/tracking-settings",
     ):
         views[path] = client.get(API + path, headers=auth(org.admin)).json()
     for vehicle in views["/vehicles"]["items"]:
@@ -171,6 +186,7 @@ MANAGEMENT = [
     ("DELETE", "/api-keys/{api_key}", None),
     ("PATCH", "/organisation", {"name": "Taken over"}),
     ("PUT", "/organisation/telemetry-settings", {"speeding": {"tolerance_kmh": 0}}),
+    ("PUT", "/organisation/tracking-settings", {"show_driver_photo": True}),
 ]
 
 
@@ -355,6 +371,7 @@ def test_driver_is_refused_orders_vehicles_and_the_rest(client, org_a, two_route
         "/orders",
         f"/orders/{order_id}",
         f"/orders/{order_id}/events",
+        f"/orders/{order_id}/rating",
         "/vehicles",
         "/depots",
         "/drivers",
@@ -369,6 +386,7 @@ def test_driver_is_refused_orders_vehicles_and_the_rest(client, org_a, two_route
         "/telemetry-events/1",
         f"/vehicles/{uuid.uuid4()}/service-records",
         "/organisation/telemetry-settings",
+        "/organisation/tracking-settings",
     ):
         response = client.get(API + path, headers=auth(org_a.driver))
         assert response.status_code == 403, (path, response.text)

@@ -38,6 +38,9 @@ OWN = "own"  # about the caller: answers about B and B only
 COMPUTED = "computed"  # answers from named objects: A's are refused like unknown ids
 DEVICE = "device"  # for trackers, with a device token: a person's key is refused
 REPORT = "report"  # a report over B's data; naming A's objects answers like unknown ids
+# By tracking code, no login: the code is the key, so a person's key changes nothing and
+# an unknown code is the same 404 for everyone.
+PUBLIC = "public"
 
 WALK: dict[tuple[str, str], str] = {
     ("POST", "/auth/login"): OWN,
@@ -47,6 +50,8 @@ WALK: dict[tuple[str, str], str] = {
     ("PATCH", "/organisation"): OWN,
     ("GET", "/organisation/telemetry-settings"): OWN,
     ("PUT", "/organisation/telemetry-settings"): OWN,
+    ("GET", "/organisation/tracking-settings"): OWN,
+    ("PUT", "/organisation/tracking-settings"): OWN,
     ("GET", "/users"): LISTED,
     ("POST", "/users"): CREATED,
     ("GET", "/users/{user_id}"): HIDDEN,
@@ -73,6 +78,7 @@ WALK: dict[tuple[str, str], str] = {
     ("DELETE", "/orders/{order_id}"): HIDDEN,
     ("POST", "/orders/{order_id}/status"): HIDDEN,
     ("GET", "/orders/{order_id}/events"): HIDDEN,
+    ("GET", "/orders/{order_id}/rating"): HIDDEN,
     ("GET", "/routes"): LISTED,
     ("POST", "/routes"): CREATED,
     ("GET", "/routes/{route_id}"): HIDDEN,
@@ -114,7 +120,20 @@ WALK: dict[tuple[str, str], str] = {
     },
     ("GET", "/maintenance/status"): REPORT,
     ("GET", "/maintenance/unusual"): REPORT,
+    ("GET", "/track/{tracking_code}"): PUBLIC,
+    ("GET", "/track/{tracking_code}/events"): PUBLIC,
+    ("GET", "/track/{tracking_code}/slots"): PUBLIC,
+    ("PUT", "/track/{tracking_code}/instructions"): PUBLIC,
+    ("POST", "/track/{tracking_code}/rating"): PUBLIC,
+    ("POST", "/track/{tracking_code}/reschedule"): PUBLIC,
 }
+# Valid bodies for the public operations that take one.
+PUBLIC_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("PUT", "/track/{tracking_code}/instructions"): {"text": "Mallory"},
+    ("POST", "/track/{tracking_code}/rating"): {"stars": 1},
+    ("POST", "/track/{tracking_code}/reschedule"): {"neighbour": "Mallory"},
+}
+UNKNOWN_CODE = "0000000000000000"
 # A report's required query, and the filters naming objects: filter -> kind.
 REPORTS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "/reports/logbook": ({"date": ROUTE_DATE}, {"vehicle_id": "vehicle", "driver_id": "driver"}),
@@ -141,6 +160,7 @@ PARAM_KINDS = {
     "schedule_id": "maintenance_schedule",
     "record_id": "service_record",
     "event_id": "telemetry_event",
+    "tracking_code": "tracking_code",
 }
 ITEM_KINDS = {
     "depots": "depot",
@@ -219,6 +239,13 @@ OWN_CHANGES: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/routes/{route_id}/stops"): {"order_id": "order"},
     ("POST", "/vehicles/{vehicle_id}/service-records"): {"schedule_id": "maintenance_schedule"},
 }
+
+
+# Bodies of the caller's own settings, where the generic one does not fit.
+OWN_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("PUT", "/organisation/tracking-settings"): {"show_vehicle_from_stops_away": 2},
+}
+TRACK_NOT_FOUND = "no delivery with this tracking code"
 
 
 def _fresh(prefix: str) -> str:
@@ -453,6 +480,14 @@ def build_a(client, org) -> Ids:
         headers=auth(key),
     )
     assert response.status_code == 200, response.text
+    # A asks for the postcode: the walk's public calls with A's code stop at the check
+    # (no change to A, no endless event stream), and the logo carries the marker.
+    response = client.put(
+        f"{API}/organisation/tracking-settings",
+        json={"logo_url": "https://zebra.example/logo.png", "require_check": "postcode"},
+        headers=auth(key),
+    )
+    assert response.status_code == 200, response.text
     a["telemetry_event"] = _harsh_braking(client, org, device["token"])
     return a
 
@@ -514,6 +549,7 @@ A_VIEWS = (
     "/zones",
     "/plans/{plan}",
     "/organisation/telemetry-settings",
+    "/organisation/tracking-settings",
     "/vehicles/{vehicle}/maintenance-schedules",
     "/vehicles/{vehicle}/service-records",
     "/maintenance/status",
@@ -731,7 +767,7 @@ class Walk:
         elif path == "/auth/logout":
             response = self.client.post(API + path)
         else:
-            body = {
+            body = OWN_BODIES.get((method, path)) or {
                 "PATCH": {"name": "Brightside"},
                 "PUT": {"speeding": {"tolerance_kmh": 7}},
             }.get(method)
@@ -742,6 +778,25 @@ class Walk:
             self.problems.append(f"{method} {path} does not answer about B: {response.text}")
         self.reveals_nothing(f"{method} {path}", response)
         self.client.cookies.clear()
+
+    def public(self, method: str, path: str) -> None:
+        """No login: an unknown code is the one 404 for anyone, revealing nothing; a
+        person's key neither opens nor hides anything (A's code asks B's admin for A's
+        postcode check exactly as it asks a stranger)."""
+        body = PUBLIC_BODIES.get((method, path))
+        # Separation, not the rate limit (tests/api/test_track.py): fresh buckets.
+        if hasattr(self.client.app.state, "track_guard"):
+            del self.client.app.state.track_guard
+        response = self.call(method, path.format(tracking_code=UNKNOWN_CODE), json=body)
+        if response.status_code != 404 or response.json()["detail"] != TRACK_NOT_FOUND:
+            self.fail(f"{method} {path} with an unknown code", response)
+        self.reveals_nothing(f"{method} {path}", response)
+        theirs = path.format(tracking_code=self.a["tracking_code"])
+        with_key = self.call(method, theirs, json=body)
+        anonymous = self.client.request(method, API + theirs, json=body)
+        if with_key.status_code != 403 or shape(with_key, ()) != shape(anonymous, ()):
+            self.fail(f"{method} {theirs} with B's key, unlike a stranger", with_key)
+        self.reveals_nothing(f"{method} {theirs}", with_key)
 
 
 def test_the_walk_knows_every_operation_in_the_openapi_document(client):
@@ -776,6 +831,8 @@ def test_another_organisation_learns_nothing_on_any_route(client, org_a, org_b):
             walk.device(method, path)
         elif kind == REPORT:
             walk.report(method, path)
+        elif kind == PUBLIC:
+            walk.public(method, path)
         else:
             walk.own(method, path)
         walked.append((method, path))

@@ -34,6 +34,7 @@ from doorstep.schemas.accounts import (
 )
 from doorstep.schemas.common import Page
 from doorstep.schemas.telemetry import TelemetrySettings, TelemetrySettingsPublic
+from doorstep.schemas.track import TrackingSettings, TrackingSettingsPublic
 from doorstep.services import accounts as svc
 from doorstep.storage.tables.base import utcnow
 
@@ -110,6 +111,19 @@ def put_telemetry_settings(body: TelemetrySettings, session: SessionDep, who: Ma
     """Replace the overrides; a threshold left out goes back to its default. `{}`
     resets them all. Unknown detectors or fields are refused."""
     return svc.set_telemetry_settings(session, who, body)
+
+
+@organisation.get("/tracking-settings", response_model=TrackingSettingsPublic)
+def get_tracking_settings(session: SessionDep, who: Reader) -> Any:
+    """What the public tracking view shows recipients and offers them."""
+    return svc.tracking_settings(session, who)
+
+
+@organisation.put("/tracking-settings", response_model=TrackingSettingsPublic)
+def put_tracking_settings(body: TrackingSettings, session: SessionDep, who: Manager) -> Any:
+    """Replace them all; a field left out is its default again. Unknown fields are
+    refused."""
+    return svc.set_tracking_settings(session, who, body)
 
 
 @users.post("", status_code=status.HTTP_201_CREATED, response_model=UserPublic)

@@ -20,7 +20,8 @@ from doorstep.schemas.orders import (
     OrderUpdate,
     StatusChange,
 )
-from doorstep.services import order_import
+from doorstep.schemas.track import OrderRatingPublic
+from doorstep.services import order_import, track
 from doorstep.services import orders as svc
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -132,6 +133,13 @@ def order_events(
     """The order's timeline, oldest first."""
     rows, total = svc.list_events(session, who, order_id, limit=limit, offset=offset)
     return {"items": rows, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/{order_id}/rating", response_model=OrderRatingPublic)
+def order_rating(order_id: uuid.UUID, session: SessionDep, who: Reader) -> Any:
+    """The recipient's rating and survey; 404 until they rate it. The comment is their
+    own words: escape it wherever it is shown."""
+    return track.order_rating(session, who, order_id)
 
 
 @router.delete("/{order_id}", status_code=status.HTTP_204_NO_CONTENT)

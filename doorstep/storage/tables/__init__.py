@@ -10,7 +10,7 @@ from doorstep.storage.tables.accounts import (
 from doorstep.storage.tables.base import Base
 from doorstep.storage.tables.fleet import Depot, Device, Driver, Vehicle, Zone
 from doorstep.storage.tables.maintenance import MaintenanceSchedule, ServiceRecord
-from doorstep.storage.tables.orders import Customer, Order, OrderEvent
+from doorstep.storage.tables.orders import Customer, Order, OrderEvent, Rating
 from doorstep.storage.tables.routes import Plan, Route, Stop
 from doorstep.storage.tables.telemetry import LiveState, PingRow, TelemetryEvent
 
@@ -30,6 +30,7 @@ __all__ = [
     "Organisation",
     "PingRow",
     "Plan",
+    "Rating",
     "Route",
     "ServiceRecord",
     "Stop",

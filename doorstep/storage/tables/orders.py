@@ -133,3 +133,18 @@ class OrderEvent(Base):
         if self.lat is None or self.lon is None:
             return None
         return {"lat": self.lat, "lon": self.lon}
+
+
+class Rating(OrgMixin, Base):
+    """The recipient's rating of a delivered order: one per order, never edited."""
+
+    __tablename__ = "ratings"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), unique=True
+    )
+    stars: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    courteous: Mapped[bool | None] = mapped_column(Boolean)
+    package_ok: Mapped[bool | None] = mapped_column(Boolean)
