@@ -26,8 +26,9 @@ follow the same position along the same legs and the same stop order:
 
 * ``naive``: the issue's naive live ETA, free-flow drive from the current position along
   the remaining planned legs plus planned service times. Its plans carry no window
-  opening and it gets the default parameters, so whatever rules the engine gains later
-  (waiting for a window, breaks) this yardstick stays the same.
+  opening and its parameters (``NAIVE_PARAMS``) switch off the breaks and the
+  remaining-service estimate, so whatever rules the engine gains this yardstick stays
+  the same.
 * ``frozen``: the engine as configured, plans as they are, learning off: the difference
   between it and the engine is what learning alone buys.
 """
@@ -99,6 +100,9 @@ class _FrozenTimeOfDay(TimeOfDayFactors):
 class _FrozenPaces(DriverPaces):
     def observe(self, driver_key: str, predicted_s: float, actual_s: float) -> None:
         return
+
+
+NAIVE_PARAMS = EtaParams(break_after_s=None, service_so_far=False)
 
 
 def frozen_engine(timezone: dt.tzinfo, params: EtaParams | None = None) -> EtaEngine:
@@ -177,7 +181,7 @@ class _Replay:
         self.engine = engine
         self.plans = {p.route_id: p for p in day.plans}
         self.naive = _Baseline(
-            frozen_engine(engine.timezone),
+            frozen_engine(engine.timezone, NAIVE_PARAMS),
             {k: without_window_opening(p) for k, p in self.plans.items()},
         )
         self.frozen = _Baseline(frozen_engine(engine.timezone, engine.params), self.plans)

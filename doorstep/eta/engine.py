@@ -63,6 +63,7 @@ class EtaParams:
     break_max_s: float = 7200.0  # a longer one is learned as this long
     still_radius_m: float = 75.0  # fixes within this of each other: standing
     break_detect_s: float = 600.0  # standing this long away from a stop, break due: a break
+    service_so_far: bool = True  # at a stop: what is left given how long it has lasted
 
 
 class _Route:
@@ -514,7 +515,12 @@ class EtaEngine:
             risk = None if end is None else (1.0 if arrived > end else 0.0)
             out.append(StopEta(ids[first], arrived, arrived, arrived, 1, risk, 0.0))
             opens = r.window_start[first]
-            depart = (arrived if arrived > opens else opens) + service[first]
+            begun = arrived if arrived > opens else opens
+            # Serving: what is left of a stop that has lasted this long.
+            if now_s > begun and self.params.service_so_far:
+                depart = now_s + self.service_times.remaining(service[first], now_s - begun)
+            else:
+                depart = begun + service[first]
             if depart >= due:
                 depart += break_s
                 due = math.inf

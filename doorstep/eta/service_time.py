@@ -17,11 +17,15 @@ number of parcels).
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 DEFAULT_SERVICE_S = 180.0
 MIN_LEARNED_S = 5.0
 MAX_LEARNED_S = 7200.0
 _ITEM_BUCKETS = (1, 2, 3, 4, 5, 7, 10, 15)
+PRIOR_SIGMA = 0.4  # spread of log(actual / predicted) before any stop is served
+_PRIOR_SPREAD_WEIGHT = 10.0
+_NORMAL = NormalDist()
 
 
 def items_bucket(items: int) -> int:
@@ -66,6 +70,8 @@ class ServiceTimes:
         self._items = _Effect(shrink)
         self._driver = _Effect(shrink)
         self._customer = _Effect(shrink)
+        self._squares = 0.0  # of what the effects left unexplained, in log space
+        self._served = 0
 
     def _prior(self, planned_s: float) -> float:
         return planned_s if planned_s > 0.0 else self.default_s
@@ -116,6 +122,29 @@ class ServiceTimes:
             by_driver = self._driver.get(driver)
         if customer is not None:
             self._customer.add(customer, r - overall - by_items - by_driver)
+            by_customer = self._customer.get(customer)
+        left = r - overall - by_items - by_driver - by_customer
+        self._squares += left * left
+        self._served += 1
+
+    @property
+    def sigma(self) -> float:
+        """How far, in log space, a served stop strays from its prediction."""
+        prior = _PRIOR_SPREAD_WEIGHT * PRIOR_SIGMA * PRIOR_SIGMA
+        return math.sqrt((prior + self._squares) / (_PRIOR_SPREAD_WEIGHT + self._served))
+
+    def remaining(self, predicted_s: float, elapsed_s: float) -> float:
+        """Median seconds still to go of a stop predicted at ``predicted_s`` (a median)
+        that has lasted ``elapsed_s``: service times are skewed, so a stop already
+        longer than usual is likely to go on for a while, not to end this instant."""
+        if elapsed_s <= 0.0 or predicted_s <= 0.0:
+            return max(predicted_s - max(elapsed_s, 0.0), 0.0)
+        sigma = self.sigma
+        survived = 1.0 - _NORMAL.cdf(math.log(elapsed_s / predicted_s) / sigma)
+        if survived <= 1e-9:
+            return predicted_s * 0.1  # far past anything seen: soon, but not now
+        total = predicted_s * math.exp(sigma * _NORMAL.inv_cdf(1.0 - 0.5 * survived))
+        return max(total - elapsed_s, 0.0)
 
     def observations(self, *, customer: str | None = None, driver: str | None = None) -> int:
         """How many served stops taught this customer's (or driver's) effect."""

@@ -174,3 +174,15 @@ def test_the_minute_lookup_agrees_with_the_buckets():
     for minute in range(0, 300, 7):
         band = lookup[min(minute, len(lookup) - 1)]
         assert band is calibration.band(minute * 60.0 + 30.0)
+
+
+def test_the_eta_is_the_engines_own_prediction_when_the_window_holds_it():
+    band = shortest_band([-0.2, -0.1, 0.05, 0.1, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], 0.8, "bucket")
+    assert band.lower < 0.0 < band.upper and band.middle == 0.0
+
+
+def test_an_eta_outside_its_window_is_moved_to_the_windows_nearest_edge():
+    always_late = shortest_band([0.2 + 0.01 * i for i in range(50)], 0.8, "bucket")
+    assert always_late.middle == always_late.lower > 0.0
+    always_early = shortest_band([-0.5 + 0.01 * i for i in range(20)], 0.8, "bucket")
+    assert always_early.middle == always_early.upper < 0.0

@@ -422,3 +422,44 @@ def test_the_wait_for_a_window_is_not_learned_as_service_time():
     # 660 s at the door, of which 600 s waiting: 60 s of service, as planned.
     assert engine.service_times.predict(60.0, customer="c0", driver="d1") == pytest.approx(60.0)
     assert etas(result) == pytest.approx([900.0])
+
+
+def test_a_break_falls_due_and_is_taken_after_the_next_stop():
+    """Break rule: one after 400 s. s2 is left at 540 s, so 30 min later than planned
+    from s3 on."""
+    result = EtaEngine(EtaParams(break_after_s=400.0)).set_route(line_route(), T0)
+    assert etas(result) == pytest.approx([120.0, 300.0, 480.0, 660.0 + 1800.0, 840.0 + 1800.0])
+
+
+def test_an_organisation_without_a_break_rule_plans_none():
+    result = EtaEngine(EtaParams(break_after_s=None)).set_route(line_route(), T0)
+    assert etas(result) == pytest.approx(PLANNED)
+
+
+def _through_s0(engine: EtaEngine) -> None:
+    engine.set_route(line_route(), T0)
+    engine.on_stop_arrived("r1", "s0", at(120), at(120))
+    engine.on_stop_done("r1", "s0", arrived_at=at(120), departed_at=at(180), now=at(180))
+
+
+def test_a_van_standing_at_the_stop_after_the_break_fell_due_is_on_its_break():
+    engine = EtaEngine(EtaParams(break_after_s=150.0))
+    _through_s0(engine)
+    # Standing at s0 (1 km east) for 20 minutes: back at 180 + 1800 s, then 120 s to s1.
+    result = engine.on_fix("v1", fix_at(1380, 1000), at(1380))
+    assert etas(result)[0] == pytest.approx(180.0 + 1800.0 + 120.0)
+    # Moving on after 25 minutes: the break ends; its length is learned.
+    result = engine.on_fix("v1", fix_at(1680, 1500), at(1680))
+    assert engine.break_s < 1800.0
+    assert etas(result)[0] == pytest.approx(1680.0 + 60.0)  # half the leg left
+    # The next break falls due 150 s after this one ended, not at once.
+    assert not result.position_stale
+
+
+def test_a_short_stand_after_a_stop_is_not_a_break():
+    engine = EtaEngine(EtaParams(break_after_s=150.0))
+    _through_s0(engine)
+    result = engine.on_fix("v1", fix_at(240, 1500), at(240))  # off after a minute
+    assert engine.break_s == pytest.approx(1800.0)  # nothing learned
+    # Still due: taken after s1 now, so s2 is 30 min later than the drive alone.
+    assert etas(result)[1] - etas(result)[0] == pytest.approx(60.0 + 1800.0 + 120.0)

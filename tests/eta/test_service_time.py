@@ -74,3 +74,27 @@ def test_absurd_durations_are_clamped_or_ignored():
 def test_item_buckets_group_large_counts():
     counts = (1, 2, 3, 4, 5, 6, 7, 9, 10, 14, 15, 400)
     assert [items_bucket(n) for n in counts] == [0, 1, 2, 3, 4, 4, 5, 5, 6, 6, 7, 7]
+
+
+def test_a_stop_not_yet_begun_has_its_whole_predicted_time_left():
+    assert ServiceTimes().remaining(120.0, 0.0) == pytest.approx(120.0)
+
+
+def test_a_stop_that_has_lasted_long_is_expected_to_go_on_not_to_end_now():
+    times = ServiceTimes()
+    early = times.remaining(120.0, 30.0)
+    assert 90.0 < early < 120.0  # a little more than the plain difference
+    late = times.remaining(120.0, 300.0)  # 2.5x the median already
+    assert late > 30.0  # skewed: a long stop tends to stay long
+    assert times.remaining(120.0, 1e6) > 0.0  # never "done already"
+
+
+def test_the_spread_is_learned_from_served_stops():
+    steady = ServiceTimes()
+    for _ in range(200):
+        steady.observe(120.0, 120.0)
+    assert steady.sigma < 0.1
+    erratic = ServiceTimes()
+    for i in range(200):
+        erratic.observe(120.0, 30.0 if i % 2 else 480.0)
+    assert erratic.sigma > 0.5
