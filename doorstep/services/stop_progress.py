@@ -113,6 +113,7 @@ def complete(
     outcome: Outcome,
     *,
     reason: str | None = None,
+    received_by: str | None = None,
     at: datetime | None = None,
     location: Location | None = None,
 ) -> Stop:
@@ -134,7 +135,8 @@ def complete(
         if outcome == "failed":
             _move(session, principal, order, OrderStatus.FAILED, when, location, reason)
         elif stop.kind == "delivery":
-            _move(session, principal, order, OrderStatus.DELIVERED, when, location)
+            proof = {"recipient_name": received_by} if received_by else None
+            _move(session, principal, order, OrderStatus.DELIVERED, when, location, data=proof)
     session.flush()
     _announce(session, route, "stop.completed", when, {**_stop_data(stop), "outcome": outcome})
     if all(s.status not in OPEN_STOPS for s in route.stops):
@@ -170,6 +172,7 @@ def _move(
     at: datetime,
     location: Location | None,
     reason: str | None = None,
+    data: dict[str, Any] | None = None,
 ) -> None:
     """Through the order state machine; a step it does not allow is skipped for the
     in-between states (out for delivery on the way to delivered) and refused
@@ -177,7 +180,7 @@ def _move(
     if target == OrderStatus.DELIVERED and order.status == OrderStatus.SCHEDULED.value:
         _move(session, principal, order, OrderStatus.OUT_FOR_DELIVERY, at, location)
     change = StatusChange(status=target, reason=reason, location=location)
-    apply_transition(session, principal, order, change, at=at)
+    apply_transition(session, principal, order, change, at=at, data=data)
 
 
 def _stop_data(stop: Stop) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from doorstep.api.deps import RouteDriver, SessionDep
-from doorstep.schemas.common import Input, Location, LongText, Timestamp
+from doorstep.schemas.common import Input, Location, LongText, ShortText, Timestamp
 from doorstep.schemas.routes import RoutePublic, StopPublic
 from doorstep.services import stop_progress
 
@@ -30,6 +30,11 @@ class StopCompletion(RoadEvent):
     outcome: Literal["delivered", "failed"]
     reason: LongText | None = Field(
         None, description="Required when failed: nobody home, refused, address not found..."
+    )
+    received_by: ShortText | None = Field(
+        None,
+        description="Delivered: who took the parcel (the name signed), shown to the "
+        "recipient as part of the proof of delivery.",
     )
 
 
@@ -73,6 +78,7 @@ def complete(
         stop_id,
         body.outcome,
         reason=body.reason,
+        received_by=body.received_by or None,
         at=body.at,
         location=body.location,
     )
