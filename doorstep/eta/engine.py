@@ -28,11 +28,11 @@ import datetime as dt
 import itertools
 import math
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from doorstep.eta.calibration import Calibration
-from doorstep.eta.model import Fix, RouteEta, RoutePlan, StopEta
+from doorstep.eta.model import Fix, RouteEta, RoutePlan, ServedStop, StopEta
 from doorstep.eta.pace import DriverPaces, Pace
 from doorstep.eta.progress import LegPath, LocalPlane, distance_m, remaining_drive_s
 from doorstep.eta.service_time import ServiceTimes
@@ -324,6 +324,48 @@ class EtaEngine:
         """Predict again without news, e.g. on a timer, so a silent vehicle goes stale."""
         r = self._routes.get(route_id)
         return None if r is None else self._predict(r, now.timestamp())
+
+    def learn_history(self, routes: Iterable[tuple[str | None, Sequence[ServedStop]]]) -> int:
+        """What the organisation's past routes teach before any route of today closes
+        a stop: service times (by customer, driver, items) and, from each leg between
+        two served stops, the hourly traffic and the driver's pace. ``routes`` are
+        (driver key, stops in the order driven). Returns the stops learned from."""
+        learned = 0
+        for driver, stops in routes:
+            previous: ServedStop | None = None
+            for stop in sorted(stops, key=lambda s: s.arrived):
+                arrived, departed = stop.arrived.timestamp(), stop.departed.timestamp()
+                if departed < arrived:
+                    previous = None
+                    continue
+                opens = stop.window_start.timestamp() if stop.window_start else -math.inf
+                served = departed - max(arrived, opens)
+                if served > 0.0:
+                    self.service_times.observe(
+                        stop.service_s,
+                        served,
+                        customer=stop.customer_key,
+                        driver=driver,
+                        items=stop.items,
+                    )
+                if previous is not None:
+                    self._learn_leg(driver, stop.leg_s, previous.departed.timestamp(), arrived)
+                previous = stop
+                learned += 1
+        return learned
+
+    def _learn_leg(self, driver: str | None, leg_s: float, left: float, arrived: float) -> None:
+        """One past leg; a leg much longer than planned held a break or an errand and
+        teaches nothing about driving."""
+        actual = arrived - left
+        if leg_s < 30.0 or actual <= 0.0 or actual > 3.0 * leg_s + 600.0:
+            return
+        offset = self.timezone.utcoffset(dt.datetime.fromtimestamp(left, dt.UTC))
+        hour = int((left + (offset.total_seconds() if offset else 0.0)) * _INV_HOUR) % 24
+        factor = self.time_of_day.factors[hour]
+        self.time_of_day.observe(hour, leg_s, actual)
+        if driver is not None:
+            self.driver_paces.observe(driver, leg_s * factor, actual)
 
     def fit(self, errors: Iterable[tuple[float, float]]) -> None:
         """Past (horizon_s, actual − predicted seconds) records, to size the windows."""

@@ -27,6 +27,20 @@ def _require_aware(name: str, value: dt.datetime | None) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class ServedStop:
+    """A stop served before the engine started, for ``EtaEngine.learn_history``: the
+    plan's drive to it and service, and when the driver arrived and left."""
+
+    leg_s: float
+    service_s: float
+    arrived: dt.datetime
+    departed: dt.datetime
+    window_start: dt.datetime | None = None
+    items: int = 1
+    customer_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PlannedStop:
     """One stop of a route in planned order.
 

@@ -7,6 +7,7 @@ so slow drift still adds up):
 
 * the ETA, or an edge of its window, moved by more than ``threshold_s`` (60 s);
 * the ETA crossed an edge of the stop's promised window (before / inside / after);
+* the route's position went stale or fresh again (every stop is published);
 * its stops-away changed (optional, on by default: "2 stops away" must stay honest);
 * it was never published.
 
@@ -90,6 +91,7 @@ class ChangeGate:
         self.watch_window_edges = watch_window_edges
         self.watch_stops_away = watch_stops_away
         self._published: dict[str, dict[str, _Quiet]] = {}
+        self._stale: dict[str, bool] = {}
         self._windows: dict[str, _Window] = {}
 
     def promise(
@@ -127,10 +129,14 @@ class ChangeGate:
     def review(self, route: RouteEta) -> Publication:
         """Decide what of ``route`` to publish, and remember it as published."""
         published = self._published.setdefault(route.route_id, {})
+        # The van's position going stale (or fresh again) is news for every stop,
+        # even when the ETAs themselves stay put (e.g. pinned to a window's start).
+        flipped = self._stale.get(route.route_id, False) != route.position_stale
+        self._stale[route.route_id] = route.position_stale
         changed = []
         for stop in route.stops:
             quiet = published.get(stop.stop_id)
-            if quiet is None or not _inside(quiet, stop):
+            if flipped or quiet is None or not _inside(quiet, stop):
                 changed.append(stop)
                 published[stop.stop_id] = self._quiet(stop)
         withdrawn: tuple[str, ...] = ()
@@ -143,5 +149,6 @@ class ChangeGate:
 
     def forget(self, route_id: str) -> None:
         """The route is over: drop what was published for it."""
+        self._stale.pop(route_id, None)
         for sid in self._published.pop(route_id, {}):
             self._windows.pop(sid, None)

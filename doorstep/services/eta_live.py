@@ -8,6 +8,10 @@ and ``tick`` on a timer (so a vehicle that went quiet is reported stale). Only w
 ``ChangeGate`` passes is written and published: an ETA that moved by more than a
 minute, crossed the promised window, or changed its stops-away.
 
+An organisation's engine starts from its history: the stops its drivers served in the
+last ``HISTORY_DAYS`` days (``learn_history``: service times, hourly traffic, drivers'
+paces), so a restart does not forget what the organisation's days have taught.
+
 A route is loaded from the store the first time one of its events arrives (so a
 restart picks up routes in progress), and a fix of a vehicle with no route in progress
 is ignored, with the vehicle looked up again at most once a minute.
@@ -19,15 +23,24 @@ import logging
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from doorstep import clock
 from doorstep.bus import Event
-from doorstep.eta import ChangeGate, EtaEngine, Fix, PlannedStop, RouteEta, RoutePlan
+from doorstep.eta import (
+    ChangeGate,
+    EtaEngine,
+    Fix,
+    PlannedStop,
+    RouteEta,
+    RoutePlan,
+    ServedStop,
+)
 from doorstep.eta.model import StopEta
 from doorstep.services.events import emit
 from doorstep.storage.tables import Order, Organisation, Route, Stop
@@ -36,6 +49,8 @@ log = logging.getLogger("doorstep.eta")
 RECHECK_S = 60.0
 NEAR_DEG2 = 0.0005**2  # about 50 m, in squared degrees of latitude
 TOPICS = ("vehicle.position", "route", "stop")
+HISTORY_DAYS = 28
+HISTORY_STOPS = 20_000  # the most recent, at most
 
 
 class LiveEta:
@@ -143,7 +158,10 @@ class LiveEta:
             with self._sessions() as session:
                 row = session.get(Organisation, uuid.UUID(org))
                 zone = ZoneInfo(row.timezone) if row is not None else ZoneInfo("UTC")
-            engine = self._engines[org] = EtaEngine(timezone=zone)
+                engine = EtaEngine(timezone=zone)
+                learned = engine.learn_history(served_history(session, uuid.UUID(org)))
+            log.info("ETA engine for organisation %s learned from %d served stops", org, learned)
+            self._engines[org] = engine
         return engine
 
     def _gate(self, org: str) -> ChangeGate:
@@ -199,6 +217,52 @@ def store(
         if stop is not None:
             stop.stops_away = None
             stop.late_risk = None
+
+
+def served_history(
+    session: Session, org_id: uuid.UUID, now: datetime | None = None
+) -> list[tuple[str | None, list[ServedStop]]]:
+    """The organisation's served stops of the last ``HISTORY_DAYS`` days, by route:
+    (driver key, stops), as ``EtaEngine.learn_history`` takes them."""
+    since = (now or clock.now()) - timedelta(days=HISTORY_DAYS)
+    rows = session.execute(
+        select(Stop, Route.driver_id, Order)
+        .join(Route, Route.id == Stop.route_id)
+        .outerjoin(Order, Order.id == Stop.order_id)
+        .where(
+            Stop.org_id == org_id,
+            Route.org_id == org_id,
+            Stop.status.in_(("completed", "failed")),
+            Stop.arrived_at.is_not(None),
+            Stop.departed_at.is_not(None),
+            Stop.arrived_at >= since,
+        )
+        .order_by(Stop.arrived_at.desc())
+        .limit(HISTORY_STOPS)
+    ).all()
+    routes: dict[uuid.UUID, tuple[str | None, list[ServedStop]]] = {}
+    for stop, driver_id, order in rows:
+        assert stop.arrived_at is not None and stop.departed_at is not None
+        pickup = stop.kind == "pickup"
+        minutes = (
+            ((order.pickup_service_minutes or 0.0) if pickup else order.service_minutes)
+            if order is not None
+            else 0.0
+        )
+        opens = (order.pickup_window_start if pickup else order.window_start) if order else None
+        entry = routes.setdefault(stop.route_id, (str(driver_id) if driver_id else None, []))
+        entry[1].append(
+            ServedStop(
+                leg_s=max(0.0, stop.leg_seconds or 0.0),
+                service_s=minutes * 60.0,
+                arrived=stop.arrived_at,
+                departed=stop.departed_at,
+                window_start=opens,
+                items=order.items if order is not None else 1,
+                customer_key=str(order.customer_id) if order and order.customer_id else None,
+            )
+        )
+    return list(routes.values())
 
 
 def _plan(session: Session, route: Route) -> RoutePlan:

@@ -136,3 +136,13 @@ def test_the_gate_publishes_exactly_what_the_rules_say():
             590.0,
         )
         assert gate.moved(before, after) == _naive_moved(before, after, window)
+
+
+def test_the_position_going_stale_or_fresh_again_publishes_every_stop():
+    gate = ChangeGate()
+    fresh = route(stop("a", NOON + 600), stop("b", NOON + 900, away=2))
+    gate.review(fresh)
+    stale = fresh._replace(position_stale=True)
+    assert [s.stop_id for s in gate.review(stale).changed] == ["a", "b"]
+    assert not gate.review(stale)  # said once
+    assert [s.stop_id for s in gate.review(fresh).changed] == ["a", "b"]

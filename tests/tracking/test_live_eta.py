@@ -11,16 +11,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from doorstep.bus import Event
-from doorstep.services.eta_live import LiveEta, _split
+from doorstep.services.eta_live import LiveEta, _split, served_history
 from doorstep.storage.tables import Stop
 from tests.conftest import auth, create_order
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def _route_in_progress(client, org, db, count=3):
+def _route_in_progress(client, org, db, count=3, **order):
     vehicle = client.post("/api/v1/vehicles", json={"name": "Van"}, headers=auth(org.admin))
-    orders = [create_order(client, org.admin) for _ in range(count)]
+    orders = [create_order(client, org.admin, **order) for _ in range(count)]
     body = {
         "name": "Morning",
         "date": NOW.date().isoformat(),
@@ -126,3 +126,32 @@ def test_the_route_line_is_cut_at_each_stop_in_order():
     line = [[0.0, 0.0], [0.0, 1.0], [0.0, 2.0], [0.0, 1.0], [0.0, 0.0]]
     pieces = _split(line, [(0.0, 2.0), (0.0, 0.0)])
     assert pieces == [[(0.0, 0.0), (0.0, 1.0), (0.0, 2.0)], [(0.0, 2.0), (0.0, 1.0), (0.0, 0.0)]]
+
+
+def _drive_through(client, org, route, *, arrive_min: list[int], depart_min: list[int]):
+    for stop, arrive, depart in zip(route["stops"], arrive_min, depart_min, strict=True):
+        path = f"/api/v1/routes/{route['id']}/stops/{stop['id']}"
+        at = (NOW + timedelta(minutes=arrive)).isoformat()
+        response = client.post(f"{path}/arrive", json={"at": at}, headers=auth(org.driver))
+        assert response.status_code == 200, response.text
+        body = {"outcome": "delivered", "at": (NOW + timedelta(minutes=depart)).isoformat()}
+        response = client.post(f"{path}/complete", json=body, headers=auth(org.driver))
+        assert response.status_code == 200, response.text
+
+
+def test_an_engine_starts_from_what_the_organisations_served_stops_teach(client, org_a, org_b, db):
+    route, _ = _route_in_progress(client, org_a, db, window_start=None, window_end=None)
+    # 10 min legs driven in 15, 4 min service taking 12.
+    _drive_through(client, org_a, route, arrive_min=[15, 42, 69], depart_min=[27, 54, 81])
+    later = NOW + timedelta(days=1)
+    with db.sessions() as session:
+        (driver, served), *_ = served_history(session, org_a.id, later)
+        assert driver == str(org_a.driver_id) and len(served) == 3
+        assert served_history(session, org_b.id, later) == []  # another organisation's
+        assert served_history(session, org_a.id, NOW + timedelta(days=40)) == []  # too old
+    live = LiveEta(db.sessions)
+    engine = live._engine(str(org_a.id))
+    assert engine.service_times.observations() == 3
+    assert engine.service_times.predict(240.0, driver=str(org_a.driver_id)) > 300.0
+    assert engine.driver_paces.prior(str(org_a.driver_id)) > 1.05
+    assert live._engine(str(org_b.id)).service_times.observations() == 0
