@@ -18,6 +18,12 @@ A bucket with fewer than ``min_samples`` errors borrows all buckets' errors; wit
 than that in total the default is ±(2 min + 12 % of the horizon), which is exactly
 ±0.12 of ``horizon + 1000 s``, with a normal distribution behind it for late risk.
 
+Errors of one day are not exchangeable with another's (a day of incidents, a new
+driver), so the coverage each bucket asks of its band adapts online (adaptive
+conformal inference, Gibbs & Candès 2021): every arrival outside its bucket's current
+band raises the level the band is fitted at, every one inside lowers it a little, so
+the long-run share inside stays at ``coverage`` even when the errors drift.
+
 Late risk is read from the same errors: the share of them that would have put the
 arrival after the promised window's end.
 """
@@ -129,6 +135,7 @@ class Calibration:
         max_samples: int = 1000,
         edges: tuple[float, ...] = HORIZON_EDGES_S,
         refit_every: int = 100,
+        adapt_rate: float = 0.005,
     ) -> None:
         if not 0.0 < coverage < 1.0:
             raise ValueError("coverage must be between 0 and 1")
@@ -145,6 +152,9 @@ class Calibration:
         self._dirty = True
         self._refit_every = refit_every
         self._pending = 0
+        self._adapt_rate = adapt_rate
+        self._miss_target = 1.0 - coverage
+        self._miss_allowed = [self._miss_target for _ in edges]  # per bucket, adapted
 
     def bucket(self, horizon_s: float) -> int:
         return max(0, bisect_right(self.edges, horizon_s) - 1)
@@ -153,16 +163,28 @@ class Calibration:
         """One arrival: predicted ``horizon_s`` ahead, it came ``error_s`` late (< 0: early)."""
         if not (math.isfinite(horizon_s) and math.isfinite(error_s)) or horizon_s < 0.0:
             return
-        self._errors[self.bucket(horizon_s)].append(error_s / scale_s(horizon_s))
+        self._add(horizon_s, error_s, adapt=True)
+
+    def _add(self, horizon_s: float, error_s: float, *, adapt: bool) -> None:
+        b = self.bucket(horizon_s)
+        z = error_s / scale_s(horizon_s)
+        band = self._bands[b]
+        if adapt and band.source == "bucket":  # judged against the band it was given
+            missed = 1.0 if z < band.lower or z > band.upper else 0.0
+            allowed = self._miss_allowed[b] + self._adapt_rate * (self._miss_target - missed)
+            self._miss_allowed[b] = min(max(allowed, 0.01), 0.5)
+        self._errors[b].append(z)
         self._pending += 1
         if self._pending >= self._refit_every:
             self._dirty = True
 
     def fit(self, records: Iterable[tuple[float, float]]) -> None:
         """Many (horizon_s, error_s) records at once, e.g. the organisation's history;
-        the bands are refitted right after."""
+        the bands are refitted right after (history adapts no level: it was never
+        shown a band)."""
         for horizon_s, error_s in records:
-            self.observe(horizon_s, error_s)
+            if math.isfinite(horizon_s) and math.isfinite(error_s) and horizon_s >= 0.0:
+                self._add(horizon_s, error_s, adapt=False)
         self._dirty = True
 
     def samples(self, horizon_s: float) -> int:
@@ -206,10 +228,10 @@ class Calibration:
             else DEFAULT_BAND
         )
         self._bands = tuple(
-            shortest_band(bucket, self.coverage, "bucket")
+            shortest_band(bucket, 1.0 - allowed, "bucket")
             if len(bucket) >= self.min_samples
             else fallback
-            for bucket in self._errors
+            for bucket, allowed in zip(self._errors, self._miss_allowed, strict=True)
         )
         minutes = int(self.edges[-1] // 60) + 1
         self._by_minute = tuple(self._bands[self.bucket(m * 60.0)] for m in range(minutes))

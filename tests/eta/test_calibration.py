@@ -186,3 +186,24 @@ def test_an_eta_outside_its_window_is_moved_to_the_windows_nearest_edge():
     assert always_late.middle == always_late.lower > 0.0
     always_early = shortest_band([-0.5 + 0.01 * i for i in range(20)], 0.8, "bucket")
     assert always_early.middle == always_early.upper < 0.0
+
+
+def test_when_errors_keep_growing_the_adapted_level_keeps_coverage_at_80_percent():
+    """Days are not alike: with the spread drifting upwards the recent errors a band is
+    fitted on are always a little too narrow; adapting the level makes up for it."""
+
+    def online_coverage(adapt_rate: float) -> float:
+        rng = random.Random(5)
+        calibration = Calibration(adapt_rate=adapt_rate)
+        inside = n = 0
+        for t in range(20_000):
+            error = rng.gauss(0.0, 100.0 * (1 + t / 2000.0))
+            earliest, _, latest = calibration.window(0.0, 1800.0)
+            if t >= 5000:
+                inside += earliest <= error <= latest
+                n += 1
+            calibration.observe(1800.0, error)
+        return inside / n
+
+    assert online_coverage(0.0) < 0.78
+    assert online_coverage(0.005) == pytest.approx(0.80, abs=0.01)
