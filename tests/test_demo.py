@@ -44,7 +44,7 @@ def test_a_fast_demo_day_is_driven_end_to_end(tmp_path):
     options = _options(tmp_path)
     out = io.StringIO()
     stats = asyncio.run(run(options, Console(file=out, width=120)))
-    assert "API docs" in out.getvalue() and "tracking_code=" in out.getvalue()
+    assert "API docs" in out.getvalue() and "/t/" in out.getvalue()
     assert stats.finished and stats.refused == 0
     total = sum(v.stops for v in stats.vans.values())
     assert total == 12 and stats.arrivals == 12 and stats.fixes > 100

@@ -252,9 +252,9 @@ def _welcome(out: Console, world: DemoWorld, options: DemoOptions) -> None:
     out.print(
         f"  Trackers:   OsmAnd / Traccar Client on http://{options.host}:{options.osmand_port}/"
     )
-    out.print("  Five customers' orders (live ETA on their stop), by tracking code:")
+    out.print("  Five customers' tracking pages (live map, ETA window, timeline):")
     for code in world.tracking_codes[:5]:
-        out.print(f"    {code}:  {api}/api/v1/orders?tracking_code={code}")
+        out.print(f"    {api}/t/{code}")
     out.print("  Ctrl-C stops the demo.\n")
 
 
