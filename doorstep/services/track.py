@@ -559,18 +559,20 @@ def set_instructions(
     if changed:
         for key in changed:
             setattr(order, key, new[key])
-        order.updated_at = now
-        session.flush()
-        events.record(
-            session,
-            order,
-            _recipient(order.org_id),
-            "instructions_changed",
-            at=now,
-            data={"fields": changed},
-        )
-        session.flush()
+        _instructions_changed(session, order, now, {"fields": changed})
     return _build(session, opened, now).view
+
+
+def _instructions_changed(
+    session: Session, order: Order, now: datetime, data: dict[str, Any]
+) -> None:
+    """The recipient changed what the driver reads: the order and its timeline."""
+    order.updated_at = now
+    session.flush()
+    events.record(
+        session, order, _recipient(order.org_id), "instructions_changed", at=now, data=data
+    )
+    session.flush()
 
 
 def rate(
@@ -744,17 +746,8 @@ def _leave_with_neighbour(session: Session, order: Order, neighbour: str, now: d
         if not line.startswith(NEIGHBOUR_PREFIX)
     ]
     order.instructions = "\n".join([f"{NEIGHBOUR_PREFIX}{neighbour.strip()}", *lines])
-    order.updated_at = now
-    session.flush()
-    events.record(
-        session,
-        order,
-        _recipient(order.org_id),
-        "instructions_changed",
-        at=now,
-        data={"fields": ["instructions"], "neighbour": neighbour.strip()},
-    )
-    session.flush()
+    data = {"fields": ["instructions"], "neighbour": neighbour.strip()}
+    _instructions_changed(session, order, now, data)
 
 
 # -- operators ------------------------------------------------------------------------
