@@ -118,6 +118,20 @@ class Settings(BaseSettings):
         le=300,
         description="Seconds between keepalive comments on a tracking event stream.",
     )
+    public_url: str = Field(
+        "http://localhost:8000",
+        description="Where recipients reach this server: the links in SMS and emails start "
+        "with it (an organisation may set its own).",
+    )
+    smtp_url: str | None = Field(
+        None,
+        description="Outgoing email: smtp://user:pass@host:587?from=noreply@example.com "
+        "(STARTTLS when offered), smtp+starttls:// (required) or smtps:// (implicit TLS). "
+        "Unset: emails are written to the log.",
+    )
+    outbox_poll_s: float = Field(
+        0.5, gt=0, le=60, description="Seconds between the sender's looks at the outbox."
+    )
     map_tile_url: str | None = Field(
         None,
         description="Tile server URL template for the pages' maps "

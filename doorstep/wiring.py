@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from doorstep.bus import Bus, InProcessBus, RedisBus
 from doorstep.config import Settings
 from doorstep.roads.base import TravelTimeProvider
+from doorstep.services import notifications, outbox, webhooks
 from doorstep.services.events import PENDING
 from doorstep.services.ingest_writer import IngestWriter
 from doorstep.services.tracking import Tracker
@@ -36,6 +37,8 @@ class Runtime:
     _roads: TravelTimeProvider | None = field(default=None, repr=False)
     _writer: IngestWriter | None = field(default=None, repr=False)
     _roads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Set after a commit that wrote to the outbox: the sender looks at once.
+    outbox_wake: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def roads(self) -> TravelTimeProvider:
@@ -101,7 +104,16 @@ def build_runtime(settings: Settings) -> Runtime:
     bus = build_bus(settings)
     sessions = make_session_factory(engine)
     connect_bus(sessions, bus)
-    return Runtime(settings=settings, engine=engine, sessions=sessions, bus=bus)
+    webhooks.connect(sessions)
+    notifications.set_public_url(settings.public_url)
+    runtime = Runtime(settings=settings, engine=engine, sessions=sessions, bus=bus)
+
+    def wake_sender(session: Session) -> None:
+        if session.info.pop(outbox.WAKE, False):
+            runtime.outbox_wake.set()
+
+    event.listen(sessions, "after_commit", wake_sender)
+    return runtime
 
 
 def connect_bus(sessions: sessionmaker[Session], bus: Bus) -> None:

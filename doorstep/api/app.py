@@ -18,6 +18,7 @@ from doorstep.api.routes import (
     devices,
     driving,
     maintenance,
+    messaging,
     ops,
     orders,
     planning,
@@ -40,6 +41,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     and unless ``DOORSTEP_WORKERS=false`` the live ETAs and the periodic jobs."""
     runtime: Runtime = app.state.runtime
     tasks = []
+    sender = None
     if runtime.settings.mqtt_url:
         from doorstep.workers.mqtt_owntracks import listen
 
@@ -54,9 +56,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
         tasks.append(asyncio.create_task(run_eta(runtime)))
         tasks.append(asyncio.create_task(run_jobs(runtime)))
+        from doorstep.workers.outbox import OutboxWorker
+
+        sender = OutboxWorker(runtime)
+        sender.start()
     try:
         yield
     finally:
+        if sender is not None:
+            sender.stop()
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -101,6 +109,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         planning.plans,
         planning.dispatching,
         track.router,
+        *messaging.routers,
     ):
         api.include_router(router)
     app.include_router(api)

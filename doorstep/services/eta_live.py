@@ -42,6 +42,7 @@ from doorstep.eta import (
     ServedStop,
 )
 from doorstep.eta.model import StopEta
+from doorstep.services import notifications
 from doorstep.services.events import emit
 from doorstep.storage.tables import Order, Organisation, Route, Stop
 
@@ -60,6 +61,9 @@ class LiveEta:
         self._gates: dict[str, ChangeGate] = {}
         self._loaded: dict[str, str] = {}  # route id -> org id
         self._checked: dict[str, float] = {}  # vehicle id -> when last looked up
+        # The "arriving" notification threshold per organisation, and when it was read.
+        self._near: dict[str, tuple[float | None, float]] = {}
+        self._announced: dict[str, set[str]] = {}  # route id -> stops found near
 
     def handle(self, event: Event, now: datetime) -> RouteEta | None:
         """One bus event; returns the route's refreshed ETAs (published if they moved)."""
@@ -147,7 +151,29 @@ class LiveEta:
             )
         return route_id is not None and self.load_route(org, str(route_id), now) is not None
 
+    def _newly_near(self, org: str, result: RouteEta) -> list[str]:
+        """Stops that just came within the organisation's "arriving" notice: the ETA
+        may not move, but the clock does."""
+        minutes, read = self._near.get(org, (None, -1e9))
+        if time.monotonic() - read > RECHECK_S:
+            with self._sessions() as session:
+                row = session.get(Organisation, uuid.UUID(org))
+                rules = notifications.organisation_settings(row).rules if row else None
+                minutes = rules.arriving.minutes if rules and rules.arriving.enabled else None
+            self._near[org] = (minutes, time.monotonic())
+        if minutes is None:
+            return []
+        seen = self._announced.setdefault(result.route_id, set())
+        near = [
+            s.stop_id
+            for s in result.stops
+            if s.stop_id not in seen and s.eta_s - result.computed_at_s <= minutes * 60
+        ]
+        seen.update(near)
+        return near
+
     def _drop(self, org: str, route_id: str) -> None:
+        self._announced.pop(route_id, None)
         if self._loaded.pop(route_id, None) is not None:
             self._engine(org).drop_route(route_id)
             self._gate(org).forget(route_id)
@@ -172,10 +198,16 @@ class LiveEta:
 
     def _publish(self, org: str, result: RouteEta) -> None:
         publication = self._gate(org).review(result)
-        if not publication:
+        near = self._newly_near(org, result)
+        if not publication and not near:
             return
         with self._sessions.begin() as session:
-            store(session, result, publication.changed, publication.withdrawn)
+            if publication:
+                store(session, result, publication.changed, publication.withdrawn)
+            changed = [s.stop_id for s in publication.changed] if publication else []
+            notify(session, result, [*changed, *near])
+            if not publication:
+                return
             emit(
                 session,
                 Event(
@@ -217,6 +249,18 @@ def store(
         if stop is not None:
             stop.stops_away = None
             stop.late_risk = None
+
+
+def notify(session: Session, result: RouteEta, stop_ids: Sequence[str]) -> None:
+    """The notification rules that look at ETAs, for these stops as stored."""
+    if not stop_ids:
+        return
+    ids = {uuid.UUID(s) for s in stop_ids}
+    rows = session.execute(
+        select(Stop, Order).join(Order, Order.id == Stop.order_id).where(Stop.id.in_(ids))
+    ).all()
+    for stop, order in rows:
+        notifications.on_eta(session, order, stop, result.computed_at)
 
 
 def served_history(

@@ -11,6 +11,7 @@ from doorstep import clock
 from doorstep.bus import Event
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.principal import Principal
+from doorstep.services import chat_window, notifications
 from doorstep.storage.tables import Order, OrderEvent
 
 PENDING = "doorstep_pending_events"
@@ -45,6 +46,9 @@ def record(
         data=data or {},
     )
     session.add(event)
+    if event.to_status is not None:
+        notifications.on_status_change(session, order, event.to_status, reason, event.at)
+        chat_window.on_status_change(session, order, event.to_status, event.at)
     emit(
         session,
         Event(

@@ -36,11 +36,17 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from doorstep.bus import Event
-from doorstep.domain.errors import DoorstepError
+from doorstep.domain.errors import DoorstepError, InvalidInput
 from doorstep.domain.principal import Principal
 from doorstep.schemas.orders import ImportRowError, OrderCreate
 from doorstep.services import events
-from doorstep.services.orders import CustomerBook, _refuse_duplicate_refs, build_order
+from doorstep.services.orders import (
+    CustomerBook,
+    _refuse_duplicate_refs,
+    build_order,
+    organisation_region,
+    with_normalised_phone,
+)
 from doorstep.storage.tables import Customer, Order, OrderEvent
 from doorstep.storage.tables.base import utcnow
 
@@ -157,8 +163,29 @@ def parse_csv(content: bytes) -> list[tuple[int, OrderCreate]]:
     return rows
 
 
+def _normalise_phones(
+    rows: list[tuple[int, OrderCreate]], region: str | None
+) -> list[tuple[int, OrderCreate]]:
+    """Every phone to E.164, or nothing imported: each unusable number named by line."""
+    done: list[tuple[int, OrderCreate]] = []
+    problems: list[ImportRowError] = []
+    for line, order in rows:
+        try:
+            done.append((line, with_normalised_phone(order, region)))
+        except InvalidInput as exc:
+            problems.append(
+                ImportRowError(row=line, field="recipient_phone", message=exc.errors[0].msg)
+            )
+    if problems:
+        raise ImportRejected(
+            f"nothing was imported: {len(problems)} unusable phone number(s)",
+            problems[:MAX_REPORTED_ERRORS],
+        )
+    return done
+
+
 def import_orders(session: Session, principal: Principal, content: bytes) -> ImportOutcome:
-    rows = parse_csv(content)
+    rows = _normalise_phones(parse_csv(content), organisation_region(session, principal.org_id))
     refs = [order.external_ref for _, order in rows if order.external_ref]
     _refuse_duplicate_refs(session, principal.org_id, refs)
 

@@ -19,13 +19,22 @@ from doorstep import clock
 from doorstep.domain import order_status
 from doorstep.domain.codes import new_tracking_code, normalise_tracking_code
 from doorstep.domain.errors import Conflict, FieldError, InvalidInput
+from doorstep.domain.notify.phones import normalise_phone
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.principal import Principal
 from doorstep.schemas.orders import OrderCreate, OrderUpdate, StatusChange, check_window
 from doorstep.services import events
 from doorstep.services.references import check_references
 from doorstep.storage import repository as repo
-from doorstep.storage.tables import Customer, Depot, IdempotencyRecord, Order, OrderEvent, Stop
+from doorstep.storage.tables import (
+    Customer,
+    Depot,
+    IdempotencyRecord,
+    Order,
+    OrderEvent,
+    Organisation,
+    Stop,
+)
 from doorstep.storage.tables.base import OrgMixin
 
 IDEMPOTENCY_SCOPE = "orders.create"
@@ -135,14 +144,16 @@ def create_order(
     idempotency_key: str | None = None,
     book: CustomerBook | None = None,
 ) -> Created:
+    digest = request_hash(data)  # of the body as sent, before any normalising
     if idempotency_key is not None:
-        replay = _replay(session, principal, idempotency_key, request_hash(data))
+        replay = _replay(session, principal, idempotency_key, digest)
         if replay is not None:
             return Created(replay, replayed=True)
     check_references(session, principal.org_id, data.model_dump(), REFERENCES)
     if data.external_ref is not None:
         _refuse_duplicate_refs(session, principal.org_id, [data.external_ref])
     book = book or CustomerBook(session, principal.org_id)
+    data = with_normalised_phone(data, organisation_region(session, principal.org_id))
     order = build_order(principal.org_id, data, book)
     session.add_all(book.created)
     session.flush()
@@ -156,7 +167,7 @@ def create_order(
                 org_id=principal.org_id,
                 scope=IDEMPOTENCY_SCOPE,
                 key=idempotency_key,
-                request_hash=request_hash(data),
+                request_hash=digest,
                 resource_id=order.id,
             )
         )
@@ -168,6 +179,32 @@ def create_order(
             "at the same moment; retry this one to get its result"
         ) from None
     return Created(order, replayed=False)
+
+
+def organisation_region(session: Session, org_id: uuid.UUID) -> str | None:
+    org = session.get(Organisation, org_id)
+    return org.country if org is not None else None
+
+
+def normalised_phone(raw: str | None, region: str | None) -> str | None:
+    """E.164, decided when the order is written (422 naming the problem), so a number
+    no SMS can reach is refused now rather than failing on the delivery day."""
+    if raw is None:
+        return None
+    try:
+        return normalise_phone(raw, region)
+    except ValueError as exc:
+        raise InvalidInput(
+            [FieldError(("body", "recipient", "phone"), str(exc))],
+            f"the recipient's phone number is not usable: {exc}",
+        ) from None
+
+
+def with_normalised_phone(data: OrderCreate, region: str | None) -> OrderCreate:
+    phone = normalised_phone(data.recipient.phone, region)
+    if phone == data.recipient.phone:
+        return data
+    return data.model_copy(update={"recipient": data.recipient.model_copy(update={"phone": phone})})
 
 
 def build_order(org_id: uuid.UUID, data: OrderCreate, book: CustomerBook) -> Order:
@@ -285,7 +322,9 @@ def update_order(
     if "recipient" in changes and data.recipient is not None:
         changes.pop("recipient")
         changes["recipient_name"] = data.recipient.name
-        changes["recipient_phone"] = data.recipient.phone
+        changes["recipient_phone"] = normalised_phone(
+            data.recipient.phone, organisation_region(session, principal.org_id)
+        )
         changes["recipient_email"] = str(data.recipient.email) if data.recipient.email else None
     if "location" in changes and data.location is not None:
         changes.pop("location")

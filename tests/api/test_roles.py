@@ -31,11 +31,20 @@ PUBLIC = {
     ("PUT", "/track/{tracking_code}/instructions"),
     ("POST", "/track/{tracking_code}/rating"),
     ("POST", "/track/{tracking_code}/reschedule"),
+    ("GET", "/track/{tracking_code}/chat"),
+    ("POST", "/track/{tracking_code}/chat"),
+    ("POST", "/track/{tracking_code}/chat/read"),
+    ("GET", "/track/{tracking_code}/chat/events"),
+    # Twilio's webhooks: its request signature is the credential.
+    ("POST", "/sms/twilio/{org_id}/inbound"),
+    ("POST", "/sms/twilio/{org_id}/status"),
 }
 ANYONE = {("GET", "/auth/me"), ("GET", "/organisation")}
 PASSWORD = "correct horse battery"
 # Computations that change nothing, sent as POST because they take a body.
-READ_ONLY_POSTS = {("POST", "/dispatch/options")}
+READ_ONLY_POSTS = {("POST", "/dispatch/options"), ("POST", "/notification-templates/preview")}
+# An order's chat: staff, and drivers for the orders on their own routes.
+CHAT = "/orders/{order_id}/chat"
 # Organisation settings everyone who reads may see (changing them is management).
 READABLE_SETTINGS = {
     ("GET", "/organisation/telemetry-settings"),
@@ -49,12 +58,16 @@ def required(method: str, path: str) -> set[str]:
     """The permissions of which a request needs at least one."""
     if (method, path) in READABLE_SETTINGS:
         return {"read"}
-    if path.startswith(("/users", "/api-keys", "/organisation")):
+    if path.startswith(("/users", "/api-keys", "/organisation", "/webhooks")):
+        return {"manage"}
+    if (method, path) == ("PUT", "/contacts"):
         return {"manage"}
     if (method, path) in READ_ONLY_POSTS:
         return {"read"}
     if method == "POST" and path.startswith("/routes") and path.endswith(DRIVING):
         return {"write", "own_routes"}
+    if path.startswith(CHAT):
+        return {"read", "own_routes"} if method == "GET" else {"write", "own_routes"}
     if method != "GET":
         return {"write"}
     if path.startswith("/routes"):

@@ -126,9 +126,35 @@ WALK: dict[tuple[str, str], str] = {
     ("PUT", "/track/{tracking_code}/instructions"): PUBLIC,
     ("POST", "/track/{tracking_code}/rating"): PUBLIC,
     ("POST", "/track/{tracking_code}/reschedule"): PUBLIC,
+    ("GET", "/track/{tracking_code}/chat"): PUBLIC,
+    ("POST", "/track/{tracking_code}/chat"): PUBLIC,
+    ("POST", "/track/{tracking_code}/chat/read"): PUBLIC,
+    ("GET", "/track/{tracking_code}/chat/events"): PUBLIC,
+    ("GET", "/organisation/notification-settings"): OWN,
+    ("PUT", "/organisation/notification-settings"): OWN,
+    ("POST", "/notification-templates/preview"): COMPUTED,
+    ("GET", "/orders/{order_id}/notifications"): HIDDEN,
+    ("GET", "/contacts"): LISTED,
+    ("PUT", "/contacts"): OWN,
+    ("GET", "/orders/{order_id}/chat"): HIDDEN,
+    ("POST", "/orders/{order_id}/chat"): HIDDEN,
+    ("POST", "/orders/{order_id}/chat/read"): HIDDEN,
+    ("GET", "/orders/{order_id}/chat/events"): HIDDEN,
+    ("POST", "/webhooks"): CREATED,
+    ("GET", "/webhooks"): LISTED,
+    ("GET", "/webhooks/{webhook_id}"): HIDDEN,
+    ("PATCH", "/webhooks/{webhook_id}"): HIDDEN,
+    ("DELETE", "/webhooks/{webhook_id}"): HIDDEN,
+    ("GET", "/webhooks/{webhook_id}/deliveries"): HIDDEN,
+    ("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): HIDDEN,
+    # Twilio's webhooks, by organisation id: A's answers as an unknown one (and the
+    # request signature, checked next, is the credential).
+    ("POST", "/sms/twilio/{org_id}/inbound"): HIDDEN,
+    ("POST", "/sms/twilio/{org_id}/status"): HIDDEN,
 }
 # Valid bodies for the public operations that take one.
 PUBLIC_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/track/{tracking_code}/chat"): {"body": "Mallory"},
     ("PUT", "/track/{tracking_code}/instructions"): {"text": "Mallory"},
     ("POST", "/track/{tracking_code}/rating"): {"stars": 1},
     ("POST", "/track/{tracking_code}/reschedule"): {"neighbour": "Mallory"},
@@ -161,6 +187,9 @@ PARAM_KINDS = {
     "record_id": "service_record",
     "event_id": "telemetry_event",
     "tracking_code": "tracking_code",
+    "webhook_id": "webhook",
+    "delivery_id": "webhook_delivery",
+    "org_id": "org",
 }
 ITEM_KINDS = {
     "depots": "depot",
@@ -174,6 +203,7 @@ ITEM_KINDS = {
 # Ids that are not UUIDs, and an unknown one of the same type for each.
 UNKNOWN_IDS: dict[str, Callable[[], str]] = {
     "telemetry_event": lambda: str(random.randint(10**9, 10**12)),
+    "webhook_delivery": lambda: str(random.randint(10**9, 10**12)),
 }
 
 
@@ -192,6 +222,8 @@ BY_ID_BODIES: dict[tuple[str, str], Body] = {
         for resource in ITEM_KINDS
     },
     ("PATCH", "/orders/{order_id}"): lambda b: {"notes": "Mallory"},
+    ("POST", "/orders/{order_id}/chat"): lambda b: {"body": "Mallory"},
+    ("PATCH", "/webhooks/{webhook_id}"): lambda b: {"description": "Mallory"},
     ("POST", "/orders/{order_id}/status"): lambda b: {"status": "cancelled", "reason": "Mallory"},
     ("PATCH", "/routes/{route_id}"): lambda b: {"status": "cancelled"},
     ("POST", "/routes/{route_id}/stops"): lambda b: {"order_id": b["order"]},
@@ -244,6 +276,8 @@ OWN_CHANGES: dict[tuple[str, str], dict[str, str]] = {
 # Bodies of the caller's own settings, where the generic one does not fit.
 OWN_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/organisation/tracking-settings"): {"show_vehicle_from_stops_away": 2},
+    ("PUT", "/organisation/notification-settings"): {"default_language": "fi"},
+    ("PUT", "/contacts"): {"channel": "sms", "address": SHARED_PHONE, "opted_out": True},
 }
 TRACK_NOT_FOUND = "no delivery with this tracking code"
 
@@ -277,6 +311,7 @@ CREATE_BODIES: dict[str, Callable[[], dict[str, Any]]] = {
         "radius_m": 50,
     },
     "/plans": lambda: {"date": ROUTE_DATE, "time_limit_s": 0.2},
+    "/webhooks": lambda: {"url": "https://hooks.example/bravo", "event_types": ["*"]},
 }
 
 # Creates that reference other objects: field -> kind referenced.
@@ -305,11 +340,13 @@ COMPUTE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "/dispatch/options": lambda b: {"order_id": b["urgent"], "date": ROUTE_DATE},
     "/dispatch/assign": lambda b: {"order_id": b["urgent"], "route_id": b["route"], "position": 0},
     "/routes/reoptimise": lambda b: {"date": ROUTE_DATE, "route_ids": [b["route"]]},
+    "/notification-templates/preview": lambda b: {"rule": "arriving", "channel": "sms"},
 }
 COMPUTE_REFERENCES: dict[str, dict[str, str]] = {
     "/dispatch/options": {"order_id": "order"},
     "/dispatch/assign": {"order_id": "order", "route_id": "route"},
     "/routes/reoptimise": {"route_ids": "route"},
+    "/notification-templates/preview": {"order_id": "order"},
 }
 
 
@@ -351,6 +388,7 @@ NOT_IDENTIFYING = {
     "kind",
     "restricted",
     "alerts_only",
+    "opted_out",
 }
 
 
@@ -489,6 +527,25 @@ def build_a(client, org) -> Ids:
     )
     assert response.status_code == 200, response.text
     a["telemetry_event"] = _harsh_braking(client, org, device["token"])
+    # A webhook that has a delivery: A's order changed after it subscribed.
+    a["webhook"] = _post(
+        client,
+        key,
+        "/webhooks",
+        {"url": "https://zebra.example/hook", "event_types": ["*"], "description": "Zebra"},
+    )["id"]
+    response = client.patch(
+        f"{API}/orders/{a['order']}", json={"notes": "Zebra note"}, headers=auth(key)
+    )
+    assert response.status_code == 200, response.text
+    log = client.get(f"{API}/webhooks/{a['webhook']}/deliveries", headers=auth(key)).json()
+    a["webhook_delivery"] = str(log[0]["id"])
+    response = client.put(
+        f"{API}/contacts",
+        json={"channel": "sms", "address": "+358401119999", "opted_out": True},
+        headers=auth(key),
+    )
+    assert response.status_code == 200, response.text
     return a
 
 
@@ -517,6 +574,9 @@ def build_b(client, org) -> Ids:
     for path, kind in (("/vehicles", "vehicle"), ("/devices", "device")):
         b[kind] = _post(client, key, path, CREATE_BODIES[path]())["id"]
     b["order"] = _post(client, key, "/orders", order_body())["id"]
+    b["webhook"] = _post(
+        client, key, "/webhooks", {"url": "https://hooks.example/b", "event_types": ["*"]}
+    )["id"]
     # Kept out of B's plan by its window, for the urgent-job computations.
     b["urgent"] = _post(
         client,

@@ -10,6 +10,14 @@ from doorstep.storage.tables.accounts import (
 from doorstep.storage.tables.base import Base
 from doorstep.storage.tables.fleet import Depot, Device, Driver, Vehicle, Zone
 from doorstep.storage.tables.maintenance import MaintenanceSchedule, ServiceRecord
+from doorstep.storage.tables.messaging import (
+    ChatMessage,
+    Contact,
+    Conversation,
+    OutboxAttempt,
+    OutboxMessage,
+    WebhookSubscription,
+)
 from doorstep.storage.tables.orders import Customer, Order, OrderEvent, Rating
 from doorstep.storage.tables.routes import Plan, Route, Stop
 from doorstep.storage.tables.telemetry import LiveState, PingRow, TelemetryEvent
@@ -17,6 +25,9 @@ from doorstep.storage.tables.telemetry import LiveState, PingRow, TelemetryEvent
 __all__ = [
     "ApiKey",
     "Base",
+    "ChatMessage",
+    "Contact",
+    "Conversation",
     "Customer",
     "Depot",
     "Device",
@@ -28,6 +39,8 @@ __all__ = [
     "Order",
     "OrderEvent",
     "Organisation",
+    "OutboxAttempt",
+    "OutboxMessage",
     "PingRow",
     "Plan",
     "Rating",
@@ -37,5 +50,6 @@ __all__ = [
     "TelemetryEvent",
     "User",
     "Vehicle",
+    "WebhookSubscription",
     "Zone",
 ]
