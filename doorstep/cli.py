@@ -381,6 +381,27 @@ def bench_ingest(
     )
 
 
+@bench_app.command("notify")
+def bench_notify(
+    messages: Annotated[int, typer.Option(help="Deliveries at a steady rate.", min=1)] = 600,
+    rate: Annotated[float, typer.Option(help="Deliveries per second.", min=1)] = 100.0,
+    burst: Annotated[int, typer.Option(help="Messages written at once.", min=2)] = 2000,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON report as the last line.")] = False,
+) -> None:
+    """Messages per second through rules -> outbox -> a local Twilio-speaking provider,
+    and the p95 delay from the delivery to the provider receiving its SMS."""
+    import json
+
+    from doorstep.bench.notify import notify_bench
+
+    report = notify_bench(messages=messages, rate=rate, burst=burst)
+    typer.echo(
+        json.dumps(
+            report, separators=(",", ":") if as_json else None, indent=None if as_json else 2
+        )
+    )
+
+
 @contextmanager
 def _clear_errors() -> Iterator[None]:
     try:

@@ -114,9 +114,10 @@ def claim(session: Session, worker: str, now: datetime, limit: int = 50) -> list
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list(session.scalars(query))
+    contacts, orders = _context(session, rows)
     claimed: list[OutboxMessage] = []
     for row in rows:
-        reason = _stale_reason(session, row)
+        reason = _stale_reason(row, contacts, orders)
         if reason:
             row.status = CANCELLED
             row.last_error = reason
@@ -131,23 +132,41 @@ def claim(session: Session, worker: str, now: datetime, limit: int = 50) -> list
     return claimed
 
 
-def _stale_reason(session: Session, row: OutboxMessage) -> str | None:
-    """Why a message written earlier must not go out now (None: it still must)."""
-    if row.channel in ("sms", "email"):
-        contact = session.scalar(
+def _context(
+    session: Session, rows: list[OutboxMessage]
+) -> tuple[dict[tuple[uuid.UUID, str, str], Contact], dict[uuid.UUID, Order]]:
+    """The contacts and orders a batch names, in two queries for the whole batch."""
+    people = [r for r in rows if r.channel in ("sms", "email")]
+    contacts: dict[tuple[uuid.UUID, str, str], Contact] = {}
+    if people:
+        for contact in session.scalars(
             select(Contact).where(
-                Contact.org_id == row.org_id,
-                Contact.channel == row.channel,
-                Contact.address == row.recipient,
+                Contact.org_id.in_({r.org_id for r in people}),
+                Contact.address.in_({r.recipient for r in people}),
             )
-        )
-        if contact is not None and contact.opted_out_at is not None:
-            return "the recipient opted out"
-        if contact is not None and contact.bounced_at is not None and row.channel == "email":
-            return f"the address bounced: {contact.bounce_reason or 'refused'}"
+        ):
+            contacts[(contact.org_id, contact.channel, contact.address)] = contact
+    order_ids = {r.order_id for r in rows if r.order_id is not None and r.expect}
+    orders: dict[uuid.UUID, Order] = {}
+    if order_ids:
+        orders = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(order_ids)))}
+    return contacts, orders
+
+
+def _stale_reason(
+    row: OutboxMessage,
+    contacts: dict[tuple[uuid.UUID, str, str], Contact],
+    orders: dict[uuid.UUID, Order],
+) -> str | None:
+    """Why a message written earlier must not go out now (None: it still must)."""
+    contact = contacts.get((row.org_id, row.channel, row.recipient))
+    if contact is not None and contact.opted_out_at is not None:
+        return "the recipient opted out"
+    if contact is not None and contact.bounced_at is not None and row.channel == "email":
+        return f"the address bounced: {contact.bounce_reason or 'refused'}"
     expect = row.expect or {}
     if row.order_id is not None and expect:
-        order = session.get(Order, row.order_id)
+        order = orders.get(row.order_id)
         if order is None:
             return "the order no longer exists"
         statuses = expect.get("statuses")
@@ -172,15 +191,28 @@ class Result:
     duration_ms: float | None = None
 
 
-def finish(session: Session, row_id: int, worker: str, result: Result, now: datetime) -> None:
+def finish_all(
+    session: Session, worker: str, results: list[tuple[int, Result]], now: datetime
+) -> None:
+    """``finish`` for a whole batch, its rows read in one query."""
+    ids = [row_id for row_id, _ in results]
+    rows = {
+        r.id: r for r in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+    }
+    for row_id, result in results:
+        row = rows.get(row_id)
+        if row is not None:
+            finish(session, row, worker, result, now)
+
+
+def finish(
+    session: Session, row: OutboxMessage, worker: str, result: Result, now: datetime
+) -> None:
     """Record one attempt and move the row on.
 
     A row another sender has since re-claimed (our lease ran out) is left to it: the
     attempt is logged, the state is theirs to set.
     """
-    row = session.get(OutboxMessage, row_id)
-    if row is None:
-        return
     session.add(
         OutboxAttempt(
             outbox_id=row.id,

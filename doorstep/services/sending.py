@@ -117,9 +117,12 @@ class OutboxSender:
             return 0
         results = list(self._pool.map(self._send, jobs))
         with self._sessions.begin() as session:
-            now = self._now()
-            for job, result in zip(jobs, results, strict=True):
-                outbox.finish(session, job.row_id, self.worker, result, now)
+            outbox.finish_all(
+                session,
+                self.worker,
+                [(job.row_id, result) for job, result in zip(jobs, results, strict=True)],
+                self._now(),
+            )
         return len(jobs)
 
     def drain(self, max_rounds: int = 1000) -> int:
@@ -138,13 +141,17 @@ class OutboxSender:
     def _claim(self) -> list[_Job]:
         with self._sessions.begin() as session:
             rows = outbox.claim(session, self.worker, self._now(), self._batch)
-            return [self._job(session, row) for row in rows]
+            known: dict[uuid.UUID, NotificationSettings] = {}
+            return [self._job(session, row, known) for row in rows]
 
-    def _job(self, session: Session, row: OutboxMessage) -> _Job:
-        settings = NotificationSettings()
-        org = session.get(Organisation, row.org_id)
-        if org is not None:
-            settings = notifications.organisation_settings(org)
+    def _job(
+        self, session: Session, row: OutboxMessage, known: dict[uuid.UUID, NotificationSettings]
+    ) -> _Job:
+        settings = known.get(row.org_id)
+        if settings is None:
+            org = session.get(Organisation, row.org_id)
+            settings = notifications.organisation_settings(org) if org else NotificationSettings()
+            known[row.org_id] = settings
         headers: dict[str, str] = {}
         channel: Channel
         if row.channel == "webhook":
