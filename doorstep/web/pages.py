@@ -294,16 +294,93 @@ class _Formatter:
 
 
 @router.get("/t/{tracking_code}/chat", response_class=HTMLResponse)
-def chat(request: Request, tracking_code: str, lang: Lang = None) -> HTMLResponse:
-    """Where the chat with the driver will be (a later issue): says so, and links back."""
+def chat(
+    request: Request,
+    tracking_code: str,
+    lang: Lang = None,
+    draft: Annotated[str, Query(max_length=200)] = "",
+    error: Annotated[str | None, Query()] = None,
+) -> Response:
+    """The chat with the driver: messages, a box to write, quick replies; live with
+    JavaScript, a plain form without."""
     chosen = _lang(request, lang)
-    canonical = parse_code(tracking_code) or ""
+    try:
+        guard = admit_tracking(request, tracking_code)
+    except TooManyRequests as exc:
+        return _too_many(request, chosen, exc)
+    given = _remembered_check(request, tracking_code)
+    runtime = _runtime(request)
+    try:
+        with runtime.sessions.begin() as session:
+            found = tracking_view.conversation(session, tracking_code, given)
+            view = tracking_view.view(session, tracking_code, given) if found else None
+    except tracking_view.CheckFailed as failed:
+        guard.wrong_check(failed.code)
+        return RedirectResponse(_page_url(tracking_code, _explicit_lang(request, lang)), 303)
+    if found is None or view is None:
+        return _not_found(request, chosen, tracking_code)
+    page_lang = _explicit_lang(request, lang)
+    today = clock.now().astimezone(_zone(view)).date()
     return render.page(
         request,
         "chat.html",
         chosen,
-        back=_page_url(canonical, _explicit_lang(request, lang)) if canonical else "/track",
+        conversation=found,
+        view=view,
+        fmt=_Formatter(chosen, today),
+        draft=draft,
+        error=error if error in ERRORS else None,
+        code=tracking_code,
+        page_lang=page_lang,
+        back=_page_url(tracking_code, page_lang),
+        theme=render.theme(view["organisation"]["colour"]),
+        config=render.script_json(
+            {
+                "api": f"{API}/{tracking_code}/chat",
+                "check": given,
+                "messages": messages.MESSAGES[chosen],
+            }
+        ),
     )
+
+
+@router.post("/t/{tracking_code}/chat")
+def post_chat(
+    request: Request,
+    tracking_code: str,
+    body: Annotated[str, Form()] = "",
+    quick: Annotated[str, Form()] = "",
+    lang: Annotated[str, Form()] = "",
+) -> Response:
+    """A message from the form. A quick reply that needs finishing ("The gate code is
+    …") comes back into the box instead of being sent."""
+    page_lang = _explicit_lang(request, lang)
+    chat_url = f"/t/{quote(tracking_code)}/chat"
+    if quick and quick != quick.rstrip():
+        params = {"draft": quick, **({"lang": page_lang} if page_lang else {})}
+        return RedirectResponse(f"{chat_url}?{urlencode(params)}", 303)
+    text = quick or body
+    try:
+        admit_tracking(request, tracking_code)
+    except TooManyRequests:
+        return RedirectResponse(f"{chat_url}?error=limited", 303)
+    check = _remembered_check(request, tracking_code)
+    outcome: dict[str, str] = {}
+    try:
+        with _runtime(request).sessions.begin() as session:
+            tracking_view.send_chat(session, tracking_code, check, text)
+    except (svc.UnknownCode, svc.CheckFailed):
+        return RedirectResponse(_page_url(tracking_code, page_lang), 303)
+    except TooManyRequests:
+        outcome = {"error": "limited"}
+    except Conflict:
+        outcome = {"error": "conflict"}
+    except (InvalidInput, ValidationError, ValueError):
+        outcome = {"error": "invalid"}
+    if page_lang:
+        outcome["lang"] = page_lang
+    suffix = f"?{urlencode(outcome)}" if outcome else ""
+    return RedirectResponse(f"{chat_url}{suffix}#write", 303)
 
 
 @router.get("/t/{rest:path}", response_class=HTMLResponse)

@@ -41,3 +41,30 @@ def check_kind(failed: CheckFailed) -> str | None:
     the service's message (the exception carries no kind of its own)."""
     message = str(failed)
     return next((kind for kind, prompt in svc.CHECK_PROMPTS.items() if prompt in message), None)
+
+
+def conversation(session: Session, code: str, check: str | None) -> dict[str, Any] | None:
+    """The order's chat as ``GET /api/v1/track/{code}/chat`` answers it (None: unknown
+    code)."""
+    from doorstep import clock
+    from doorstep.schemas.notifications import ConversationPublic
+    from doorstep.services import chat
+
+    try:
+        order = svc.open_code(session, code, check).order
+    except svc.UnknownCode:
+        return None
+    found = chat.view(session, order, "recipient", clock.now())
+    chat.mark_read(session, order, "recipient", clock.now())
+    return ConversationPublic.model_validate(found).model_dump(mode="json")
+
+
+def send_chat(session: Session, code: str, check: str | None, body: str) -> None:
+    """The recipient writes (the form's post; the same rules as the API)."""
+    from doorstep import clock
+    from doorstep.schemas.notifications import ChatMessageCreate
+    from doorstep.services import chat
+
+    text = ChatMessageCreate(body=body).body
+    order = svc.open_code(session, code, check).order
+    chat.post(session, order, "recipient", text, via="web", now=clock.now())

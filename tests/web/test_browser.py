@@ -488,3 +488,29 @@ def test_the_page_after_delivery_expires_shows_only_the_status(page, server, cli
     expect(page.locator("main")).to_contain_text("This tracking link has expired.")
     assert page.locator("#map").count() == 0 and page.locator("form").count() == 0
     assert "Street 2" not in page.content()
+
+
+def test_the_chat_sends_and_receives_without_a_reload(page, server, client, org_a, day, js_errors):
+    response = page.goto(f"{server}/t/{day.code}/chat")
+    assert response is not None and response.status == 200
+    page.get_by_role("button", name="The gate code is").click()
+    box = page.get_by_label("Your message")
+    expect(box).to_have_value("The gate code is ")
+    box.fill("The gate code is 4321")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#messages .from-recipient .body")).to_have_text(["The gate code is 4321"])
+    expect(box).to_have_value("")
+    reply = client.post(
+        f"{API}/orders/{day.order_id}/chat",
+        json={"body": "Thanks, <i>see you</i> soon"},
+        headers=auth(org_a.driver),
+    )
+    assert reply.status_code == 201
+    driver = page.locator("#messages .from-driver .body")
+    expect(driver).to_have_text(["Thanks, <i>see you</i> soon"])  # as text, never markup
+    assert page.locator("#messages i").count() == 0
+    page.reload()
+    expect(page.locator("#messages .msg")).to_have_count(2)
+    staff = client.get(f"{API}/orders/{day.order_id}/chat", headers=auth(org_a.driver)).json()
+    assert staff["messages"][1]["read_at"] is not None  # the recipient saw it
+    assert js_errors == []

@@ -251,12 +251,29 @@ def test_an_expired_page_shows_only_the_status(client, day):
         assert gone not in html
 
 
-def test_the_chat_link_is_a_placeholder_page(client, day):
+def test_the_chat_works_without_javascript(client, day, org_a):
     html = client.get(f"/t/{day.code}").text
     assert f'href="/t/{day.code}/chat"' in html
     chat = client.get(f"/t/{day.code}/chat?lang=fi")
-    assert chat.status_code == 200 and "ei ole vielä käytettävissä" in chat.text
+    assert chat.status_code == 200 and "Ei vielä viestejä" in chat.text
     assert f'href="/t/{day.code}?lang=fi"' in chat.text
+    sent = client.post(
+        f"/t/{day.code}/chat", data={"body": "Gate <b>4321</b>"}, follow_redirects=False
+    )
+    assert sent.status_code == 303 and sent.headers["location"] == f"/t/{day.code}/chat#write"
+    # A quick reply to finish comes back into the box; a whole one is sent.
+    draft = client.post(
+        f"/t/{day.code}/chat", data={"quick": "The gate code is "}, follow_redirects=False
+    )
+    assert "draft=The+gate+code+is+" in draft.headers["location"]
+    assert ">The gate code is </textarea>" in client.get(draft.headers["location"]).text
+    client.post(f"/t/{day.code}/chat", data={"quick": "Beware of the dog"})
+    staff = client.get(f"{API}/orders/{day.order_id}/chat", headers=auth(org_a.driver)).json()
+    assert [m["body"] for m in staff["messages"]] == ["Gate <b>4321</b>", "Beware of the dog"]
+    page = client.get(f"/t/{day.code}/chat").text
+    assert "Gate &lt;b&gt;4321&lt;/b&gt;" in page and "<b>4321</b>" not in page
+    empty = client.post(f"/t/{day.code}/chat", data={"body": ""}, follow_redirects=False)
+    assert "error=invalid" in empty.headers["location"]
 
 
 # -- the forms without JavaScript -------------------------------------------------------
