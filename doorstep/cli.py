@@ -142,6 +142,43 @@ def serve(
 
 
 @app.command()
+def send(
+    once: Annotated[bool, typer.Option("--once", help="Send what is due now, then exit.")] = False,
+    lease_s: Annotated[
+        float,
+        typer.Option(help="Seconds a claimed message is this sender's before another's.", min=1),
+    ] = 60.0,
+) -> None:
+    """Send the outbox's messages (SMS, email, webhooks) without serving the API: for
+    API processes run with DOORSTEP_WORKERS=false, or as one more sender beside them."""
+    import time
+    from datetime import timedelta
+
+    from doorstep import logs
+    from doorstep.services.sending import ChannelBook, OutboxSender
+
+    with runtime_or_fail() as runtime:
+        settings = runtime.settings
+        logs.configure(settings.log_format, settings.log_level)
+        sender = OutboxSender(
+            runtime.sessions, ChannelBook(settings.smtp_url), lease=timedelta(seconds=lease_s)
+        )
+        typer.echo(f"sender {sender.worker} on {describe(runtime.engine.url)}")
+        try:
+            if once:
+                typer.echo(f"sent {sender.drain()} message(s)")
+                return
+            while True:
+                if sender.run_once() == 0:
+                    time.sleep(settings.outbox_poll_s)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sender.close()
+            sender.channels.close()
+
+
+@app.command()
 def demo(
     port: Annotated[int, typer.Option(help="API port.", min=1, max=65535)] = 8000,
     osmand_port: Annotated[

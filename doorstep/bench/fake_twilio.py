@@ -37,6 +37,9 @@ class FakeTwilio:
     messages: list[Received] = field(default_factory=list)
     duplicates: int = 0  # requests that repeated a token already sent
     fail_until: float = 0.0  # answer 500 until this time.time()
+    # Seconds between taking a message and answering: a sender killed meanwhile has
+    # had its SMS sent without hearing so.
+    answer_after_s: float = 0.0
     _by_key: dict[str, Received] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -65,6 +68,8 @@ class FakeTwilio:
                     self.headers.get("I-Twilio-Idempotency-Token"),
                     form,
                 )
+                if fake.answer_after_s:
+                    time.sleep(fake.answer_after_s)
                 payload = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

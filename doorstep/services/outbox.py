@@ -104,7 +104,9 @@ def enqueue(
     return added
 
 
-def claim(session: Session, worker: str, now: datetime, limit: int = 50) -> list[OutboxMessage]:
+def claim(
+    session: Session, worker: str, now: datetime, limit: int = 50, lease: timedelta = LEASE
+) -> list[OutboxMessage]:
     """Due rows, leased to ``worker``; the caller commits before sending them."""
     due = or_(
         and_(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now),
@@ -125,7 +127,7 @@ def claim(session: Session, worker: str, now: datetime, limit: int = 50) -> list
             continue
         row.status = SENDING
         row.claimed_by = worker
-        row.lease_until = now + LEASE
+        row.lease_until = now + lease
         row.attempts += 1
         claimed.append(row)
     session.flush()

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from prometheus_client import Counter
 from sqlalchemy.orm import Session, sessionmaker
@@ -101,8 +101,10 @@ class OutboxSender:
         worker: str | None = None,
         batch: int = 100,
         threads: int = 8,
+        lease: timedelta = outbox.LEASE,
         now: Callable[[], datetime] = clock.now,
     ) -> None:
+        self._lease = lease
         self._sessions = sessions
         self.channels = channels
         self.worker = worker or f"sender-{uuid.uuid4().hex[:8]}"
@@ -140,7 +142,7 @@ class OutboxSender:
 
     def _claim(self) -> list[_Job]:
         with self._sessions.begin() as session:
-            rows = outbox.claim(session, self.worker, self._now(), self._batch)
+            rows = outbox.claim(session, self.worker, self._now(), self._batch, self._lease)
             known: dict[uuid.UUID, NotificationSettings] = {}
             return [self._job(session, row, known) for row in rows]
 
