@@ -135,3 +135,35 @@ def test_unknown_event_types_and_bad_urls_are_refused(client, org_a):
         headers=auth(org_a.admin),
     )
     assert worse.status_code == 422
+
+
+def test_eta_changes_and_vehicle_alerts_become_their_webhook_types(client, org_a, db):
+    from doorstep.bus import Event
+    from doorstep.services.events import emit
+    from tests.notifications.conftest import schedule
+
+    hook = subscribe(
+        client, org_a, "https://hooks.example/h", ["order.eta_changed", "vehicle.alert"]
+    )
+    route, (order,) = schedule(client, org_a)
+    stop = route["stops"][0]["id"]
+    with db.sessions.begin() as session:
+        emit(
+            session,
+            Event(
+                str(org_a.id),
+                "eta.updated",
+                {
+                    "route_id": route["id"],
+                    "stops": [{"stop_id": stop, "eta": "2026-11-27T10:00:00+00:00"}],
+                },
+            ),
+        )
+        emit(session, Event(str(org_a.id), "telemetry.harsh_braking", {"vehicle_id": "v1"}))
+        emit(session, Event(str(org_a.id), "telemetry.trip_started", {"vehicle_id": "v1"}))
+    log = deliveries(client, org_a, hook)
+    assert sorted(d["kind"] for d in log) == ["order.eta_changed", "vehicle.alert"]
+    eta = json.loads(next(d for d in log if d["kind"] == "order.eta_changed")["body"])
+    assert eta["data"]["order_id"] == order["id"]
+    alert = json.loads(next(d for d in log if d["kind"] == "vehicle.alert")["body"])
+    assert alert["data"]["kind"] == "harsh_braking"
