@@ -65,6 +65,7 @@ class FeedStats:
     latest_eta: dict[str, dt.datetime] = field(default_factory=dict)  # stop id -> last ETA
     windows: dict[str, tuple[dt.datetime | None, dt.datetime | None]] = field(default_factory=dict)
     finished: bool = False
+    messages: dict[str, int] = field(default_factory=dict)  # channel -> sent (outbox)
 
     @property
     def on_time_rate(self) -> float | None:

@@ -66,6 +66,8 @@ def demo_settings(options: DemoOptions) -> Settings:
         road_network=options.road_network,
         redis_url=None,
         workers=True,
+        # The links in the demo's SMS and emails (written to the log) open its pages.
+        public_url=f"http://{options.host}:{options.port}",
     )
 
 
@@ -136,6 +138,7 @@ async def run(options: DemoOptions, console: Console | None = None) -> FeedStats
             stats,
         )
         listener = asyncio.create_task(_listen_etas(runtime, world, stats))
+        counter = asyncio.create_task(_count_messages(runtime, stats))
         feeding = asyncio.create_task(feeder.run(names))
         with Live(
             _view(world, stats, demo_clock),
@@ -148,6 +151,7 @@ async def run(options: DemoOptions, console: Console | None = None) -> FeedStats
                     live.update(_view(world, stats, demo_clock))
                 await asyncio.sleep(0.5)
         listener.cancel()
+        counter.cancel()
         if not feeding.done():
             feeding.cancel()
             return stats
@@ -236,6 +240,27 @@ async def _listen_etas(runtime: Runtime, world: DemoWorld, stats: FeedStats) -> 
         await sub.close()
 
 
+async def _count_messages(runtime: Runtime, stats: FeedStats) -> None:
+    """Messages the outbox has sent so far (the demo's SMS and emails go to the log)."""
+    from sqlalchemy import func, select
+
+    from doorstep.storage.tables import OutboxMessage
+
+    def count() -> dict[str, int]:
+        with runtime.sessions() as session:
+            rows = session.execute(
+                select(OutboxMessage.channel, func.count())
+                .where(OutboxMessage.status == "sent")
+                .group_by(OutboxMessage.channel)
+            ).all()
+        return {channel: n for channel, n in rows}
+
+    while True:
+        with contextlib.suppress(Exception):
+            stats.messages = await asyncio.to_thread(count)
+        await asyncio.sleep(2)
+
+
 def _welcome(out: Console, world: DemoWorld, options: DemoOptions) -> None:
     api = f"http://{options.host}:{options.port}"
     out.print(f"[bold]Doorstep demo[/bold]: {world.org_name}, {world.day} ({world.timezone})")
@@ -283,6 +308,7 @@ def _view(world: DemoWorld, stats: FeedStats, demo_clock: clock.ScaledClock) -> 
         + ("–" if error is None else f"{error / 60:.1f} min")
         + f"  ·  fixes {stats.fixes}"
         + (f"  ·  refused {stats.refused}" if stats.refused else "")
+        + f"  ·  SMS {stats.messages.get('sms', 0)}, emails {stats.messages.get('email', 0)}"
     )
     return Group(table, summary)
 
