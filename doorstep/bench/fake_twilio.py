@@ -28,6 +28,7 @@ class Received:
     body: str
     key: str | None
     at: float  # time.time() when it arrived
+    status_callback: str | None = None
 
 
 @dataclass
@@ -110,7 +111,9 @@ class FakeTwilio:
                 first = self._by_key[key]
                 return 201, {"sid": first.sid, "status": "queued", "to": first.to}
             sid = f"SM{len(self.messages):032d}"
-            received = Received(sid, to, form.get("From", ""), body, key, time.time())
+            received = Received(
+                sid, to, form.get("From", ""), body, key, time.time(), form.get("StatusCallback")
+            )
             self.messages.append(received)
             if key:
                 self._by_key[key] = received

@@ -221,6 +221,11 @@ def _channels(
     return pairs, language[:2]
 
 
+def public_url() -> str:
+    """The server's own address (``DOORSTEP_PUBLIC_URL``)."""
+    return _public_url[0]
+
+
 def tracking_url(session: Session, settings: NotificationSettings, code: str) -> str:
     base = settings.tracking_base_url or _public_url[0]
     return f"{str(base).rstrip('/')}/t/{code}"

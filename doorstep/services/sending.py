@@ -174,6 +174,10 @@ class OutboxSender:
             channel = self.channels.sms(str(row.org_id), settings)
         else:
             channel = self.channels.email
+        callback = None
+        if row.channel == "sms" and isinstance(settings.sms, TwilioSettings):
+            # Twilio reports delivered / undelivered here (api.routes.messaging).
+            callback = f"{notifications.public_url()}/api/v1/sms/twilio/{row.org_id}/status"
         message = OutgoingMessage(
             channel=row.channel,
             to=row.recipient,
@@ -183,6 +187,7 @@ class OutboxSender:
             html=row.html,
             sender=settings.email_from if row.channel == "email" else None,
             headers=headers,
+            status_callback=callback,
         )
         return _Job(row.id, channel, message)
 

@@ -102,6 +102,7 @@ def test_status_callbacks_record_what_became_of_a_message(client, org_a, twilio,
     sender.drain()
     sender.close()
     (sms,) = twilio.messages
+    assert sms.status_callback.endswith(f"/api/v1/sms/twilio/{org_a.id}/status")
     form = {"MessageSid": sms.sid, "MessageStatus": "undelivered", "ErrorCode": "30003"}
     response = inbound(client, org_a, twilio, form, path="status")
     assert response.status_code == 204
