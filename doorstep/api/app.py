@@ -15,6 +15,7 @@ from doorstep.api.limits import BodyLimit
 from doorstep.api.observability import RequestObservability
 from doorstep.api.routes import (
     accounts,
+    custody,
     devices,
     driving,
     maintenance,
@@ -110,6 +111,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         planning.dispatching,
         track.router,
         *messaging.routers,
+        custody.router,
     ):
         api.include_router(router)
     app.include_router(api)

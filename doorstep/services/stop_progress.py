@@ -27,6 +27,7 @@ from doorstep.domain.roles import Permission
 from doorstep.domain.route_status import RouteStatus
 from doorstep.schemas.common import Location
 from doorstep.schemas.orders import StatusChange
+from doorstep.services import custody
 from doorstep.services.events import emit
 from doorstep.services.orders import apply_transition
 from doorstep.storage import repository as repo
@@ -137,6 +138,7 @@ def complete(
         elif stop.kind == "delivery":
             proof = {"recipient_name": received_by} if received_by else None
             _move(session, principal, order, OrderStatus.DELIVERED, when, location, data=proof)
+            custody.on_delivered(session, principal, order, route.id, when)
     session.flush()
     _announce(session, route, "stop.completed", when, {**_stop_data(stop), "outcome": outcome})
     if all(s.status not in OPEN_STOPS for s in route.stops):

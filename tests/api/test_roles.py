@@ -51,7 +51,7 @@ READABLE_SETTINGS = {
     ("GET", "/organisation/tracking-settings"),
 }
 # Driving a route: dispatchers any route, drivers their own (others' answer 404).
-DRIVING = ("/start", "/arrive", "/complete")
+DRIVING = ("/start", "/arrive", "/complete", "/load-scans")
 
 
 def required(method: str, path: str) -> set[str]:
@@ -65,6 +65,8 @@ def required(method: str, path: str) -> set[str]:
     if (method, path) in READ_ONLY_POSTS:
         return {"read"}
     if method == "POST" and path.startswith("/routes") and path.endswith(DRIVING):
+        return {"write", "own_routes"}
+    if path.startswith("/handoffs"):  # custody: dispatchers, and drivers for themselves
         return {"write", "own_routes"}
     if path.startswith(CHAT):
         return {"read", "own_routes"} if method == "GET" else {"write", "own_routes"}

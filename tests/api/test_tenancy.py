@@ -151,6 +151,11 @@ WALK: dict[tuple[str, str], str] = {
     # request signature, checked next, is the credential).
     ("POST", "/sms/twilio/{org_id}/inbound"): HIDDEN,
     ("POST", "/sms/twilio/{org_id}/status"): HIDDEN,
+    ("POST", "/routes/{route_id}/load-scans"): HIDDEN,
+    ("GET", "/routes/{route_id}/load-status"): HIDDEN,
+    ("POST", "/handoffs"): COMPUTED,
+    ("POST", "/handoffs/accept"): COMPUTED,
+    ("GET", "/parcels/{label}/custody"): HIDDEN,
 }
 # Valid bodies for the public operations that take one.
 PUBLIC_BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -190,6 +195,7 @@ PARAM_KINDS = {
     "webhook_id": "webhook",
     "delivery_id": "webhook_delivery",
     "org_id": "org",
+    "label": "parcel",
 }
 ITEM_KINDS = {
     "depots": "depot",
@@ -204,6 +210,7 @@ ITEM_KINDS = {
 UNKNOWN_IDS: dict[str, Callable[[], str]] = {
     "telemetry_event": lambda: str(random.randint(10**9, 10**12)),
     "webhook_delivery": lambda: str(random.randint(10**9, 10**12)),
+    "parcel": lambda: f"{random.choice('0123456789ABCDEFGHJKMNPQRSTVWXYZ') * 16}-1",
 }
 
 
@@ -223,6 +230,7 @@ BY_ID_BODIES: dict[tuple[str, str], Body] = {
     },
     ("PATCH", "/orders/{order_id}"): lambda b: {"notes": "Mallory"},
     ("POST", "/orders/{order_id}/chat"): lambda b: {"body": "Mallory"},
+    ("POST", "/routes/{route_id}/load-scans"): lambda b: {"scans": []},
     ("PATCH", "/webhooks/{webhook_id}"): lambda b: {"description": "Mallory"},
     ("POST", "/orders/{order_id}/status"): lambda b: {"status": "cancelled", "reason": "Mallory"},
     ("PATCH", "/routes/{route_id}"): lambda b: {"status": "cancelled"},
@@ -341,12 +349,16 @@ COMPUTE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "/dispatch/assign": lambda b: {"order_id": b["urgent"], "route_id": b["route"], "position": 0},
     "/routes/reoptimise": lambda b: {"date": ROUTE_DATE, "route_ids": [b["route"]]},
     "/notification-templates/preview": lambda b: {"rule": "arriving", "channel": "sms"},
+    "/handoffs": lambda b: {"scans": [], "to_driver_id": b["driver"]},
+    "/handoffs/accept": lambda b: {"scans": []},
 }
 COMPUTE_REFERENCES: dict[str, dict[str, str]] = {
     "/dispatch/options": {"order_id": "order"},
     "/dispatch/assign": {"order_id": "order", "route_id": "route"},
     "/routes/reoptimise": {"route_ids": "route"},
     "/notification-templates/preview": {"order_id": "order"},
+    "/handoffs": {"to_driver_id": "driver"},
+    "/handoffs/accept": {},
 }
 
 
@@ -454,6 +466,7 @@ def build_a(client, org) -> Ids:
         **{"Idempotency-Key": SHARED_IDEMPOTENCY_KEY},
     )
     a["order"], a["tracking_code"] = order["id"], order["tracking_code"]
+    a["parcel"] = f"{order['tracking_code']}-1"
     a["routed_order"] = _post(
         client, key, "/orders", order_body(external_ref="SHARED-2", recipient=recipient)
     )["id"]

@@ -8,6 +8,7 @@ from doorstep.storage.tables.accounts import (
     User,
 )
 from doorstep.storage.tables.base import Base
+from doorstep.storage.tables.custody import CustodyEvent
 from doorstep.storage.tables.fleet import Depot, Device, Driver, Vehicle, Zone
 from doorstep.storage.tables.maintenance import MaintenanceSchedule, ServiceRecord
 from doorstep.storage.tables.messaging import (
@@ -28,6 +29,7 @@ __all__ = [
     "ChatMessage",
     "Contact",
     "Conversation",
+    "CustodyEvent",
     "Customer",
     "Depot",
     "Device",

@@ -1,0 +1,296 @@
+"""Chain of custody: load scans at the depot, hand-offs between drivers (both sides
+confirm), delivery and return; each event hash-chained to the parcel's previous one
+(``domain.custody``), and every parcel's chain verifiable through the API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from doorstep import clock
+from doorstep.domain.custody import (
+    GENESIS,
+    Custody,
+    CustodyError,
+    Link,
+    check_step,
+    event_hash,
+    label,
+    parse_label,
+    verify,
+)
+from doorstep.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from doorstep.domain.principal import Principal
+from doorstep.storage.tables import CustodyEvent, Driver, Order, Stop
+
+HOLDING = frozenset({Custody.LOADED, Custody.HANDOFF_IN})
+
+
+@dataclass(frozen=True)
+class Scan:
+    label: str
+    client_id: str | None = None
+    at: datetime | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+def _fields(event: CustodyEvent) -> dict[str, Any]:
+    """What an event's hash covers: everything it says, nothing derived."""
+    return {
+        "org_id": str(event.org_id),
+        "order_id": str(event.order_id),
+        "parcel": event.parcel,
+        "seq": event.seq,
+        "kind": event.kind,
+        "at": event.at.isoformat(),
+        "lat": event.lat,
+        "lon": event.lon,
+        "route_id": str(event.route_id) if event.route_id else None,
+        "actor_type": event.actor_type,
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "counterparty": event.counterparty,
+        "note": event.note,
+    }
+
+
+def _last(session: Session, org_id: uuid.UUID, parcel: str) -> CustodyEvent | None:
+    return session.scalar(
+        select(CustodyEvent)
+        .where(CustodyEvent.org_id == org_id, CustodyEvent.parcel == parcel)
+        .order_by(CustodyEvent.seq.desc())
+        .limit(1)
+    )
+
+
+def record(
+    session: Session,
+    principal: Principal,
+    order: Order,
+    parcel: str,
+    kind: Custody,
+    scan: Scan,
+    *,
+    route_id: uuid.UUID | None = None,
+    counterparty: str | None = None,
+    note: str | None = None,
+) -> CustodyEvent:
+    """Append one event to a parcel's chain (409 if the step does not follow)."""
+    if scan.client_id:
+        seen = session.scalar(
+            select(CustodyEvent).where(
+                CustodyEvent.org_id == order.org_id, CustodyEvent.client_id == scan.client_id
+            )
+        )
+        if seen is not None:
+            if seen.parcel != parcel or seen.kind != kind.value:
+                raise Conflict(f"the action id {scan.client_id} was already used for another scan")
+            return seen  # the same queued action sent again
+    last = _last(session, order.org_id, parcel)
+    try:
+        check_step(Custody(last.kind) if last else None, kind)
+    except CustodyError as exc:
+        raise Conflict(f"parcel {parcel}: {exc}") from None
+    event = CustodyEvent(
+        org_id=order.org_id,
+        order_id=order.id,
+        parcel=parcel,
+        seq=(last.seq + 1) if last else 1,
+        kind=kind.value,
+        at=scan.at or clock.now(),
+        lat=scan.lat,
+        lon=scan.lon,
+        route_id=route_id,
+        actor_type=principal.actor_type,
+        actor_id=principal.actor_id,
+        actor_name=principal.name,
+        counterparty=counterparty,
+        note=note,
+        client_id=scan.client_id,
+        prev_hash=last.hash if last else GENESIS,
+        hash="",
+    )
+    event.hash = event_hash(event.prev_hash, _fields(event))
+    session.add(event)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"parcel {parcel} was scanned by someone else at the same moment; scan it again"
+        ) from None
+    return event
+
+
+# -- the route's parcels -------------------------------------------------------------
+
+
+def route_parcels(session: Session, route_id: uuid.UUID) -> dict[str, Order]:
+    """Every parcel label of the route's delivery stops, with its order."""
+    orders = session.scalars(
+        select(Order)
+        .join(Stop, Stop.order_id == Order.id)
+        .where(Stop.route_id == route_id, Stop.kind == "delivery")
+    ).all()
+    return {label(o.tracking_code, n): o for o in orders for n in range(1, max(o.items, 1) + 1)}
+
+
+def resolve(
+    parcels: dict[str, Order], scans: list[Scan], field: str
+) -> tuple[list[tuple[str, Order, Scan]], list[FieldError]]:
+    found, errors = [], []
+    for i, scan in enumerate(scans):
+        parsed = parse_label(scan.label)
+        if parsed is None:
+            errors.append(FieldError(("body", field, i, "label"), "not a parcel label"))
+            continue
+        name = label(*parsed)
+        order = parcels.get(name)
+        if order is None:
+            errors.append(
+                FieldError(
+                    ("body", field, i, "label"),
+                    f"parcel {name} is not on this route (another route's or unknown)",
+                )
+            )
+            continue
+        found.append((name, order, scan))
+    return found, errors
+
+
+def on_delivered(
+    session: Session, principal: Principal, order: Order, route_id: uuid.UUID, at: datetime
+) -> int:
+    """The order delivered: its parcels the driver held are delivered too."""
+    count = 0
+    for n in range(1, max(order.items, 1) + 1):
+        name = label(order.tracking_code, n)
+        last = _last(session, order.org_id, name)
+        if last is not None and Custody(last.kind) in HOLDING:
+            record(
+                session,
+                principal,
+                order,
+                name,
+                Custody.DELIVERED,
+                Scan(name, at=at),
+                route_id=route_id,
+            )
+            count += 1
+    return count
+
+
+# -- hand-offs -------------------------------------------------------------------------
+
+
+def _order_of(session: Session, org_id: uuid.UUID, text: str) -> tuple[str, Order] | None:
+    parsed = parse_label(text)
+    if parsed is None:
+        return None
+    order = session.scalar(
+        select(Order).where(Order.org_id == org_id, Order.tracking_code == parsed[0])
+    )
+    if order is None or parsed[1] > max(order.items, 1):
+        return None
+    return label(*parsed), order
+
+
+def _parcels(
+    session: Session, principal: Principal, scans: list[Scan]
+) -> list[tuple[str, Order, Scan]]:
+    found, errors = [], []
+    for i, scan in enumerate(scans):
+        hit = _order_of(session, principal.org_id, scan.label)
+        if hit is None:
+            errors.append(FieldError(("body", "scans", i, "label"), "no parcel with this label"))
+        else:
+            found.append((hit[0], hit[1], scan))
+    if errors:
+        raise InvalidInput(errors, "nothing was recorded: some labels are unknown")
+    return found
+
+
+def hand_off(
+    session: Session,
+    principal: Principal,
+    scans: list[Scan],
+    to_driver: uuid.UUID,
+    note: str | None = None,
+) -> list[CustodyEvent]:
+    """The giving side: these parcels go to that driver, who must confirm."""
+    receiver = session.get(Driver, to_driver)
+    if receiver is None or receiver.org_id != principal.org_id:
+        raise InvalidInput([FieldError(("body", "to_driver_id"), f"no driver with id {to_driver}")])
+    events = []
+    for name, order, scan in _parcels(session, principal, scans):
+        events.append(
+            record(
+                session,
+                principal,
+                order,
+                name,
+                Custody.HANDOFF_OUT,
+                scan,
+                counterparty=str(to_driver),
+            )
+        )
+    return events
+
+
+def accept(session: Session, principal: Principal, scans: list[Scan]) -> list[CustodyEvent]:
+    """The receiving side confirms: only parcels handed to this very driver."""
+    events = []
+    for name, order, scan in _parcels(session, principal, scans):
+        last = _last(session, order.org_id, name)
+        if (
+            last is None
+            or last.kind != Custody.HANDOFF_OUT
+            or last.counterparty != str(principal.driver_id)
+        ):
+            raise Conflict(f"parcel {name} was not handed to you")
+        events.append(
+            record(
+                session,
+                principal,
+                order,
+                name,
+                Custody.HANDOFF_IN,
+                scan,
+                counterparty=last.actor_id,
+            )
+        )
+    return events
+
+
+# -- reading and verifying ------------------------------------------------------------
+
+
+def chain(session: Session, principal: Principal, text: str) -> dict[str, Any]:
+    hit = _order_of(session, principal.org_id, text)
+    if hit is None:
+        raise NotFound("parcel", text)
+    name, order = hit
+    events = list(
+        session.scalars(
+            select(CustodyEvent)
+            .where(CustodyEvent.org_id == principal.org_id, CustodyEvent.parcel == name)
+            .order_by(CustodyEvent.seq)
+        )
+    )
+    result = verify([Link(_fields(e), e.prev_hash, e.hash) for e in events])
+    return {
+        "parcel": name,
+        "order_id": order.id,
+        "events": events,
+        "verified": result.ok,
+        "broken_at": None if result.broken_at is None else result.broken_at + 1,
+        "problem": result.reason,
+    }
