@@ -18,6 +18,7 @@ from doorstep.services import notifications, outbox, webhooks
 from doorstep.services.events import PENDING
 from doorstep.services.ingest_writer import IngestWriter
 from doorstep.services.tracking import Tracker
+from doorstep.storage.blobs import LocalBlobStore
 from doorstep.storage.db import make_engine, make_session_factory
 
 log = logging.getLogger("doorstep.wiring")
@@ -68,6 +69,11 @@ class Runtime:
             self.tracker.use_speed_limits(provider.speed_limit_kmh, provider.warm_speed_limits)
         else:
             self.tracker.use_speed_limits(None)
+
+    @property
+    def blobs(self) -> LocalBlobStore:
+        """Proof files, under the data dir."""
+        return LocalBlobStore(self.settings.data_dir / "blobs")
 
     @property
     def writer(self) -> IngestWriter:

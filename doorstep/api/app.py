@@ -23,6 +23,7 @@ from doorstep.api.routes import (
     ops,
     orders,
     planning,
+    proofs,
     reports,
     resources,
     routes,
@@ -112,6 +113,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         track.router,
         *messaging.routers,
         custody.router,
+        proofs.router,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -57,3 +57,9 @@ class TooManyRequests(DoorstepError):
     def __init__(self, message: str, retry_after_s: float) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class TooLarge(DoorstepError):
+    """An upload over the size allowed for its kind."""
+
+    status = 413

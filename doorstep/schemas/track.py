@@ -182,6 +182,11 @@ class TrackView(Output):
     rating: TrackRating | None
     can_rate: bool
     can_reschedule: bool
+    delivery_code: str | None = Field(
+        None,
+        description="Tell the driver this code at the door (when the organisation asks "
+        "for one as proof of delivery).",
+    )
     expires_at: datetime | None
     expired: bool = Field(description="Past expires_at: only the status is left.")
     timezone: str

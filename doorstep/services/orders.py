@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -226,6 +227,7 @@ def build_order(org_id: uuid.UUID, data: OrderCreate, book: CustomerBook) -> Ord
         id=uuid.uuid4(),
         org_id=org_id,
         tracking_code=new_tracking_code(),
+        delivery_pin=f"{secrets.randbelow(10_000):04d}",
         status=OrderStatus.CREATED.value,
         customer_id=customer_id,
         recipient_name=data.recipient.name,

@@ -27,7 +27,7 @@ from doorstep.domain.roles import Permission
 from doorstep.domain.route_status import RouteStatus
 from doorstep.schemas.common import Location
 from doorstep.schemas.orders import StatusChange
-from doorstep.services import custody
+from doorstep.services import custody, proof_rules
 from doorstep.services.events import emit
 from doorstep.services.orders import apply_transition
 from doorstep.storage import repository as repo
@@ -117,9 +117,13 @@ def complete(
     received_by: str | None = None,
     at: datetime | None = None,
     location: Location | None = None,
+    proof_ids: list[uuid.UUID] | None = None,
+    pin: str | None = None,
+    age_checked: bool | None = None,
 ) -> Stop:
     """Delivered (or picked up), or failed with a reason; the route is completed once
-    no stop is left open."""
+    no stop is left open. A delivery carries the proof the organisation requires
+    (``services.proof_rules``), or is refused (409) saying what is missing."""
     route = driven_route(session, principal, route_id)
     stop = _stop(route, stop_id)
     when = at or clock.now()
@@ -136,9 +140,28 @@ def complete(
         if outcome == "failed":
             _move(session, principal, order, OrderStatus.FAILED, when, location, reason)
         elif stop.kind == "delivery":
-            proof = {"recipient_name": received_by} if received_by else None
-            _move(session, principal, order, OrderStatus.DELIVERED, when, location, data=proof)
+            proof = proof_rules.check(
+                session,
+                order,
+                stop,
+                proof_ids=proof_ids or [],
+                received_by=received_by,
+                pin=pin,
+                age_checked=age_checked,
+            )
+            _move(
+                session, principal, order, OrderStatus.DELIVERED, when, location, data=proof or None
+            )
             custody.on_delivered(session, principal, order, route.id, when)
+            if proof.get("proof_ids"):
+                emit(
+                    session,
+                    Event(
+                        str(order.org_id),
+                        "proof.captured",
+                        {"order_id": str(order.id), "stop_id": str(stop.id), **proof},
+                    ),
+                )
     session.flush()
     _announce(session, route, "stop.completed", when, {**_stop_data(stop), "outcome": outcome})
     if all(s.status not in OPEN_STOPS for s in route.stops):

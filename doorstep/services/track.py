@@ -51,7 +51,7 @@ from doorstep.schemas.track import (
     TrackView,
     TrackWindow,
 )
-from doorstep.services import events, route_edits
+from doorstep.services import events, proof_rules, route_edits
 from doorstep.services.accounts import organisation_tracking
 from doorstep.services.eta_live import split_legs
 from doorstep.services.orders import get_order
@@ -272,6 +272,7 @@ def _build(session: Session, opened: Opened, now: datetime) -> Snapshot:
         rating=_rating(rating, zone),
         can_rate=status == OrderStatus.DELIVERED and rating is None,
         can_reschedule=rules.reschedulable(status, stop_status),
+        delivery_code=_delivery_code(session, order, status),
     )
     scope = Scope(
         scope.org_id,
@@ -281,6 +282,25 @@ def _build(session: Session, opened: Opened, now: datetime) -> Snapshot:
         visible,
     )
     return Snapshot(view, scope)
+
+
+CODE_SHOWN = frozenset(
+    {
+        OrderStatus.SCHEDULED,
+        OrderStatus.OUT_FOR_DELIVERY,
+        OrderStatus.ARRIVING,
+        OrderStatus.RESCHEDULED,
+    }
+)
+
+
+def _delivery_code(session: Session, order: Order, status: OrderStatus) -> str | None:
+    """The recipient's code, while the delivery is still to come and only when the
+    organisation asks drivers for it."""
+    if status not in CODE_SHOWN or not order.delivery_pin:
+        return None
+    org = session.get(Organisation, order.org_id)
+    return order.delivery_pin if proof_rules.organisation_settings(org).require_pin else None
 
 
 def _expired_view(base: dict[str, Any]) -> TrackView:

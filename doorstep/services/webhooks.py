@@ -150,6 +150,8 @@ def webhook_types(session: Session, event: Event) -> list[tuple[str, dict[str, A
         return [("rating.received", data)]
     if topic == "chat.message":
         return [("chat.message", data)]
+    if topic == "proof.captured":
+        return [("proof.captured", data)]
     if topic.startswith("telemetry.") and topic.removeprefix("telemetry.") in ALERT_KINDS:
         return [("vehicle.alert", {"kind": topic.removeprefix("telemetry."), **data})]
     if topic == "eta.updated":
@@ -212,7 +214,7 @@ def enqueue_for(session: Session, events: Iterable[Event], now: datetime) -> int
 
 
 def _worth(topic: str) -> bool:
-    return topic.startswith(("order.", "chat.", "telemetry.")) or topic == "eta.updated"
+    return topic.startswith(("order.", "chat.", "telemetry.", "proof.")) or topic == "eta.updated"
 
 
 def connect(sessions: sessionmaker[Session]) -> None:

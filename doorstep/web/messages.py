@@ -45,6 +45,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "eta_heading": "Estimated arrival",
         "eta_heading_on": "Estimated arrival {day}",
         "window_promised": "Delivery window: {start}–{end}",
+        "delivery_code": "Your delivery code: {code}. Tell it to the driver at the door.",
         "late_notice": "Your delivery is running late. New estimate: between {start} and {end}.",
         "stale": "The driver's location has not updated for a while, so the estimate may "
         "be less accurate.",
@@ -147,6 +148,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "eta_heading": "Arvioitu saapuminen",
         "eta_heading_on": "Arvioitu saapuminen {day}",
         "window_promised": "Toimitusikkuna: {start}–{end}",
+        "delivery_code": "Toimituskoodisi: {code}. Kerro se kuljettajalle ovella.",
         "late_notice": "Toimituksesi on myöhässä. Uusi arvio: klo {start}–{end} välillä.",
         "stale": "Kuljettajan sijainti ei ole päivittynyt hetkeen, joten arvio voi olla "
         "epätarkempi.",

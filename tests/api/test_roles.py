@@ -35,6 +35,7 @@ PUBLIC = {
     ("POST", "/track/{tracking_code}/chat"),
     ("POST", "/track/{tracking_code}/chat/read"),
     ("GET", "/track/{tracking_code}/chat/events"),
+    ("GET", "/track/{tracking_code}/proof/{proof_id}"),
     # Twilio's webhooks: its request signature is the credential.
     ("POST", "/sms/twilio/{org_id}/inbound"),
     ("POST", "/sms/twilio/{org_id}/status"),
@@ -47,11 +48,12 @@ READ_ONLY_POSTS = {("POST", "/dispatch/options"), ("POST", "/notification-templa
 CHAT = "/orders/{order_id}/chat"
 # Organisation settings everyone who reads may see (changing them is management).
 READABLE_SETTINGS = {
+    ("GET", "/organisation/proof-settings"),
     ("GET", "/organisation/telemetry-settings"),
     ("GET", "/organisation/tracking-settings"),
 }
 # Driving a route: dispatchers any route, drivers their own (others' answer 404).
-DRIVING = ("/start", "/arrive", "/complete", "/load-scans")
+DRIVING = ("/start", "/arrive", "/complete", "/load-scans", "/proofs")
 
 
 def required(method: str, path: str) -> set[str]:

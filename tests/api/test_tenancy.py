@@ -12,6 +12,7 @@ there, so nobody can add a route without saying how it keeps organisations apart
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import re
@@ -19,6 +20,8 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from PIL import Image
 
 from tests.conftest import auth, order_body
 
@@ -156,6 +159,12 @@ WALK: dict[tuple[str, str], str] = {
     ("POST", "/handoffs"): COMPUTED,
     ("POST", "/handoffs/accept"): COMPUTED,
     ("GET", "/parcels/{label}/custody"): HIDDEN,
+    ("POST", "/routes/{route_id}/stops/{stop_id}/proofs"): HIDDEN,
+    ("GET", "/organisation/proof-settings"): OWN,
+    ("PUT", "/organisation/proof-settings"): OWN,
+    ("GET", "/orders/{order_id}/proofs"): HIDDEN,
+    ("GET", "/proofs/{proof_id}/file"): HIDDEN,
+    ("GET", "/track/{tracking_code}/proof/{proof_id}"): PUBLIC,
 }
 # Valid bodies for the public operations that take one.
 PUBLIC_BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -196,6 +205,7 @@ PARAM_KINDS = {
     "delivery_id": "webhook_delivery",
     "org_id": "org",
     "label": "parcel",
+    "proof_id": "proof",
 }
 ITEM_KINDS = {
     "depots": "depot",
@@ -261,6 +271,18 @@ BY_ID_BODIES: dict[tuple[str, str], Body] = {
     },
 }
 
+
+def _photo_form() -> dict[str, Any]:
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(picture, "JPEG")
+    return {"data": {"kind": "photo"}, "files": {"file": ("p.jpg", picture.getvalue())}}
+
+
+# Uploads, sent as forms, so a write by id gets as far as looking the id up.
+MULTIPART: dict[tuple[str, str], Callable[[], dict[str, Any]]] = {
+    ("POST", "/routes/{route_id}/stops/{stop_id}/proofs"): _photo_form,
+}
+
 # Changes to B's own objects that reference an object: field -> kind referenced.
 OWN_CHANGES: dict[tuple[str, str], dict[str, str]] = {
     ("PATCH", "/vehicles/{item_id}"): {"depot_id": "depot", "designated_zone_id": "zone"},
@@ -285,6 +307,7 @@ OWN_CHANGES: dict[tuple[str, str], dict[str, str]] = {
 OWN_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/organisation/tracking-settings"): {"show_vehicle_from_stops_away": 2},
     ("PUT", "/organisation/notification-settings"): {"default_language": "fi"},
+    ("PUT", "/organisation/proof-settings"): {"require_photo": False},
     ("PUT", "/contacts"): {"channel": "sms", "address": SHARED_PHONE, "opted_out": True},
 }
 TRACK_NOT_FOUND = "no delivery with this tracking code"
@@ -540,6 +563,17 @@ def build_a(client, org) -> Ids:
     )
     assert response.status_code == 200, response.text
     a["telemetry_event"] = _harsh_braking(client, org, device["token"])
+    # A proof photo on A's stop.
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(picture, "JPEG")
+    response = client.post(
+        f"{API}/routes/{a['route']}/stops/{a['stop']}/proofs",
+        data={"kind": "photo"},
+        files={"file": ("zebra.jpg", picture.getvalue(), "image/jpeg")},
+        headers=auth(key),
+    )
+    assert response.status_code == 201, response.text
+    a["proof"] = response.json()["id"]
     # A webhook that has a delivery: A's order changed after it subscribed.
     a["webhook"] = _post(
         client,
@@ -718,6 +752,9 @@ class Walk:
         make_body = BY_ID_BODIES.get((method, path))
         body = make_body(self.b) if make_body else None
         query = QUERIES.get((method, path))
+        sent: dict[str, Any] = (
+            MULTIPART[(method, path)]() if (method, path) in MULTIPART else {"json": body}
+        )
         # All of A's ids; then B's own parent with A's child, and so on.
         for split in range(len(params)):
             own = {p: self.b[k] for p, k in zip(params[:split], kinds[:split], strict=True)}
@@ -727,8 +764,8 @@ class Walk:
             self.same_as_unknown(
                 f"{method} {path.format(**theirs)}",
                 404,
-                self.call(method, path.format(**theirs), json=body, params=query),
-                self.call(method, path.format(**unknown), json=body, params=query),
+                self.call(method, path.format(**theirs), params=query, **sent),
+                self.call(method, path.format(**unknown), params=query, **sent),
                 (theirs, unknown),
             )
         for field, kind in OWN_CHANGES.get((method, path), {}).items():
@@ -860,11 +897,12 @@ class Walk:
         # Separation, not the rate limit (tests/api/test_track.py): fresh buckets.
         if hasattr(self.client.app.state, "track_guard"):
             del self.client.app.state.track_guard
-        response = self.call(method, path.format(tracking_code=UNKNOWN_CODE), json=body)
+        other = {"proof_id": self.a["proof"]} if "{proof_id}" in path else {}
+        response = self.call(method, path.format(tracking_code=UNKNOWN_CODE, **other), json=body)
         if response.status_code != 404 or response.json()["detail"] != TRACK_NOT_FOUND:
             self.fail(f"{method} {path} with an unknown code", response)
         self.reveals_nothing(f"{method} {path}", response)
-        theirs = path.format(tracking_code=self.a["tracking_code"])
+        theirs = path.format(tracking_code=self.a["tracking_code"], **other)
         with_key = self.call(method, theirs, json=body)
         anonymous = self.client.request(method, API + theirs, json=body)
         if with_key.status_code != 403 or shape(with_key, ()) != shape(anonymous, ()):

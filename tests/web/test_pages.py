@@ -437,3 +437,14 @@ def test_odd_query_values_and_overlong_fields_are_pages_not_json_errors(client, 
         "/track", data={"code": day.code, "check": "9" * 500}, follow_redirects=False
     )
     assert entry.status_code == 303
+
+
+def test_the_delivery_code_shows_while_the_delivery_is_to_come(client, day):
+    client.put(
+        f"{API}/organisation/proof-settings",
+        json={"require_pin": True},
+        headers=auth(day.org.admin),
+    )
+    view = client.get(f"{API}/track/{day.code}").json()
+    page = client.get(f"/t/{day.code}").text
+    assert f"Your delivery code: {view['delivery_code']}." in page

@@ -4,15 +4,19 @@ driver's own routes) and dispatchers acting for a driver."""
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
-from pydantic import Field
+from fastapi import APIRouter, Form, Request, UploadFile, status
+from pydantic import Field, StringConstraints
 
 from doorstep.api.deps import RouteDriver, SessionDep
+from doorstep.domain.errors import FieldError, InvalidInput
 from doorstep.schemas.common import Input, Location, LongText, ShortText, Timestamp
+from doorstep.schemas.proofs import ProofPublic
 from doorstep.schemas.routes import RoutePublic, StopPublic
-from doorstep.services import stop_progress
+from doorstep.services import proofs, stop_progress
+from doorstep.wiring import Runtime
 
 router = APIRouter(prefix="/routes", tags=["driving"])
 
@@ -35,6 +39,17 @@ class StopCompletion(RoadEvent):
         None,
         description="Delivered: who took the parcel (the name signed), shown to the "
         "recipient as part of the proof of delivery.",
+    )
+    proof_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Delivered: the signature and photos uploaded for this stop.",
+    )
+    pin: Annotated[str, StringConstraints(strip_whitespace=True, max_length=8)] | None = Field(
+        None, description="Delivered: the code the recipient gave (their tracking page shows it)."
+    )
+    age_checked: bool | None = Field(
+        None, description="Delivered: the recipient's age was checked."
     )
 
 
@@ -81,4 +96,37 @@ def complete(
         received_by=body.received_by or None,
         at=body.at,
         location=body.location,
+        proof_ids=body.proof_ids,
+        pin=body.pin,
+        age_checked=body.age_checked,
     )
+
+
+@router.post(
+    "/{route_id}/stops/{stop_id}/proofs",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProofPublic,
+)
+def add_proof(
+    route_id: uuid.UUID,
+    stop_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    who: RouteDriver,
+    kind: Annotated[Literal["signature", "photo"], Form()],
+    file: UploadFile,
+    client_id: Annotated[str | None, Form(max_length=64)] = None,
+    captured_at: Annotated[datetime | None, Form()] = None,
+    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Form(ge=-180, le=180)] = None,
+) -> Any:
+    """A signature (PNG from the canvas) or a photo for the stop, before it is completed:
+    checked, re-encoded without metadata, stored with its SHA-256. Send the same
+    `client_id` again and the first one comes back. Too big: 413; not an image or an
+    empty signature: 422."""
+    runtime: Runtime = request.app.state.runtime
+    data = file.file.read(50 * 1024 * 1024 + 1)
+    if captured_at is not None and captured_at.tzinfo is None:
+        raise InvalidInput([FieldError(("body", "captured_at"), "give a time with its offset")])
+    upload = proofs.Upload(kind, data, client_id, captured_at, lat, lon)
+    return proofs.add(session, runtime.blobs, who, route_id, stop_id, upload)

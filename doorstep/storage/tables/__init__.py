@@ -20,6 +20,7 @@ from doorstep.storage.tables.messaging import (
     WebhookSubscription,
 )
 from doorstep.storage.tables.orders import Customer, Order, OrderEvent, Rating
+from doorstep.storage.tables.proofs import Proof
 from doorstep.storage.tables.routes import Plan, Route, Stop
 from doorstep.storage.tables.telemetry import LiveState, PingRow, TelemetryEvent
 
@@ -45,6 +46,7 @@ __all__ = [
     "OutboxMessage",
     "PingRow",
     "Plan",
+    "Proof",
     "Rating",
     "Route",
     "ServiceRecord",

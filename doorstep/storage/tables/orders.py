@@ -67,6 +67,8 @@ class Order(PointMixin, OrgMixin, Base):
     gate_code: Mapped[str | None] = mapped_column(String(50))
     dog_warning: Mapped[bool] = mapped_column(Boolean, default=False)
     safe_place: Mapped[str | None] = mapped_column(String(200))
+    # A one-time code the recipient tells the driver, when the organisation asks for it.
+    delivery_pin: Mapped[str | None] = mapped_column(String(8))
     depot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("depots.id", ondelete="SET NULL"))
     # What the vehicle must offer: "refrigerated", "tail_lift", ...
     required_skills: Mapped[list[str]] = mapped_column(JSON, default=list)

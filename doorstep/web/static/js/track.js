@@ -70,6 +70,7 @@ function renderStatus(v) {
   show("stale", !!(eta && eta.stale));
   const away = v.stops_away;
   setText("stops", !away ? "" : away === 1 ? t("stops_next") : t("stops_away", { n: away, before: away - 1 }));
+  setText("delivery-code", v.delivery_code ? t("delivery_code", { code: v.delivery_code }) : "");
   if (v.window && v.status !== "delivered") {
     const [start, end] = between(v.window.start, v.window.end);
     setText("window", t("window_promised", { start, end }));
