@@ -17,6 +17,7 @@ from doorstep.api.routes import (
     accounts,
     custody,
     devices,
+    driver_app,
     driving,
     maintenance,
     messaging,
@@ -31,6 +32,7 @@ from doorstep.api.routes import (
     track,
     tracking,
 )
+from doorstep.web import driver as web_driver
 from doorstep.web import pages as web_pages
 from doorstep.wiring import Runtime
 
@@ -114,11 +116,13 @@ def create_app(runtime: Runtime) -> FastAPI:
         *messaging.routers,
         custody.router,
         proofs.router,
+        driver_app.router,
     ):
         api.include_router(router)
     app.include_router(api)
     app.include_router(ops.router)
     app.include_router(tracking.ingest_router)
+    app.include_router(web_driver.router)
     app.include_router(web_pages.router)
 
     errors.install(app)

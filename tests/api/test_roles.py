@@ -68,6 +68,8 @@ def required(method: str, path: str) -> set[str]:
         return {"read"}
     if method == "POST" and path.startswith("/routes") and path.endswith(DRIVING):
         return {"write", "own_routes"}
+    if path.startswith("/me/"):  # the driver's phone
+        return {"own_routes"}
     if path.startswith("/handoffs"):  # custody: dispatchers, and drivers for themselves
         return {"write", "own_routes"}
     if path.startswith(CHAT):

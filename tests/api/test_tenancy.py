@@ -44,6 +44,8 @@ REPORT = "report"  # a report over B's data; naming A's objects answers like unk
 # By tracking code, no login: the code is the key, so a person's key changes nothing and
 # an unknown code is the same 404 for everyone.
 PUBLIC = "public"
+# The driver's phone: a person who is no driver (B's admin) is refused, learning nothing.
+DRIVER = "driver"
 
 WALK: dict[tuple[str, str], str] = {
     ("POST", "/auth/login"): OWN,
@@ -165,6 +167,9 @@ WALK: dict[tuple[str, str], str] = {
     ("GET", "/orders/{order_id}/proofs"): HIDDEN,
     ("GET", "/proofs/{proof_id}/file"): HIDDEN,
     ("GET", "/track/{tracking_code}/proof/{proof_id}"): PUBLIC,
+    ("POST", "/drivers/{driver_id}/sign-in-link"): HIDDEN,
+    ("POST", "/me/tracker"): DRIVER,
+    ("GET", "/me/route"): DRIVER,
 }
 # Valid bodies for the public operations that take one.
 PUBLIC_BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -206,6 +211,7 @@ PARAM_KINDS = {
     "org_id": "org",
     "label": "parcel",
     "proof_id": "proof",
+    "driver_id": "driver",
 }
 ITEM_KINDS = {
     "depots": "depot",
@@ -889,6 +895,12 @@ class Walk:
         self.reveals_nothing(f"{method} {path}", response)
         self.client.cookies.clear()
 
+    def driver_only(self, method: str, path: str) -> None:
+        response = self.call(method, path)
+        if response.status_code != 403:
+            self.fail(f"{method} {path} with B's admin key", response)
+        self.reveals_nothing(f"{method} {path}", response)
+
     def public(self, method: str, path: str) -> None:
         """No login: an unknown code is the one 404 for anyone, revealing nothing; a
         person's key neither opens nor hides anything (A's code asks B's admin for A's
@@ -936,6 +948,8 @@ def test_another_organisation_learns_nothing_on_any_route(client, org_a, org_b):
             walk.listed(method, path, spec)
         elif kind == CREATED:
             walk.created(method, path)
+        elif kind == DRIVER:
+            walk.driver_only(method, path)
         elif kind == COMPUTED:
             walk.computed(method, path)
         elif kind == DEVICE:

@@ -5,6 +5,7 @@ from doorstep.storage.tables.accounts import (
     IdempotencyRecord,
     LoginSession,
     Organisation,
+    SignInLink,
     User,
 )
 from doorstep.storage.tables.base import Base
@@ -50,6 +51,7 @@ __all__ = [
     "Rating",
     "Route",
     "ServiceRecord",
+    "SignInLink",
     "Stop",
     "TelemetryEvent",
     "User",

@@ -1,0 +1,60 @@
+"""The driver's phone: its sign-in link, its tracker, today's route as drivers see it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import Field
+
+from doorstep.schemas.common import Location, Output, Timestamp
+
+
+class SignInLinkPublic(Output):
+    url: str = Field(description="Open on the driver's phone (or show as a QR code); once.")
+    expires_at: Timestamp
+
+
+class TrackerPublic(Output):
+    id: uuid.UUID
+    identifier: str
+    token: str = Field(description="For POST /api/v1/pings from this phone; shown once.")
+
+
+class DriverOrder(Output):
+    id: uuid.UUID
+    status: str
+    recipient_first_name: str | None
+    address: str
+    window_start: Timestamp | None
+    window_end: Timestamp | None
+    items: int
+    instructions: str | None
+    gate_code: str | None
+    dog_warning: bool
+    safe_place: str | None
+    parcels: list[str]
+
+
+class DriverStop(Output):
+    id: uuid.UUID
+    sequence: int
+    kind: str
+    status: str
+    location: Location
+    planned_arrival: Timestamp | None
+    eta: Timestamp | None
+    order: DriverOrder | None
+
+
+class DriverRoute(Output):
+    id: uuid.UUID
+    name: str
+    status: str
+    stops: list[DriverStop]
+
+
+class DriverDay(Output):
+    date: dt.date
+    timezone: str
+    route: DriverRoute | None

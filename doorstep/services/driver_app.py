@@ -1,0 +1,173 @@
+"""What the driver's phone needs: a one-time sign-in, today's route as the driver sees
+it (first names, addresses, windows, instructions, parcel labels), and a tracker of its
+own so the phone's positions go down the same ping pipeline as any tracker's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from doorstep.domain import tracking_rules
+from doorstep.domain.custody import label
+from doorstep.domain.errors import Conflict, Forbidden, Unauthorized
+from doorstep.domain.principal import Principal
+from doorstep.domain.roles import Permission
+from doorstep.schemas.fleet import DeviceCreate, DeviceProtocol
+from doorstep.services.devices import create_device
+from doorstep.storage import repository as repo
+from doorstep.storage.tables import (
+    Device,
+    Driver,
+    Order,
+    Organisation,
+    Route,
+    SignInLink,
+    Stop,
+    User,
+)
+
+LINK_LIFETIME = dt.timedelta(minutes=15)
+APP_DEVICE_NAME = "Doorstep driver app"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_in_link(
+    session: Session, principal: Principal, driver_id: uuid.UUID, now: dt.datetime
+) -> tuple[str, dt.datetime]:
+    """A token for the driver's phone (shown once, as a link or QR code)."""
+    driver = repo.get_owned(session, Driver, principal.org_id, driver_id, "driver")
+    if driver.user_id is None:
+        raise Conflict("the driver has no user account to sign in as; give them one first")
+    token = secrets.token_urlsafe(32)
+    expires = now + LINK_LIFETIME
+    session.add(
+        SignInLink(
+            org_id=principal.org_id,
+            user_id=driver.user_id,
+            token_hash=_hash(token),
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    session.flush()
+    return token, expires
+
+
+def redeem(session: Session, token: str, now: dt.datetime) -> User:
+    """The user a link signs in, once; a used, expired or unknown link is one 401."""
+    link = session.scalar(select(SignInLink).where(SignInLink.token_hash == _hash(token)))
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        raise Unauthorized("this sign-in link has expired or was already used; ask for a new one")
+    user = session.get(User, link.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("this sign-in link has expired or was already used; ask for a new one")
+    link.used_at = now
+    session.flush()
+    return user
+
+
+def _driver(principal: Principal) -> uuid.UUID:
+    if principal.driver_id is None or not principal.can(Permission.OWN_ROUTES):
+        raise Forbidden("this is for drivers: sign in with a driver's account")
+    return principal.driver_id
+
+
+def tracker(session: Session, principal: Principal) -> dict[str, Any]:
+    """The phone's own tracker, bound to the driver (a new token each time: the old
+    phone's stops working)."""
+    driver_id = _driver(principal)
+    device = session.scalar(
+        select(Device).where(
+            Device.org_id == principal.org_id,
+            Device.driver_id == driver_id,
+            Device.name == APP_DEVICE_NAME,
+        )
+    )
+    if device is not None:
+        session.delete(device)
+        session.flush()
+    made, token = create_device(
+        session,
+        principal,
+        DeviceCreate(driver_id=driver_id, name=APP_DEVICE_NAME, protocol=DeviceProtocol.DRIVER_APP),
+    )
+    return {"id": made.id, "identifier": made.identifier, "token": token}
+
+
+def today(
+    session: Session, principal: Principal, day: dt.date | None, now: dt.datetime
+) -> dict[str, Any]:
+    """The driver's route of the day (the one in progress first), stop by stop."""
+    driver_id = _driver(principal)
+    org = session.get(Organisation, principal.org_id)
+    assert org is not None
+    date = day or now.astimezone(ZoneInfo(org.timezone)).date()
+    routes = list(
+        session.scalars(
+            select(Route).where(
+                Route.org_id == principal.org_id,
+                Route.driver_id == driver_id,
+                Route.date == date,
+                Route.status.in_(("planned", "in_progress", "completed")),
+            )
+        )
+    )
+    if not routes:
+        return {"date": date, "timezone": org.timezone, "route": None}
+    order = {"in_progress": 0, "planned": 1, "completed": 2}
+    route = sorted(routes, key=lambda r: (order.get(r.status, 3), r.planned_start or now))[0]
+    stops = sorted(route.stops, key=lambda s: s.sequence)
+    orders = {
+        o.id: o
+        for o in session.scalars(
+            select(Order).where(Order.id.in_([s.order_id for s in stops if s.order_id]))
+        )
+    }
+    return {
+        "date": date,
+        "timezone": org.timezone,
+        "route": {
+            "id": route.id,
+            "name": route.name,
+            "status": route.status,
+            "stops": [_stop(s, orders.get(s.order_id) if s.order_id else None) for s in stops],
+        },
+    }
+
+
+def _stop(stop: Stop, order: Order | None) -> dict[str, Any]:
+    return {
+        "id": stop.id,
+        "sequence": stop.sequence,
+        "kind": stop.kind,
+        "status": stop.status,
+        "location": {"lat": stop.lat, "lon": stop.lon},
+        "planned_arrival": stop.planned_arrival,
+        "eta": stop.eta,
+        "order": None
+        if order is None
+        else {
+            "id": order.id,
+            "status": order.status,
+            "recipient_first_name": tracking_rules.first_name(order.recipient_name),
+            "address": order.address,
+            "window_start": order.window_start,
+            "window_end": order.window_end,
+            "items": order.items,
+            "instructions": order.instructions,
+            "gate_code": order.gate_code,
+            "dog_warning": order.dog_warning,
+            "safe_place": order.safe_place,
+            "parcels": [label(order.tracking_code, n) for n in range(1, max(order.items, 1) + 1)],
+        },
+    }

@@ -1,0 +1,412 @@
+// The driver app: sign in, today's route, stop actions with proof of delivery, and the
+// phone as a tracker. Every action is queued on the device (IndexedDB) with an id of
+// its own and sent in order when the network allows, so nothing taken offline is lost
+// and nothing sent twice is applied twice (the server knows each action's id).
+// Text from the server is only ever set with textContent.
+
+const API = "/api/v1";
+const $ = (id) => document.getElementById(id);
+const state = { me: null, day: null, stopId: null, signed: false };
+const SEND_FIXES_MS = 10000;
+
+// -- the device's queue ---------------------------------------------------------------
+
+let database = null;
+function db() {
+  if (database) return database;
+  database = new Promise((resolve, reject) => {
+    const request = indexedDB.open("doorstep-driver", 1);
+    request.onupgradeneeded = () => {
+      request.result.createObjectStore("queue", { keyPath: "seq", autoIncrement: true });
+      request.result.createObjectStore("fixes", { keyPath: "seq", autoIncrement: true });
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  return database;
+}
+
+async function tx(store, mode, work) {
+  const handle = await db();
+  return new Promise((resolve, reject) => {
+    const t = handle.transaction(store, mode);
+    const result = work(t.objectStore(store));
+    t.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
+    t.onerror = () => reject(t.error);
+  });
+}
+const put = (store, value) => tx(store, "readwrite", (s) => s.add(value));
+const all = (store) => tx(store, "readonly", (s) => s.getAll());
+const drop = (store, key) => tx(store, "readwrite", (s) => s.delete(key));
+
+function notice(text, isError = false) {
+  const el = $("notice");
+  el.textContent = text;
+  el.className = `notice ${isError ? "error" : "ok"}`;
+  el.hidden = !text;
+}
+
+async function showPending() {
+  const waiting = (await all("queue")).length;
+  $("pending").textContent = waiting ? `${waiting} waiting for network` : "";
+  $("pending").hidden = !waiting;
+}
+
+async function enqueue(action) {
+  await put("queue", { id: crypto.randomUUID(), taken: new Date().toISOString(), ...action });
+  await showPending();
+  flush();
+}
+
+async function send(url, options) {
+  try {
+    return await fetch(url, { credentials: "same-origin", ...options });
+  } catch {
+    return null; // offline
+  }
+}
+
+function json(body) {
+  return { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+}
+
+async function why(response) {
+  try {
+    return (await response.json()).detail || `error ${response.status}`;
+  } catch {
+    return `error ${response.status}`;
+  }
+}
+
+// Returns "offline", "ok", or the server's reason for refusing.
+async function perform(item) {
+  const done = (r) => r.ok || (r.status === 409 && /already/.test(r.detailText || ""));
+  if (item.kind === "post") {
+    const response = await send(item.url, json({ ...item.body, at: item.taken }));
+    if (!response) return "offline";
+    response.detailText = response.ok ? "" : await why(response);
+    return done(response) ? "ok" : response.detailText;
+  }
+  if (item.kind === "deliver") {
+    const ids = [];
+    for (const [i, file] of item.files.entries()) {
+      const form = new FormData();
+      form.append("kind", file.kind);
+      form.append("client_id", `${item.id}-${i}`);
+      form.append("captured_at", item.taken);
+      if (item.position) {
+        form.append("lat", item.position.lat);
+        form.append("lon", item.position.lon);
+      }
+      form.append("file", file.blob, file.kind === "signature" ? "signature.png" : "photo.jpg");
+      const response = await send(`${API}/routes/${item.route}/stops/${item.stop}/proofs`, {
+        method: "POST",
+        body: form,
+      });
+      if (!response) return "offline";
+      if (!response.ok) return await why(response);
+      ids.push((await response.json()).id);
+    }
+    const body = { ...item.body, proof_ids: ids, at: item.taken };
+    if (item.position) body.location = item.position;
+    const response = await send(`${API}/routes/${item.route}/stops/${item.stop}/complete`, json(body));
+    if (!response) return "offline";
+    response.detailText = response.ok ? "" : await why(response);
+    return done(response) ? "ok" : response.detailText;
+  }
+  return "ok";
+}
+
+let flushing = false;
+async function flush() {
+  if (flushing) return;
+  flushing = true;
+  let changed = false;
+  try {
+    for (const item of await all("queue")) {
+      const outcome = await perform(item);
+      if (outcome === "offline") break;
+      await drop("queue", item.seq);
+      changed = true;
+      if (outcome !== "ok") notice(`Not accepted: ${outcome}`, true);
+    }
+  } finally {
+    flushing = false;
+    await showPending();
+  }
+  if (changed) await load();
+}
+
+// -- signing in and the day ------------------------------------------------------------
+
+async function whoAmI() {
+  const response = await send(`${API}/auth/me`);
+  if (!response || !response.ok) return null;
+  return response.json();
+}
+
+async function load() {
+  const response = await send(`${API}/me/route`);
+  if (!response) {
+    notice("Offline: showing the route as last seen.");
+    return;
+  }
+  if (!response.ok) {
+    notice(await why(response), true);
+    return;
+  }
+  state.day = await response.json();
+  draw();
+}
+
+function hhmm(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: state.day.timezone });
+}
+
+function draw() {
+  const route = state.day && state.day.route;
+  $("signin").hidden = true;
+  $("day").hidden = !!state.stopId;
+  $("stop").hidden = !state.stopId;
+  $("no-route").hidden = !!route;
+  $("start").hidden = !route || route.status !== "planned";
+  if (!route) return;
+  $("route-title").textContent = `${route.name || "Today"} · ${route.stops.filter((s) => s.status === "pending" || s.status === "arrived").length} to go`;
+  const list = $("stops");
+  list.replaceChildren();
+  for (const stop of route.stops) {
+    const item = document.createElement("li");
+    const open = stop.status === "pending" || stop.status === "arrived";
+    item.className = open ? "" : "done";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.stop = stop.id;
+    const who = stop.order ? `${stop.order.recipient_first_name || ""} · ${stop.order.address}` : stop.kind;
+    const window = stop.order && stop.order.window_start ? ` · ${hhmm(stop.order.window_start)}–${hhmm(stop.order.window_end)}` : "";
+    button.textContent = `${stop.sequence}. ${who}${window} · ${stop.status}`;
+    button.addEventListener("click", () => openStop(stop.id));
+    item.append(button);
+    list.append(item);
+  }
+  if (state.stopId) drawStop();
+  if (route.status === "in_progress") startTracking();
+}
+
+function currentStop() {
+  return state.day.route.stops.find((s) => s.id === state.stopId);
+}
+
+function openStop(id) {
+  state.stopId = id;
+  clearSignature();
+  $("photo").value = "";
+  draw();
+}
+
+function drawStop() {
+  const stop = currentStop();
+  if (!stop) {
+    state.stopId = null;
+    notice("The dispatcher removed this stop from your route.", true);
+    draw();
+    return;
+  }
+  const order = stop.order;
+  $("stop-title").textContent = `${stop.sequence}. ${order ? order.recipient_first_name || "" : stop.kind}`;
+  $("stop-address").textContent = order ? order.address : "";
+  $("stop-window").textContent = order && order.window_start ? `Window ${hhmm(order.window_start)}–${hhmm(order.window_end)}` : "";
+  const notes = order
+    ? [order.instructions, order.gate_code && `Gate code ${order.gate_code}`, order.dog_warning && "Dog on the premises", order.safe_place && `Safe place: ${order.safe_place}`].filter(Boolean)
+    : [];
+  $("stop-notes").textContent = notes.join(" · ");
+  $("stop-notes").hidden = !notes.length;
+  $("stop-parcels").textContent = order ? `Parcels: ${order.parcels.join(", ")}` : "";
+  const { lat, lon } = stop.location;
+  $("navigate").href = /iPhone|iPad/.test(navigator.userAgent) ? `maps://?daddr=${lat},${lon}` : `geo:${lat},${lon}?q=${lat},${lon}`;
+  const open = stop.status === "pending" || stop.status === "arrived";
+  for (const id of ["arrive", "delivered", "failed"]) $(id).disabled = !open;
+}
+
+// -- proof: the signature pad and the photo ----------------------------------------------
+
+const pad = () => $("signature");
+function clearSignature() {
+  const canvas = pad();
+  const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  state.signed = false;
+}
+
+function setUpSignature() {
+  const canvas = pad();
+  const ctx = canvas.getContext("2d");
+  let drawing = false;
+  const point = (event) => {
+    const box = canvas.getBoundingClientRect();
+    return [((event.clientX - box.left) * canvas.width) / box.width, ((event.clientY - box.top) * canvas.height) / box.height];
+  };
+  canvas.addEventListener("pointerdown", (event) => {
+    drawing = true;
+    canvas.setPointerCapture(event.pointerId);
+    ctx.lineWidth = 3;
+    ctx.lineCap = "round";
+    ctx.strokeStyle = "#000";
+    ctx.beginPath();
+    ctx.moveTo(...point(event));
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    if (!drawing) return;
+    ctx.lineTo(...point(event));
+    ctx.stroke();
+    state.signed = true;
+  });
+  const stop = () => {
+    drawing = false;
+  };
+  canvas.addEventListener("pointerup", stop);
+  canvas.addEventListener("pointercancel", stop);
+  $("clear-signature").addEventListener("click", clearSignature);
+}
+
+function blobOf(canvas, type, quality) {
+  return new Promise((resolve) => canvas.toBlob(resolve, type, quality));
+}
+
+// Photos are shrunk on the phone: a 12 MP picture becomes ~300 KB before it is queued.
+async function shrink(file) {
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  return blobOf(canvas, "image/jpeg", 0.8);
+}
+
+// -- the tracker ---------------------------------------------------------------------------
+
+let watching = null;
+let lastFix = null;
+async function trackerToken() {
+  let token = localStorage.getItem("doorstep.tracker");
+  if (token) return token;
+  const response = await send(`${API}/me/tracker`, { method: "POST" });
+  if (!response || !response.ok) return null;
+  token = (await response.json()).token;
+  localStorage.setItem("doorstep.tracker", token);
+  return token;
+}
+
+function startTracking() {
+  if (watching !== null || !("geolocation" in navigator)) return;
+  watching = navigator.geolocation.watchPosition(
+    (position) => {
+      const c = position.coords;
+      lastFix = { lat: c.latitude, lon: c.longitude };
+      put("fixes", {
+        time: new Date(position.timestamp).toISOString(),
+        lat: c.latitude,
+        lon: c.longitude,
+        accuracy: c.accuracy,
+        ...(c.speed !== null && c.speed >= 0 ? { speed: c.speed } : {}),
+        ...(c.heading !== null && c.heading >= 0 ? { heading: c.heading } : {}),
+      });
+    },
+    () => {},
+    { enableHighAccuracy: true, maximumAge: 5000 },
+  );
+  $("tracking").hidden = false;
+  setInterval(sendFixes, SEND_FIXES_MS);
+  setTimeout(sendFixes, 1500);
+}
+
+async function sendFixes() {
+  const fixes = await all("fixes");
+  if (!fixes.length) return;
+  const token = await trackerToken();
+  if (!token) return;
+  const batch = fixes.slice(0, 500);
+  const response = await send(`${API}/pings`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: JSON.stringify(batch.map(({ seq, ...fix }) => fix)),
+  });
+  if (!response) return;
+  if (response.status === 401) localStorage.removeItem("doorstep.tracker");
+  if (response.ok || response.status === 400) for (const fix of batch) await drop("fixes", fix.seq);
+}
+
+// -- wiring ------------------------------------------------------------------------------------
+
+function wire() {
+  $("signin-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const response = await send(`${API}/auth/login`, json({ email: $("email").value, password: $("password").value }));
+    if (!response || !response.ok) {
+      notice(response ? await why(response) : "Offline: sign in needs the network.", true);
+      return;
+    }
+    notice("");
+    boot();
+  });
+  $("signout").addEventListener("click", async () => {
+    await send(`${API}/auth/logout`, { method: "POST" });
+    localStorage.removeItem("doorstep.tracker");
+    location.reload();
+  });
+  $("start").addEventListener("click", () => enqueue({ kind: "post", url: `${API}/routes/${state.day.route.id}/start`, body: {} }));
+  $("back").addEventListener("click", () => {
+    state.stopId = null;
+    draw();
+  });
+  $("arrive").addEventListener("click", () => {
+    enqueue({ kind: "post", url: `${API}/routes/${state.day.route.id}/stops/${state.stopId}/arrive`, body: lastFix ? { location: lastFix } : {} });
+    notice("Arrived.");
+  });
+  $("deliver-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const files = [];
+    if (state.signed) files.push({ kind: "signature", blob: await blobOf(pad(), "image/png") });
+    const photo = $("photo").files[0];
+    if (photo) files.push({ kind: "photo", blob: await shrink(photo) });
+    const body = { outcome: "delivered" };
+    if ($("received-by").value.trim()) body.received_by = $("received-by").value.trim();
+    if ($("pin").value.trim()) body.pin = $("pin").value.trim();
+    const stop = currentStop();
+    stop.status = "completed"; // shown at once; the queue sends it
+    await enqueue({ kind: "deliver", route: state.day.route.id, stop: state.stopId, files, body, position: lastFix });
+    state.stopId = null;
+    notice("Delivered.");
+    draw();
+  });
+  $("fail-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const stop = currentStop();
+    stop.status = "failed";
+    await enqueue({ kind: "post", url: `${API}/routes/${state.day.route.id}/stops/${state.stopId}/complete`, body: { outcome: "failed", reason: $("reason").value } });
+    state.stopId = null;
+    notice("Marked not delivered.");
+    draw();
+  });
+  window.addEventListener("online", flush);
+  setInterval(flush, 15000);
+  setUpSignature();
+}
+
+async function boot() {
+  state.me = await whoAmI();
+  if (!state.me) {
+    $("signin").hidden = false;
+    $("day").hidden = true;
+    return;
+  }
+  await load();
+  flush();
+}
+
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/driver/sw.js", { scope: "/driver" }).catch(() => {});
+wire();
+showPending();
+boot();
