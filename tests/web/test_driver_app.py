@@ -5,6 +5,7 @@ exactly once; the phone's positions arrive through the ping pipeline."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -85,6 +86,7 @@ def test_sign_in_by_link_deliver_with_signature_and_photo(
     expect(page.get_by_role("button", name="Start route")).to_be_hidden()
     page.locator("#stops button").first.click()
     page.get_by_role("button", name="Arrived").click()
+    page.locator("#signature").scroll_into_view_if_needed()
     pad = page.locator("#signature").bounding_box()
     assert pad is not None
     page.mouse.move(pad["x"] + 20, pad["y"] + 150)
@@ -92,6 +94,7 @@ def test_sign_in_by_link_deliver_with_signature_and_photo(
     page.mouse.move(pad["x"] + 120, pad["y"] + 40, steps=8)
     page.mouse.move(pad["x"] + 260, pad["y"] + 160, steps=8)
     page.mouse.up()
+    expect(page.locator("#signature")).to_have_attribute("data-signed", "yes")
     page.locator("#photo").set_input_files(photo_file(tmp_path))
     page.get_by_label("Received by").fill("Ann")
     page.get_by_role("button", name="Delivered", exact=True).click()
@@ -155,3 +158,59 @@ def test_a_delivery_taken_offline_reaches_the_server_once(phone, server, client,
     events = client.get(f"{API}/orders/{orders[1]['id']}/events", headers=auth(org_a.admin))
     items = events.json()["items"] if isinstance(events.json(), dict) else events.json()
     assert [e["to_status"] for e in items].count("delivered") == 1
+
+
+def test_loading_the_van_and_chatting_with_the_recipient(phone, server, client, org_a, route):
+    made, orders = route
+    page = phone.new_page()
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    expect(page.locator("#load")).to_be_visible()
+    first = f"{orders[0]['tracking_code']}-1"
+    page.get_by_label("Scan or type a parcel label").fill(first.lower())
+    page.get_by_role("button", name="Loaded").click()
+    expect(page.locator("#notice")).to_have_text(f"{first} loaded.")
+    page.get_by_role("button", name="Missing").click()
+    expect(page.locator("#load-count")).to_have_text(
+        "Every parcel is on the van or marked missing."
+    )
+    page.get_by_label("Scan or type a parcel label").fill("NOT-A-PARCEL")
+    page.get_by_role("button", name="Loaded").click()
+    expect(page.locator("#notice")).to_contain_text("is not a parcel of this route")
+    deadline = time.monotonic() + 10
+    states: dict = {}
+    while time.monotonic() < deadline:
+        status = client.get(
+            f"{API}/routes/{made['id']}/load-status", headers=auth(org_a.admin)
+        ).json()
+        states = {p["label"]: p["state"] for p in status["parcels"]}
+        if "unscanned" not in states.values():
+            break
+        time.sleep(0.2)
+    assert states[first] == "loaded"
+    assert states[f"{orders[1]['tracking_code']}-1"] == "missing"
+
+    recipient = client.post(
+        f"{API}/track/{orders[0]['tracking_code']}/chat", json={"body": "Gate code 4321"}
+    )
+    assert recipient.status_code == 201
+    page.locator("#stops button").first.click()
+    page.locator("#chat summary").click()
+    expect(page.locator("#chat-messages li")).to_have_text(["Ann: Gate code 4321"])
+    page.get_by_role("button", name="I'm outside").click()
+    expect(page.locator("#chat-messages li")).to_have_count(2, timeout=10000)
+    shown = client.get(f"{API}/track/{orders[0]['tracking_code']}/chat").json()["messages"]
+    assert [m["body"] for m in shown] == ["Gate code 4321", "I'm outside"]
+
+
+def test_the_app_shell_is_light(client):
+    html = client.get("/driver")
+    assert html.status_code == 200
+    total = len(html.content)
+    for path in re.findall(r'(?:src|href)="(/static/[^"]+)"', html.text):
+        response = client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200, path
+        total += int(response.headers.get("content-length", len(response.content)))
+    assert total <= 300 * 1024, total
+    print(f"driver app shell: {total / 1024:.1f} KB")
+    worker = client.get("/driver/sw.js")
+    assert worker.status_code == 200 and "/static/" in worker.text

@@ -82,7 +82,8 @@ async function why(response) {
 async function perform(item) {
   const done = (r) => r.ok || (r.status === 409 && /already/.test(r.detailText || ""));
   if (item.kind === "post") {
-    const response = await send(item.url, json({ ...item.body, at: item.taken }));
+    const body = item.stamp === false ? item.body : { ...item.body, at: item.taken };
+    const response = await send(item.url, json(body));
     if (!response) return "offline";
     response.detailText = response.ok ? "" : await why(response);
     return done(response) ? "ok" : response.detailText;
@@ -155,7 +156,13 @@ async function load() {
     notice(await why(response), true);
     return;
   }
-  state.day = await response.json();
+  const fresh = await response.json();
+  const shape = (day) => JSON.stringify(((day && day.route && day.route.stops) || []).map((s) => [s.id, s.sequence, s.status === "cancelled"]));
+  if (state.day && state.day.route && fresh.route && shape(state.day) !== shape(fresh)) {
+    notice("Your route changed: check the stops.", true);
+    if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
+  }
+  state.day = fresh;
   draw();
 }
 
@@ -172,7 +179,9 @@ function draw() {
   $("stop").hidden = !state.stopId;
   $("no-route").hidden = !!route;
   $("start").hidden = !route || route.status !== "planned";
+  $("load").hidden = !route || route.status !== "planned" || !!state.stopId;
   if (!route) return;
+  if (route.status === "planned") drawParcels();
   $("route-title").textContent = `${route.name || "Today"} · ${route.stops.filter((s) => s.status === "pending" || s.status === "arrived").length} to go`;
   const list = $("stops");
   list.replaceChildren();
@@ -194,6 +203,121 @@ function draw() {
   if (route.status === "in_progress") startTracking();
 }
 
+// -- loading the van -----------------------------------------------------------------------
+
+state.parcels = {};
+async function drawParcels() {
+  const route = state.day.route;
+  const response = await send(`${API}/routes/${route.id}/load-status`);
+  if (response && response.ok) {
+    for (const p of (await response.json()).parcels) {
+      if (!state.parcels[p.label] || state.parcels[p.label] === "unscanned") state.parcels[p.label] = p.state;
+    }
+  } else {
+    for (const stop of route.stops) for (const label of (stop.order && stop.order.parcels) || []) state.parcels[label] ??= "unscanned";
+  }
+  const list = $("parcels");
+  list.replaceChildren();
+  let open = 0;
+  for (const [label, parcelState] of Object.entries(state.parcels)) {
+    const item = document.createElement("li");
+    const name = document.createElement("span");
+    name.textContent = label;
+    const shown = document.createElement("span");
+    shown.className = parcelState;
+    shown.textContent = parcelState;
+    item.append(name, shown);
+    if (parcelState === "unscanned") {
+      open += 1;
+      const missing = document.createElement("button");
+      missing.type = "button";
+      missing.className = "button secondary";
+      missing.textContent = "Missing";
+      missing.addEventListener("click", () => loadParcel(label, true));
+      item.append(missing);
+    }
+    list.append(item);
+  }
+  $("load-count").textContent = open ? `${open} parcel(s) still to scan or mark missing` : "Every parcel is on the van or marked missing.";
+}
+
+function loadParcel(text, missing = false) {
+  const label = text.trim().toUpperCase().replace(/\s+/g, "");
+  if (!label) return;
+  const known = Object.keys(state.parcels).find((p) => p.replace(/-/g, "") === label.replace(/-/g, ""));
+  if (!known) {
+    notice(`${label} is not a parcel of this route.`, true);
+    return;
+  }
+  const scan = { label: known, client_id: crypto.randomUUID(), at: new Date().toISOString() };
+  enqueue({ kind: "post", stamp: false, url: `${API}/routes/${state.day.route.id}/load-scans`, body: missing ? { missing: [scan] } : { scans: [scan] } });
+  state.parcels[known] = missing ? "missing" : "loaded";
+  notice(missing ? `${known} marked missing.` : `${known} loaded.`);
+  drawParcels();
+}
+
+async function cameraScan() {
+  const video = $("camera-view");
+  const detector = new window.BarcodeDetector();
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+  video.srcObject = stream;
+  video.hidden = false;
+  await video.play();
+  const stop = () => {
+    stream.getTracks().forEach((t) => t.stop());
+    video.hidden = true;
+  };
+  const look = async () => {
+    if (video.hidden) return;
+    const codes = await detector.detect(video).catch(() => []);
+    if (codes.length) {
+      stop();
+      loadParcel(codes[0].rawValue);
+      return;
+    }
+    requestAnimationFrame(look);
+  };
+  look();
+}
+
+// -- chat with the recipient -------------------------------------------------------------------
+
+let chatStream = null;
+function addMessage(m) {
+  const list = $("chat-messages");
+  if (list.querySelector(`[data-id="${m.id}"]`)) return;
+  const item = document.createElement("li");
+  item.className = `msg from-${m.author}`;
+  item.dataset.id = String(m.id);
+  item.textContent = `${m.author_name}: ${m.body}`;
+  list.append(item);
+}
+
+async function openChat(orderId) {
+  $("chat-messages").replaceChildren();
+  $("quick-replies").replaceChildren();
+  if (chatStream) chatStream.close();
+  const response = await send(`${API}/orders/${orderId}/chat`);
+  if (!response || !response.ok) return;
+  const chat = await response.json();
+  chat.messages.forEach(addMessage);
+  for (const text of chat.quick_replies) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button secondary";
+    button.textContent = text;
+    button.addEventListener("click", () => sendChat(orderId, text));
+    $("quick-replies").append(button);
+  }
+  chatStream = new EventSource(`${API}/orders/${orderId}/chat/events`);
+  chatStream.addEventListener("message", (event) => addMessage(JSON.parse(event.data)));
+  send(`${API}/orders/${orderId}/chat/read`, { method: "POST" });
+}
+
+function sendChat(orderId, text) {
+  enqueue({ kind: "post", stamp: false, url: `${API}/orders/${orderId}/chat`, body: { body: text } });
+}
+
 function currentStop() {
   return state.day.route.stops.find((s) => s.id === state.stopId);
 }
@@ -203,6 +327,8 @@ function openStop(id) {
   clearSignature();
   $("photo").value = "";
   draw();
+  const stop = currentStop();
+  if (stop && stop.order) openChat(stop.order.id);
 }
 
 function drawStop() {
@@ -225,6 +351,7 @@ function drawStop() {
   $("stop-parcels").textContent = order ? `Parcels: ${order.parcels.join(", ")}` : "";
   const { lat, lon } = stop.location;
   $("navigate").href = /iPhone|iPad/.test(navigator.userAgent) ? `maps://?daddr=${lat},${lon}` : `geo:${lat},${lon}?q=${lat},${lon}`;
+  $("navigate-google").href = `https://www.google.com/maps/dir/?api=1&destination=${lat},${lon}`;
   const open = stop.status === "pending" || stop.status === "arrived";
   for (const id of ["arrive", "delivered", "failed"]) $(id).disabled = !open;
 }
@@ -237,6 +364,7 @@ function clearSignature() {
   const ctx = canvas.getContext("2d");
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   state.signed = false;
+  delete canvas.dataset.signed;
 }
 
 function setUpSignature() {
@@ -261,6 +389,7 @@ function setUpSignature() {
     ctx.lineTo(...point(event));
     ctx.stroke();
     state.signed = true;
+    canvas.dataset.signed = "yes";
   });
   const stop = () => {
     drawing = false;
@@ -374,6 +503,7 @@ function wire() {
     const body = { outcome: "delivered" };
     if ($("received-by").value.trim()) body.received_by = $("received-by").value.trim();
     if ($("pin").value.trim()) body.pin = $("pin").value.trim();
+    if ($("age-checked").checked) body.age_checked = true;
     const stop = currentStop();
     stop.status = "completed"; // shown at once; the queue sends it
     await enqueue({ kind: "deliver", route: state.day.route.id, stop: state.stopId, files, body, position: lastFix });
@@ -390,8 +520,26 @@ function wire() {
     notice("Marked not delivered.");
     draw();
   });
+  $("scan-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadParcel($("scan").value);
+    $("scan").value = "";
+    $("scan").focus();
+  });
+  if ("BarcodeDetector" in window && navigator.mediaDevices) {
+    $("camera").hidden = false;
+    $("camera").addEventListener("click", () => cameraScan().catch((e) => notice(`Camera: ${e.message}`, true)));
+  }
+  $("chat-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const stop = currentStop();
+    const text = $("chat-body").value.trim();
+    if (stop && stop.order && text) sendChat(stop.order.id, text);
+    $("chat-body").value = "";
+  });
   window.addEventListener("online", flush);
   setInterval(flush, 15000);
+  setInterval(() => state.me && load(), 30000);
   setUpSignature();
 }
 
