@@ -166,6 +166,21 @@ def resolve(
     return found, errors
 
 
+def unscanned(session: Session, route_id: uuid.UUID, org_id: uuid.UUID) -> list[str]:
+    """The route's parcels with no custody event yet (neither loaded nor missing)."""
+    parcels = route_parcels(session, route_id)
+    if not parcels:
+        return []
+    seen = set(
+        session.scalars(
+            select(CustodyEvent.parcel).where(
+                CustodyEvent.org_id == org_id, CustodyEvent.parcel.in_(list(parcels))
+            )
+        )
+    )
+    return sorted(p for p in parcels if p not in seen)
+
+
 def on_delivered(
     session: Session, principal: Principal, order: Order, route_id: uuid.UUID, at: datetime
 ) -> int:

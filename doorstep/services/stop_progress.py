@@ -31,7 +31,7 @@ from doorstep.services import custody, proof_rules
 from doorstep.services.events import emit
 from doorstep.services.orders import apply_transition
 from doorstep.storage import repository as repo
-from doorstep.storage.tables import Order, Route, Stop
+from doorstep.storage.tables import Order, Organisation, Route, Stop
 
 Outcome = Literal["delivered", "failed"]
 OPEN_STOPS = frozenset({"pending", "arrived"})
@@ -64,6 +64,15 @@ def start_route(
     current = RouteStatus(route.status)
     if current == RouteStatus.IN_PROGRESS:
         return route  # a retried request: nothing more to do
+    settings = proof_rules.organisation_settings(session.get(Organisation, route.org_id))
+    if settings.require_load_scan:
+        open_parcels = custody.unscanned(session, route.id, route.org_id)
+        if open_parcels:
+            shown = ", ".join(open_parcels[:5]) + (" …" if len(open_parcels) > 5 else "")
+            raise Conflict(
+                f"{len(open_parcels)} parcel(s) are neither scanned onto the van nor marked "
+                f"missing: {shown}"
+            )
     route.status = route_status.transition(current, RouteStatus.IN_PROGRESS).value
     seen: set[uuid.UUID] = set()
     for stop in route.stops:

@@ -168,3 +168,24 @@ def test_a_forged_event_fails_verification_and_says_where(client, org_a, db):
     chain = client.get(f"{API}/parcels/{label}/custody", headers=auth(org_a.admin)).json()
     assert chain["verified"] is False and chain["broken_at"] == 1
     assert "changed after it was recorded" in chain["problem"]
+
+
+def test_a_route_starts_only_once_every_parcel_is_accounted_for_when_asked(client, org_a):
+    client.put(
+        f"{API}/organisation/proof-settings",
+        json={"require_load_scan": True},
+        headers=auth(org_a.admin),
+    )
+    route, (two, one) = _route(client, org_a)
+    early = client.post(f"{API}/routes/{route['id']}/start", headers=auth(org_a.driver))
+    assert early.status_code == 409 and "3 parcel(s)" in early.json()["detail"]
+    client.post(
+        f"{API}/routes/{route['id']}/load-scans",
+        json={
+            "scans": [scan(f"{two['tracking_code']}-1"), scan(f"{two['tracking_code']}-2")],
+            "missing": [scan(f"{one['tracking_code']}-1")],
+        },
+        headers=auth(org_a.driver),
+    )
+    started = client.post(f"{API}/routes/{route['id']}/start", headers=auth(org_a.driver))
+    assert started.status_code == 200, started.text
