@@ -316,9 +316,18 @@ def _twiml(text: str) -> Response:
     )
 
 
+def _auth_token(runtime: Runtime, org_id: uuid.UUID) -> str:
+    """The organisation's Twilio auth token (404 when it has no Twilio account)."""
+    with runtime.sessions() as session:
+        session.connection(execution_options={READ_ONLY: True})
+        return inbound_sms.twilio_settings(session, org_id)[1].auth_token
+
+
 async def _verified_form(
-    request: Request, runtime: Runtime, token: str, signature: str | None
+    request: Request, runtime: Runtime, org_id: uuid.UUID, signature: str | None
 ) -> dict[str, str]:
+    """The posted form, if Twilio signed it with the organisation's token (else 403)."""
+    token = await run_in_threadpool(_auth_token, runtime, org_id)
     form = {k: str(v) for k, v in (await request.form()).items()}
     urls = {str(request.url)}
     public = runtime.settings.public_url.rstrip("/")
@@ -340,13 +349,7 @@ async def twilio_inbound(
     sender's delivery. Answers TwiML (a reply, or none)."""
     runtime: Runtime = request.app.state.runtime
 
-    def settings() -> str:
-        with runtime.sessions() as session:
-            session.connection(execution_options={READ_ONLY: True})
-            return inbound_sms.twilio_settings(session, org_id)[1].auth_token
-
-    token = await run_in_threadpool(settings)
-    form = await _verified_form(request, runtime, token, x_twilio_signature)
+    form = await _verified_form(request, runtime, org_id, x_twilio_signature)
     sender, body = form.get("From", ""), form.get("Body", "")
 
     def handle() -> str:
@@ -366,13 +369,7 @@ async def twilio_status(
     """Twilio's status callback: a message delivered, or not (and why)."""
     runtime: Runtime = request.app.state.runtime
 
-    def settings() -> str:
-        with runtime.sessions() as session:
-            session.connection(execution_options={READ_ONLY: True})
-            return inbound_sms.twilio_settings(session, org_id)[1].auth_token
-
-    token = await run_in_threadpool(settings)
-    form = await _verified_form(request, runtime, token, x_twilio_signature)
+    form = await _verified_form(request, runtime, org_id, x_twilio_signature)
 
     def handle() -> None:
         with runtime.sessions.begin() as session:
