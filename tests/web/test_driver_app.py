@@ -169,7 +169,9 @@ def test_loading_the_van_and_chatting_with_the_recipient(phone, server, client, 
     page.get_by_label("Scan or type a parcel label").fill(first.lower())
     page.get_by_role("button", name="Loaded").click()
     expect(page.locator("#notice")).to_have_text(f"{first} loaded.")
-    page.get_by_role("button", name="Missing").click()
+    expect(page.locator("#load-count")).to_have_text("1 parcel(s) still to scan or mark missing")
+    second = f"{orders[1]['tracking_code']}-1"
+    page.locator("#parcels li", has_text=second).get_by_role("button", name="Missing").click()
     expect(page.locator("#load-count")).to_have_text(
         "Every parcel is on the van or marked missing."
     )

@@ -216,6 +216,10 @@ async function drawParcels() {
   } else {
     for (const stop of route.stops) for (const label of (stop.order && stop.order.parcels) || []) state.parcels[label] ??= "unscanned";
   }
+  renderParcels();
+}
+
+function renderParcels() {
   const list = $("parcels");
   list.replaceChildren();
   let open = 0;
@@ -253,6 +257,7 @@ function loadParcel(text, missing = false) {
   enqueue({ kind: "post", stamp: false, url: `${API}/routes/${state.day.route.id}/load-scans`, body: missing ? { missing: [scan] } : { scans: [scan] } });
   state.parcels[known] = missing ? "missing" : "loaded";
   notice(missing ? `${known} marked missing.` : `${known} loaded.`);
+  renderParcels(); // at once; the server's word follows
   drawParcels();
 }
 
