@@ -29,6 +29,34 @@ def public_file_url(order: Order, proof_id: uuid.UUID) -> str:
     return f"/api/v1/track/{order.tracking_code}/proof/{proof_id}"
 
 
+def _files(session: Session, order: Order, proof_ids: list[uuid.UUID]) -> list[Proof]:
+    """The proofs named, which must be this order's (422 naming the others)."""
+    if not proof_ids:
+        return []
+    files = list(
+        session.scalars(select(Proof).where(Proof.org_id == order.org_id, Proof.id.in_(proof_ids)))
+    )
+    found = {p.id for p in files if p.order_id == order.id}
+    unknown = [str(i) for i in proof_ids if i not in found]
+    if unknown:
+        why = f"not proofs of this stop: {', '.join(unknown)}"
+        raise InvalidInput([FieldError(("body", "proof_ids"), why)])
+    return files
+
+
+def attempt(
+    session: Session, order: Order, proof_ids: list[uuid.UUID], note: str | None
+) -> dict[str, Any] | None:
+    """A failed attempt's evidence (a photo of the closed door, what the driver saw)."""
+    files = _files(session, order, proof_ids)
+    data: dict[str, Any] = {}
+    if files:
+        data["proof_ids"] = [str(p.id) for p in files]
+    if note:
+        data["note"] = note
+    return data or None
+
+
 def check(
     session: Session,
     order: Order,
@@ -42,23 +70,7 @@ def check(
     """The proof a delivered stop carries (for the order's timeline), or 409 naming what
     the organisation requires and is missing."""
     settings = organisation_settings(session.get(Organisation, order.org_id))
-    files = []
-    if proof_ids:
-        files = list(
-            session.scalars(
-                select(Proof).where(Proof.org_id == order.org_id, Proof.id.in_(proof_ids))
-            )
-        )
-        found = {p.id for p in files if p.order_id == order.id}
-        unknown = [str(i) for i in proof_ids if i not in found]
-        if unknown:
-            raise InvalidInput(
-                [
-                    FieldError(
-                        ("body", "proof_ids"), f"not proofs of this stop: {', '.join(unknown)}"
-                    )
-                ]
-            )
+    files = _files(session, order, proof_ids)
     kinds = {p.kind for p in files}
     missing = []
     if settings.require_signature and "signature" not in kinds:

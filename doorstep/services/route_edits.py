@@ -81,6 +81,33 @@ def resequence(
     return route
 
 
+def later(
+    session: Session,
+    principal: Principal,
+    roads: TravelTimeProvider,
+    route_id: uuid.UUID,
+    stop_id: uuid.UUID,
+) -> Route:
+    """The driver's "skip / do later": the stop goes after the route's other open stops,
+    and the rest is re-timed (the recipients' ETAs follow)."""
+    route = _active(session, principal, route_id)
+    stop = _stop(route, stop_id)
+    if stop.status != "pending":
+        raise Conflict(f"the stop is {stop.status}; only a stop not yet reached can wait")
+    if stop.locked:
+        raise Conflict("the dispatcher locked this stop in its place")
+    if stop.kind == "pickup" and any(
+        s.kind == "delivery" and s.order_id == stop.order_id and s.status == "pending"
+        for s in route.stops
+    ):
+        raise Conflict("a pickup cannot wait until after its own delivery")
+    last_open = max(i for i, s in enumerate(route.stops) if s.status == "pending")
+    order = [s.id for s in route.stops]
+    order.remove(stop.id)
+    order.insert(last_open, stop.id)
+    return resequence(session, principal, roads, route_id, order)
+
+
 def move_stop(
     session: Session,
     principal: Principal,

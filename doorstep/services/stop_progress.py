@@ -129,6 +129,7 @@ def complete(
     proof_ids: list[uuid.UUID] | None = None,
     pin: str | None = None,
     age_checked: bool | None = None,
+    note: str | None = None,
 ) -> Stop:
     """Delivered (or picked up), or failed with a reason; the route is completed once
     no stop is left open. A delivery carries the proof the organisation requires
@@ -147,7 +148,8 @@ def complete(
     order = _order(session, stop)
     if order is not None:
         if outcome == "failed":
-            _move(session, principal, order, OrderStatus.FAILED, when, location, reason)
+            evidence = proof_rules.attempt(session, order, proof_ids or [], note)
+            _move(session, principal, order, OrderStatus.FAILED, when, location, reason, evidence)
         elif stop.kind == "delivery":
             proof = proof_rules.check(
                 session,

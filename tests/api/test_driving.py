@@ -137,3 +137,18 @@ def test_the_bus_hears_each_step(client, org_a, db):
 
     asyncio.run(scenario())
     assert heard == ["route.started", "stop.arrived", "stop.completed", "route.completed"]
+
+
+def test_a_driver_can_do_a_stop_later(client, org_a):
+    route, _orders = _route(client, org_a, count=3)
+    rid = route["id"]
+    first = route["stops"][0]["id"]
+    _post(client, org_a.driver, f"{rid}/start")
+    later = _post(client, org_a.driver, f"{rid}/stops/{first}/later")
+    assert later.status_code == 200, later.text
+    order = [s["id"] for s in sorted(later.json()["stops"], key=lambda s: s["sequence"])]
+    assert order[-1] == first and len(order) == 3
+    done = _post(client, org_a.driver, f"{rid}/stops/{order[0]}/complete", {"outcome": "delivered"})
+    assert done.status_code == 200
+    again = _post(client, org_a.driver, f"{rid}/stops/{order[0]}/later")
+    assert again.status_code == 409 and "not yet reached" in again.json()["detail"]

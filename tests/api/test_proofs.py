@@ -169,3 +169,23 @@ def test_another_organisations_proof_is_not_found(client, org_a, org_b, stop):
     assert theirs.status_code == 404
     before = client.get(f"{API}/track/{stop[2]['tracking_code']}/proof/{photo['id']}")
     assert before.status_code == 404  # not delivered yet: the recipient sees nothing
+
+
+def test_a_failed_attempt_keeps_its_photo_and_note(client, org_a, stop):
+    route_id, stop_id, order = stop
+    door = upload(client, org_a, stop, "photo", jpeg_with_gps()).json()
+    failed = client.post(
+        f"{API}/routes/{route_id}/stops/{stop_id}/complete",
+        json={
+            "outcome": "failed",
+            "reason": "nobody_home",
+            "note": "Rang twice, left a card",
+            "proof_ids": [door["id"]],
+        },
+        headers=auth(org_a.driver),
+    )
+    assert failed.status_code == 200, failed.text
+    events = client.get(f"{API}/orders/{order['id']}/events", headers=auth(org_a.admin)).json()
+    last = events["items"][-1] if isinstance(events, dict) else events[-1]
+    assert last["to_status"] == "failed"
+    assert last["data"] == {"proof_ids": [door["id"]], "note": "Rang twice, left a card"}

@@ -162,6 +162,7 @@ WALK: dict[tuple[str, str], str] = {
     ("POST", "/handoffs/accept"): COMPUTED,
     ("GET", "/parcels/{label}/custody"): HIDDEN,
     ("POST", "/routes/{route_id}/stops/{stop_id}/proofs"): HIDDEN,
+    ("POST", "/routes/{route_id}/stops/{stop_id}/later"): HIDDEN,
     ("GET", "/organisation/proof-settings"): OWN,
     ("PUT", "/organisation/proof-settings"): OWN,
     ("GET", "/orders/{order_id}/proofs"): HIDDEN,

@@ -216,3 +216,30 @@ def test_the_app_shell_is_light(client):
     print(f"driver app shell: {total / 1024:.1f} KB")
     worker = client.get("/driver/sw.js")
     assert worker.status_code == 200 and "/static/" in worker.text
+
+
+def test_do_later_and_a_failed_attempt_with_a_note(phone, server, client, org_a, route):
+    made, orders = route
+    page = phone.new_page()
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    page.get_by_role("button", name="Start route").click()
+    expect(page.get_by_role("button", name="Start route")).to_be_hidden()
+    page.locator("#stops button").first.click()
+    page.get_by_role("button", name="Do later").click()
+    expect(page.locator("#notice")).to_have_text("Moved to the end of your stops.")
+    deadline = time.monotonic() + 10
+    first_now = None
+    while time.monotonic() < deadline:
+        stops = client.get(f"{API}/routes/{made['id']}", headers=auth(org_a.admin)).json()["stops"]
+        first_now = sorted(stops, key=lambda s: s["sequence"])[0]["order_id"]
+        if first_now == orders[1]["id"]:
+            break
+        time.sleep(0.2)
+    assert first_now == orders[1]["id"]
+    page.locator("#stops button").first.click()
+    page.get_by_label("Note").fill("Dog barking, nobody came")
+    page.get_by_role("button", name="Not delivered").click()
+    assert wait_for_status(client, org_a, orders[1]["id"], "failed")
+    events = client.get(f"{API}/orders/{orders[1]['id']}/events", headers=auth(org_a.admin)).json()
+    items = events["items"] if isinstance(events, dict) else events
+    assert items[-1]["data"]["note"] == "Dog barking, nobody came"

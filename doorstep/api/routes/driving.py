@@ -15,7 +15,7 @@ from doorstep.domain.errors import FieldError, InvalidInput
 from doorstep.schemas.common import Input, Location, LongText, ShortText, Timestamp
 from doorstep.schemas.proofs import ProofPublic
 from doorstep.schemas.routes import RoutePublic, StopPublic
-from doorstep.services import proofs, stop_progress
+from doorstep.services import proofs, route_edits, stop_progress
 from doorstep.wiring import Runtime
 
 router = APIRouter(prefix="/routes", tags=["driving"])
@@ -48,6 +48,7 @@ class StopCompletion(RoadEvent):
     pin: Annotated[str, StringConstraints(strip_whitespace=True, max_length=8)] | None = Field(
         None, description="Delivered: the code the recipient gave (their tracking page shows it)."
     )
+    note: LongText | None = Field(None, description="Failed: what the driver saw, for the record.")
     age_checked: bool | None = Field(
         None, description="Delivered: the recipient's age was checked."
     )
@@ -99,7 +100,24 @@ def complete(
         proof_ids=body.proof_ids,
         pin=body.pin,
         age_checked=body.age_checked,
+        note=body.note,
     )
+
+
+@router.post("/{route_id}/stops/{stop_id}/later", response_model=RoutePublic)
+def do_later(
+    route_id: uuid.UUID,
+    stop_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    who: RouteDriver,
+    body: RoadEvent | None = None,
+) -> Any:
+    """Skip a stop for now: it moves after the other open stops, the rest is re-timed.
+    A locked stop (409) stays where the dispatcher put it."""
+    runtime: Runtime = request.app.state.runtime
+    stop_progress.driven_route(session, who, route_id)
+    return route_edits.later(session, who, runtime.roads, route_id, stop_id)
 
 
 @router.post(

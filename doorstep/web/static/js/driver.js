@@ -359,6 +359,9 @@ function drawStop() {
   $("navigate-google").href = `https://www.google.com/maps/dir/?api=1&destination=${lat},${lon}`;
   const open = stop.status === "pending" || stop.status === "arrived";
   for (const id of ["arrive", "delivered", "failed"]) $(id).disabled = !open;
+  $("later").disabled = stop.status !== "pending";
+  $("fail-note").value = "";
+  $("fail-photo").value = "";
 }
 
 // -- proof: the signature pad and the photo ----------------------------------------------
@@ -516,11 +519,22 @@ function wire() {
     notice("Delivered.");
     draw();
   });
+  $("later").addEventListener("click", () => {
+    enqueue({ kind: "post", url: `${API}/routes/${state.day.route.id}/stops/${state.stopId}/later`, body: {} });
+    state.stopId = null;
+    notice("Moved to the end of your stops.");
+    draw();
+  });
   $("fail-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const stop = currentStop();
     stop.status = "failed";
-    await enqueue({ kind: "post", url: `${API}/routes/${state.day.route.id}/stops/${state.stopId}/complete`, body: { outcome: "failed", reason: $("reason").value } });
+    const files = [];
+    const photo = $("fail-photo").files[0];
+    if (photo) files.push({ kind: "photo", blob: await shrink(photo) });
+    const body = { outcome: "failed", reason: $("reason").value };
+    if ($("fail-note").value.trim()) body.note = $("fail-note").value.trim();
+    await enqueue({ kind: "deliver", route: state.day.route.id, stop: state.stopId, files, body, position: lastFix });
     state.stopId = null;
     notice("Marked not delivered.");
     draw();
