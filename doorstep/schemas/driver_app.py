@@ -54,6 +54,20 @@ class DriverRoute(Output):
     stops: list[DriverStop]
 
 
+class DaySummary(Output):
+    date: dt.date
+    route_id: uuid.UUID | None
+    status: str | None = None
+    stops_done: int = 0
+    stops_failed: int = 0
+    stops_open: int = 0
+    planned_km: float | None = None
+    first_arrival: Timestamp | None = None
+    last_departure: Timestamp | None = None
+    hours: float | None = None
+    parcels_to_return: list[str] = Field(default_factory=list)
+
+
 class DriverDay(Output):
     date: dt.date
     timezone: str

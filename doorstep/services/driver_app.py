@@ -23,6 +23,7 @@ from doorstep.schemas.fleet import DeviceCreate, DeviceProtocol
 from doorstep.services.devices import create_device
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import (
+    CustodyEvent,
     Device,
     Driver,
     Order,
@@ -170,4 +171,52 @@ def _stop(stop: Stop, order: Order | None) -> dict[str, Any]:
             "safe_place": order.safe_place,
             "parcels": [label(order.tracking_code, n) for n in range(1, max(order.items, 1) + 1)],
         },
+    }
+
+
+def summary(
+    session: Session, principal: Principal, day: dt.date | None, now: dt.datetime
+) -> dict[str, Any]:
+    """The end of the day: stops done and failed, time on the road, the planned
+    distance driven, and the parcels to hand back in at the depot."""
+    found = today(session, principal, day, now)
+    route_view = found["route"]
+    result: dict[str, Any] = {"date": found["date"], "route_id": None}
+    if route_view is None:
+        return result
+    route = session.get(Route, route_view["id"])
+    assert route is not None
+    stops = sorted(route.stops, key=lambda s: s.sequence)
+    done = [s for s in stops if s.status == "completed"]
+    failed = [s for s in stops if s.status == "failed"]
+    arrived = [s.arrived_at for s in stops if s.arrived_at]
+    departed = [s.departed_at for s in stops if s.departed_at]
+    first, last = (min(arrived), max(departed)) if arrived and departed else (None, None)
+    to_return = []
+    for stop in failed:
+        order = session.get(Order, stop.order_id) if stop.order_id else None
+        if order is None:
+            continue
+        for n in range(1, max(order.items, 1) + 1):
+            name = label(order.tracking_code, n)
+            last_event = session.scalar(
+                select(CustodyEvent.kind)
+                .where(CustodyEvent.org_id == order.org_id, CustodyEvent.parcel == name)
+                .order_by(CustodyEvent.seq.desc())
+                .limit(1)
+            )
+            if last_event in ("loaded", "handoff_in"):  # still on the van, by its chain
+                to_return.append(name)
+    return {
+        **result,
+        "route_id": route.id,
+        "status": route.status,
+        "stops_done": len(done),
+        "stops_failed": len(failed),
+        "stops_open": len(stops) - len(done) - len(failed),
+        "planned_km": round(sum((s.leg_metres or 0.0) for s in done + failed) / 1000, 1),
+        "first_arrival": first,
+        "last_departure": last,
+        "hours": round((last - first).total_seconds() / 3600, 2) if first and last else None,
+        "parcels_to_return": to_return,
     }

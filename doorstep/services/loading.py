@@ -70,3 +70,17 @@ def load_status(session: Session, principal: Principal, route_id: uuid.UUID) -> 
         "unscanned": sum(1 for i in items if i["state"] == "unscanned"),
         "ready": all(i["state"] != "unscanned" for i in items),
     }
+
+
+def hand_in(
+    session: Session, principal: Principal, route_id: uuid.UUID, scans: list[Scan]
+) -> dict[str, Any]:
+    """Parcels back at the depot at the end of the day (failed deliveries): returned."""
+    route = driven_route(session, principal, route_id)
+    parcels = route_parcels(session, route.id)
+    found, errors = resolve(parcels, scans, "scans")
+    if errors:
+        raise InvalidInput(errors, "nothing was recorded: some labels are not this route's parcels")
+    for name, order, scan in found:
+        record(session, principal, order, name, Custody.RETURNED, scan, route_id=route.id)
+    return load_status(session, principal, route_id)

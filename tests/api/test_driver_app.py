@@ -83,3 +83,52 @@ def test_a_driver_without_an_account_gets_no_link(client, org_a, db):
     assert response.status_code == 409 and "no user account" in response.json()["detail"]
     with db.sessions() as session:
         assert session.get(Driver, uuid.UUID(driver["id"])) is not None
+
+
+def test_the_end_of_the_day_and_the_hand_in(client, org_a):
+    orders = [create_order(client, org_a.admin, items=n) for n in (1, 2)]
+    route = client.post(
+        f"{API}/routes",
+        json={
+            "name": "Morning",
+            "date": time.strftime("%Y-%m-%d"),
+            "driver_id": str(org_a.driver_id),
+            "stops": [{"order_id": o["id"]} for o in orders],
+        },
+        headers=auth(org_a.dispatcher),
+    ).json()
+    rid, (first, second) = route["id"], route["stops"]
+    labels = [f"{orders[0]['tracking_code']}-1"] + [
+        f"{orders[1]['tracking_code']}-{n}" for n in (1, 2)
+    ]
+    client.post(
+        f"{API}/routes/{rid}/load-scans",
+        json={"scans": [{"label": label} for label in labels]},
+        headers=auth(org_a.driver),
+    )
+    client.post(f"{API}/routes/{rid}/start", headers=auth(org_a.driver))
+    client.post(
+        f"{API}/routes/{rid}/stops/{first['id']}/complete",
+        json={"outcome": "delivered"},
+        headers=auth(org_a.driver),
+    )
+    client.post(
+        f"{API}/routes/{rid}/stops/{second['id']}/complete",
+        json={"outcome": "failed", "reason": "nobody_home"},
+        headers=auth(org_a.driver),
+    )
+    day = client.get(f"{API}/me/summary", headers=auth(org_a.driver)).json()
+    assert (day["stops_done"], day["stops_failed"], day["stops_open"]) == (1, 1, 0)
+    assert day["parcels_to_return"] == labels[1:]
+    back = client.post(
+        f"{API}/routes/{rid}/returns",
+        json={"scans": [{"label": label} for label in labels[1:]]},
+        headers=auth(org_a.driver),
+    )
+    assert back.status_code == 200, back.text
+    assert (
+        client.get(f"{API}/me/summary", headers=auth(org_a.driver)).json()["parcels_to_return"]
+        == []
+    )
+    chain = client.get(f"{API}/parcels/{labels[1]}/custody", headers=auth(org_a.admin)).json()
+    assert [e["kind"] for e in chain["events"]] == ["loaded", "returned"] and chain["verified"]

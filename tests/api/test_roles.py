@@ -53,7 +53,7 @@ READABLE_SETTINGS = {
     ("GET", "/organisation/tracking-settings"),
 }
 # Driving a route: dispatchers any route, drivers their own (others' answer 404).
-DRIVING = ("/start", "/arrive", "/complete", "/load-scans", "/proofs", "/later")
+DRIVING = ("/start", "/arrive", "/complete", "/load-scans", "/proofs", "/later", "/returns")
 
 
 def required(method: str, path: str) -> set[str]:

@@ -220,6 +220,11 @@ def test_the_app_shell_is_light(client):
 
 def test_do_later_and_a_failed_attempt_with_a_note(phone, server, client, org_a, route):
     made, orders = route
+    client.post(
+        f"{API}/routes/{made['id']}/load-scans",
+        json={"scans": [{"label": f"{o['tracking_code']}-1"} for o in orders]},
+        headers=auth(org_a.dispatcher),
+    )
     page = phone.new_page()
     page.goto(f"{server}/driver/{link(client, org_a)}")
     page.get_by_role("button", name="Start route").click()
@@ -243,3 +248,20 @@ def test_do_later_and_a_failed_attempt_with_a_note(phone, server, client, org_a,
     events = client.get(f"{API}/orders/{orders[1]['id']}/events", headers=auth(org_a.admin)).json()
     items = events["items"] if isinstance(events, dict) else events
     assert items[-1]["data"]["note"] == "Dog barking, nobody came"
+    # The last stop delivered: the day's summary, and the failed parcel to hand in.
+    page.locator("#stops button").nth(1).click()
+    page.get_by_role("button", name="Delivered", exact=True).click()
+    assert wait_for_status(client, org_a, orders[0]["id"], "delivered")
+    page.reload()
+    expect(page.locator("#summary-text")).to_contain_text("1 delivered · 1 not delivered")
+    returned = f"{orders[1]['tracking_code']}-1"
+    row = page.locator("#returns li", has_text=returned)
+    row.get_by_role("button", name="Handed in").click()
+    expect(page.locator("#notice")).to_have_text(f"{returned} handed in.")
+    deadline = time.monotonic() + 10
+    kinds: list = []
+    while time.monotonic() < deadline and "returned" not in kinds:
+        chain = client.get(f"{API}/parcels/{returned}/custody", headers=auth(org_a.admin)).json()
+        kinds = [e["kind"] for e in chain["events"]]
+        time.sleep(0.2)
+    assert kinds == ["loaded", "returned"]

@@ -49,6 +49,12 @@ def load_status(route_id: uuid.UUID, session: SessionDep, who: RouteReader) -> A
     return loading.load_status(session, who, route_id)
 
 
+@router.post("/routes/{route_id}/returns", response_model=LoadStatus)
+def returns(route_id: uuid.UUID, body: Accept, session: SessionDep, who: RouteDriver) -> Any:
+    """Parcels handed back in at the depot (failed deliveries) at the end of the day."""
+    return loading.hand_in(session, who, route_id, _scans(body.scans))
+
+
 @router.post("/handoffs", response_model=list[CustodyEventPublic])
 def hand_off(body: HandOff, session: SessionDep, who: RouteDriver) -> Any:
     """Hand parcels to another driver; they hold them once they accept."""

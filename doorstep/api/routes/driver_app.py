@@ -13,7 +13,7 @@ from doorstep import clock
 from doorstep.api.deps import SessionDep, Writer, require
 from doorstep.domain.principal import Principal
 from doorstep.domain.roles import Permission
-from doorstep.schemas.driver_app import DriverDay, SignInLinkPublic, TrackerPublic
+from doorstep.schemas.driver_app import DaySummary, DriverDay, SignInLinkPublic, TrackerPublic
 from doorstep.services import driver_app
 from doorstep.wiring import Runtime
 
@@ -38,6 +38,12 @@ def sign_in_link(driver_id: uuid.UUID, request: Request, session: SessionDep, wh
 def my_tracker(session: SessionDep, who: DriverOnly) -> Any:
     """This phone as the driver's tracker: its token posts fixes to /api/v1/pings."""
     return driver_app.tracker(session, who)
+
+
+@router.get("/me/summary", response_model=DaySummary)
+def my_summary(session: SessionDep, who: DriverOnly, date: dt.date | None = None) -> Any:
+    """The end of the day: stops done and failed, hours, distance, parcels to hand in."""
+    return driver_app.summary(session, who, date, clock.now())
 
 
 @router.get("/me/route", response_model=DriverDay)

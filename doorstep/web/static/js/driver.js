@@ -182,6 +182,8 @@ function draw() {
   $("load").hidden = !route || route.status !== "planned" || !!state.stopId;
   if (!route) return;
   if (route.status === "planned") drawParcels();
+  $("summary").hidden = route.status !== "completed";
+  if (route.status === "completed") drawSummary();
   $("route-title").textContent = `${route.name || "Today"} · ${route.stops.filter((s) => s.status === "pending" || s.status === "arrived").length} to go`;
   const list = $("stops");
   list.replaceChildren();
@@ -283,6 +285,35 @@ async function cameraScan() {
     requestAnimationFrame(look);
   };
   look();
+}
+
+// -- the end of the day -----------------------------------------------------------------------
+
+async function drawSummary() {
+  const response = await send(`${API}/me/summary`);
+  if (!response || !response.ok) return;
+  const day = await response.json();
+  const hours = day.hours === null ? "" : ` · ${day.hours} h`;
+  $("summary-text").textContent = `${day.stops_done} delivered · ${day.stops_failed} not delivered · ${day.planned_km} km${hours}`;
+  const list = $("returns");
+  list.replaceChildren();
+  $("return-title").hidden = !day.parcels_to_return.length;
+  for (const parcel of day.parcels_to_return) {
+    const item = document.createElement("li");
+    const name = document.createElement("span");
+    name.textContent = parcel;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button secondary";
+    button.textContent = "Handed in";
+    button.addEventListener("click", () => {
+      enqueue({ kind: "post", stamp: false, url: `${API}/routes/${state.day.route.id}/returns`, body: { scans: [{ label: parcel, client_id: crypto.randomUUID(), at: new Date().toISOString() }] } });
+      item.remove();
+      notice(`${parcel} handed in.`);
+    });
+    item.append(name, button);
+    list.append(item);
+  }
 }
 
 // -- chat with the recipient -------------------------------------------------------------------
