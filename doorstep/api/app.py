@@ -34,6 +34,7 @@ from doorstep.api.routes import (
 )
 from doorstep.web import driver as web_driver
 from doorstep.web import pages as web_pages
+from doorstep.web import receipts as web_receipts
 from doorstep.wiring import Runtime
 
 API_PREFIX = "/api/v1"
@@ -123,6 +124,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(tracking.ingest_router)
     app.include_router(web_driver.router)
+    app.include_router(web_receipts.router)
     app.include_router(web_pages.router)
 
     errors.install(app)

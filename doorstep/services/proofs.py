@@ -115,7 +115,7 @@ def file_for_staff(
     proof = session.get(Proof, proof_id)
     if proof is None or proof.org_id != principal.org_id:
         raise NotFound("proof", proof_id)
-    return _bytes(blobs, proof), proof.content_type, proof.sha256
+    return file_bytes(blobs, proof), proof.content_type, proof.sha256
 
 
 def file_for_recipient(
@@ -125,10 +125,10 @@ def file_for_recipient(
     proof = session.get(Proof, proof_id)
     if proof is None or proof.order_id != order.id or order.status != "delivered":
         raise NotFound("proof", proof_id)
-    return _bytes(blobs, proof), proof.content_type, proof.sha256
+    return file_bytes(blobs, proof), proof.content_type, proof.sha256
 
 
-def _bytes(blobs: BlobStore, proof: Proof) -> bytes:
+def file_bytes(blobs: BlobStore, proof: Proof) -> bytes:
     try:
         data = blobs.get(proof.blob_key)
     except BlobMissing:

@@ -189,3 +189,24 @@ def test_a_failed_attempt_keeps_its_photo_and_note(client, org_a, stop):
     last = events["items"][-1] if isinstance(events, dict) else events[-1]
     assert last["to_status"] == "failed"
     assert last["data"] == {"proof_ids": [door["id"]], "note": "Rang twice, left a card"}
+
+
+def test_the_receipt_holds_the_proof_and_the_custody_chain(client, org_a, org_b, stop):
+    *_, order = stop
+    early = client.get(f"/orders/{order['id']}/receipt", headers=auth(org_a.admin))
+    assert early.status_code == 409 and "once it is delivered" in early.json()["detail"]
+    sign = upload(client, org_a, stop, "signature", signature_png()).json()
+    photo = upload(client, org_a, stop, "photo", jpeg_with_gps()).json()
+    done = complete(
+        client, org_a, stop, proof_ids=[sign["id"], photo["id"]], received_by="Ann Example"
+    )
+    assert done.status_code == 200
+    receipt = client.get(f"/orders/{order['id']}/receipt", headers=auth(org_a.viewer))
+    assert receipt.status_code == 200 and receipt.headers["content-type"].startswith("text/html")
+    assert sign["sha256"] in receipt.text and photo["sha256"] in receipt.text
+    assert "data:image/png;base64," in receipt.text and "Ann Example" in receipt.text
+    theirs = client.get(f"/orders/{order['id']}/receipt", headers=auth(org_b.admin))
+    assert theirs.status_code == 404
+    public = client.get(f"/t/{order['tracking_code']}/receipt")
+    assert public.status_code == 200 and photo["sha256"] in public.text
+    assert "Driver" not in public.text  # operators' names stay inside

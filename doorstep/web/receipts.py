@@ -1,0 +1,35 @@
+"""Proof-of-delivery receipts as pages: the operator's (by order id, signed in or with
+an API key) and the recipient's (by tracking code). Print or save them as PDF from the
+browser; the images are inside the page, each with its SHA-256."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from doorstep.api.deps import Reader, SessionDep
+from doorstep.api.track_limits import TrackLimited
+from doorstep.services import receipts
+from doorstep.services import track as track_svc
+from doorstep.web import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/orders/{order_id}/receipt", response_class=HTMLResponse)
+def staff_receipt(
+    order_id: uuid.UUID, request: Request, session: SessionDep, who: Reader
+) -> HTMLResponse:
+    found = receipts.for_staff(session, request.app.state.runtime.blobs, who, order_id)
+    return render.page(request, "receipt.html", "en", r=found)
+
+
+@router.get("/t/{tracking_code}/receipt", response_class=HTMLResponse)
+def recipient_receipt(
+    _: TrackLimited, tracking_code: str, request: Request, session: SessionDep
+) -> HTMLResponse:
+    order = track_svc.open_code(session, tracking_code, None).order
+    found = receipts.for_recipient(session, request.app.state.runtime.blobs, order)
+    return render.page(request, "receipt.html", "en", r=found)
