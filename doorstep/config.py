@@ -129,6 +129,11 @@ class Settings(BaseSettings):
         "(STARTTLS when offered), smtp+starttls:// (required) or smtps:// (implicit TLS). "
         "Unset: emails are written to the log.",
     )
+    blob_url: str | None = Field(
+        None,
+        description="Where proof files go: s3://bucket/prefix?endpoint=https://…&region=… "
+        "(an S3-compatible store; pip install 'doorstep[s3]'). Unset: under the data dir.",
+    )
     outbox_poll_s: float = Field(
         0.5, gt=0, le=60, description="Seconds between the sender's looks at the outbox."
     )

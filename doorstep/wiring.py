@@ -18,7 +18,7 @@ from doorstep.services import notifications, outbox, webhooks
 from doorstep.services.events import PENDING
 from doorstep.services.ingest_writer import IngestWriter
 from doorstep.services.tracking import Tracker
-from doorstep.storage.blobs import LocalBlobStore
+from doorstep.storage.blobs import BlobStore, blob_store
 from doorstep.storage.db import make_engine, make_session_factory
 
 log = logging.getLogger("doorstep.wiring")
@@ -38,6 +38,7 @@ class Runtime:
     _roads: TravelTimeProvider | None = field(default=None, repr=False)
     _writer: IngestWriter | None = field(default=None, repr=False)
     _roads_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _blobs: BlobStore | None = field(default=None, repr=False)
     # Set after a commit that wrote to the outbox: the sender looks at once.
     outbox_wake: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -71,9 +72,14 @@ class Runtime:
             self.tracker.use_speed_limits(None)
 
     @property
-    def blobs(self) -> LocalBlobStore:
-        """Proof files, under the data dir."""
-        return LocalBlobStore(self.settings.data_dir / "blobs")
+    def blobs(self) -> BlobStore:
+        """Where proof files go: DOORSTEP_BLOB_URL (S3-compatible), else the data dir."""
+        if self._blobs is None:
+            self._blobs = blob_store(self.settings.blob_url, self.settings.data_dir)
+        return self._blobs
+
+    def use_blobs(self, store: BlobStore | None) -> None:
+        self._blobs = store
 
     @property
     def writer(self) -> IngestWriter:

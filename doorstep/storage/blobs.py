@@ -55,3 +55,55 @@ class LocalBlobStore:
             return self._path(key).read_bytes()
         except FileNotFoundError:
             raise BlobMissing(key) from None
+
+
+class S3BlobStore:
+    """An S3-compatible bucket (AWS, MinIO, Ceph…): ``s3://bucket/prefix?endpoint=…``.
+
+    Credentials come from the URL's user:password or the usual AWS environment. Keys are
+    the same content addresses as on disk, so a store can move between the two.
+    """
+
+    def __init__(self, url: str) -> None:
+        from urllib.parse import parse_qs, unquote, urlsplit
+
+        import boto3  # an optional dependency: pip install 'doorstep[s3]'
+
+        parts = urlsplit(url)
+        if parts.scheme != "s3" or not parts.hostname:
+            raise ValueError(
+                f"a blob store URL looks like s3://bucket/prefix?endpoint=…, not {url!r}"
+            )
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        self.bucket = parts.hostname
+        self.prefix = parts.path.strip("/") + "/" if parts.path.strip("/") else ""
+        self._client = boto3.client(
+            "s3",
+            endpoint_url=query.get("endpoint"),
+            region_name=query.get("region", "us-east-1"),
+            aws_access_key_id=unquote(parts.username) if parts.username else None,
+            aws_secret_access_key=unquote(parts.password) if parts.password else None,
+        )
+
+    def put(self, data: bytes, extension: str) -> str:
+        key = f"{hashlib.sha256(data).hexdigest()}.{extension}"
+        self._client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data)
+        return key
+
+    def get(self, key: str) -> bytes:
+        from botocore.exceptions import ClientError
+
+        try:
+            answer = self._client.get_object(Bucket=self.bucket, Key=self.prefix + key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise BlobMissing(key) from None
+            raise
+        return bytes(answer["Body"].read())
+
+
+def blob_store(url: str | None, data_dir: Path) -> BlobStore:
+    """The configured store: ``DOORSTEP_BLOB_URL`` (s3://…), else the data dir."""
+    if url:
+        return S3BlobStore(url)
+    return LocalBlobStore(data_dir / "blobs")
