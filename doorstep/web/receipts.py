@@ -5,15 +5,16 @@ browser; the images are inside the page, each with its SHA-256."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from doorstep.api.deps import Reader, SessionDep
 from doorstep.api.track_limits import TrackLimited
 from doorstep.services import receipts
 from doorstep.services import track as track_svc
-from doorstep.web import render
+from doorstep.web import receipt_pdf, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,3 +34,31 @@ def recipient_receipt(
     order = track_svc.open_code(session, tracking_code, None).order
     found = receipts.for_recipient(session, request.app.state.runtime.blobs, order)
     return render.page(request, "receipt.html", "en", r=found)
+
+
+def _pdf(found: dict[str, Any], code: str) -> Response:
+    return Response(
+        receipt_pdf.render(found),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="proof-of-delivery-{code}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/orders/{order_id}/receipt.pdf")
+def staff_receipt_pdf(
+    order_id: uuid.UUID, request: Request, session: SessionDep, who: Reader
+) -> Response:
+    found = receipts.for_staff(session, request.app.state.runtime.blobs, who, order_id)
+    return _pdf(found, str(found["tracking_code"]))
+
+
+@router.get("/t/{tracking_code}/receipt.pdf")
+def recipient_receipt_pdf(
+    _: TrackLimited, tracking_code: str, request: Request, session: SessionDep
+) -> Response:
+    order = track_svc.open_code(session, tracking_code, None).order
+    found = receipts.for_recipient(session, request.app.state.runtime.blobs, order)
+    return _pdf(found, order.tracking_code)

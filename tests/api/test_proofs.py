@@ -210,3 +210,17 @@ def test_the_receipt_holds_the_proof_and_the_custody_chain(client, org_a, org_b,
     public = client.get(f"/t/{order['tracking_code']}/receipt")
     assert public.status_code == 200 and photo["sha256"] in public.text
     assert "Driver" not in public.text  # operators' names stay inside
+
+
+def test_the_receipt_as_pdf(client, org_a, stop):
+    *_, order = stop
+    photo = upload(client, org_a, stop, "photo", jpeg_with_gps()).json()
+    assert (
+        complete(client, org_a, stop, proof_ids=[photo["id"]], received_by="Ann").status_code == 200
+    )
+    pdf = client.get(f"/orders/{order['id']}/receipt.pdf", headers=auth(org_a.admin))
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-") and b"/Subtype /Image" in pdf.content
+    assert photo["sha256"].encode() in pdf.content and b"Received by: Ann" in pdf.content
+    public = client.get(f"/t/{order['tracking_code']}/receipt.pdf")
+    assert public.status_code == 200 and public.content.startswith(b"%PDF-")
