@@ -6,6 +6,7 @@ confirm), delivery and return; each event hash-chained to the parcel's previous 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -166,18 +167,27 @@ def resolve(
     return found, errors
 
 
+def last_kinds(session: Session, org_id: uuid.UUID, parcels: Iterable[str]) -> dict[str, str]:
+    """Each parcel's latest custody step, in one query; a parcel never scanned is absent."""
+    names = list(parcels)
+    if not names:
+        return {}
+    kinds: dict[str, str] = {}
+    best: dict[str, int] = {}
+    for parcel, kind, seq in session.execute(
+        select(CustodyEvent.parcel, CustodyEvent.kind, CustodyEvent.seq).where(
+            CustodyEvent.org_id == org_id, CustodyEvent.parcel.in_(names)
+        )
+    ):
+        if seq > best.get(parcel, 0):
+            best[parcel], kinds[parcel] = seq, kind
+    return kinds
+
+
 def unscanned(session: Session, route_id: uuid.UUID, org_id: uuid.UUID) -> list[str]:
     """The route's parcels with no custody event yet (neither loaded nor missing)."""
     parcels = route_parcels(session, route_id)
-    if not parcels:
-        return []
-    seen = set(
-        session.scalars(
-            select(CustodyEvent.parcel).where(
-                CustodyEvent.org_id == org_id, CustodyEvent.parcel.in_(list(parcels))
-            )
-        )
-    )
+    seen = last_kinds(session, org_id, parcels)
     return sorted(p for p in parcels if p not in seen)
 
 
@@ -186,10 +196,10 @@ def on_delivered(
 ) -> int:
     """The order delivered: its parcels the driver held are delivered too."""
     count = 0
-    for n in range(1, max(order.items, 1) + 1):
-        name = label(order.tracking_code, n)
-        last = _last(session, order.org_id, name)
-        if last is not None and Custody(last.kind) in HOLDING:
+    names = [label(order.tracking_code, n) for n in range(1, max(order.items, 1) + 1)]
+    kinds = last_kinds(session, order.org_id, names)
+    for name in names:
+        if kinds.get(name) in HOLDING:
             record(
                 session,
                 principal,

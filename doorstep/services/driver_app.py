@@ -20,10 +20,10 @@ from doorstep.domain.errors import Conflict, Forbidden, Unauthorized
 from doorstep.domain.principal import Principal
 from doorstep.domain.roles import Permission
 from doorstep.schemas.fleet import DeviceCreate, DeviceProtocol
+from doorstep.services import custody
 from doorstep.services.devices import create_device
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import (
-    CustodyEvent,
     Device,
     Driver,
     Order,
@@ -192,21 +192,15 @@ def summary(
     arrived = [s.arrived_at for s in stops if s.arrived_at]
     departed = [s.departed_at for s in stops if s.departed_at]
     first, last = (min(arrived), max(departed)) if arrived and departed else (None, None)
-    to_return = []
-    for stop in failed:
-        order = session.get(Order, stop.order_id) if stop.order_id else None
-        if order is None:
-            continue
-        for n in range(1, max(order.items, 1) + 1):
-            name = label(order.tracking_code, n)
-            last_event = session.scalar(
-                select(CustodyEvent.kind)
-                .where(CustodyEvent.org_id == order.org_id, CustodyEvent.parcel == name)
-                .order_by(CustodyEvent.seq.desc())
-                .limit(1)
-            )
-            if last_event in ("loaded", "handoff_in"):  # still on the van, by its chain
-                to_return.append(name)
+    failed_orders = {s.order_id for s in failed if s.order_id}
+    candidates = sorted(
+        name
+        for name, order in custody.route_parcels(session, route.id).items()
+        if order.id in failed_orders
+    )
+    kinds = custody.last_kinds(session, route.org_id, candidates)
+    # Still on the van, by its chain.
+    to_return = [name for name in candidates if kinds.get(name) in custody.HOLDING]
     return {
         **result,
         "route_id": route.id,

@@ -6,17 +6,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from doorstep.domain.custody import Custody
 from doorstep.domain.errors import InvalidInput
 from doorstep.domain.principal import Principal
 from doorstep.domain.roles import Permission
-from doorstep.services.custody import Scan, record, resolve, route_parcels
+from doorstep.services.custody import Scan, last_kinds, record, resolve, route_parcels
 from doorstep.services.stop_progress import driven_route
 from doorstep.storage import repository as repo
-from doorstep.storage.tables import CustodyEvent, Route
+from doorstep.storage.tables import Route
 
 
 def load(
@@ -49,17 +48,7 @@ def load_status(session: Session, principal: Principal, route_id: uuid.UUID) -> 
         else driven_route(session, principal, route_id)
     )
     parcels = route_parcels(session, route.id)
-    states: dict[str, str] = {}
-    if parcels:
-        rows = session.execute(
-            select(CustodyEvent.parcel, CustodyEvent.kind, CustodyEvent.seq).where(
-                CustodyEvent.org_id == route.org_id, CustodyEvent.parcel.in_(list(parcels))
-            )
-        ).all()
-        best: dict[str, int] = {}
-        for parcel, kind, seq in rows:
-            if seq > best.get(parcel, 0):
-                best[parcel], states[parcel] = seq, kind
+    states = last_kinds(session, route.org_id, parcels)
     items = [
         {"label": name, "order_id": order.id, "state": states.get(name, "unscanned")}
         for name, order in sorted(parcels.items())

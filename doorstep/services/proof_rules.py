@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from doorstep.domain.errors import Conflict, FieldError, InvalidInput
+from doorstep.domain.principal import Principal
 from doorstep.schemas.proofs import ProofSettings
 from doorstep.storage.tables import Order, Organisation, Proof, Stop
 
@@ -101,3 +102,18 @@ def check(
     if age_checked is not None:
         data["age_checked"] = age_checked
     return data
+
+
+def settings(session: Session, principal: Principal) -> dict[str, Any]:
+    org = session.get(Organisation, principal.org_id)
+    assert org is not None
+    return {"org_id": org.id, **organisation_settings(org).model_dump()}
+
+
+def set_settings(session: Session, principal: Principal, data: ProofSettings) -> dict[str, Any]:
+    """Replace them all (PUT); the rest of ``organisations.settings`` is left alone."""
+    org = session.get(Organisation, principal.org_id)
+    assert org is not None
+    org.settings = {**(org.settings or {}), SETTINGS_KEY: data.model_dump(mode="json")}
+    session.flush()
+    return {"org_id": org.id, **data.model_dump()}

@@ -16,7 +16,7 @@ from doorstep import clock
 from doorstep.domain.errors import Conflict, FieldError, InvalidInput, NotFound, TooLarge
 from doorstep.domain.principal import Principal
 from doorstep.services import proof_images, proof_rules
-from doorstep.services.stop_progress import OPEN_STOPS, driven_route
+from doorstep.services.stop_progress import OPEN_STOPS, driven_route, route_stop
 from doorstep.storage import repository as repo
 from doorstep.storage.blobs import BlobMissing, BlobStore
 from doorstep.storage.tables import Order, Organisation, Proof, Stop
@@ -48,8 +48,8 @@ def add(
     upload: Upload,
 ) -> Proof:
     route = driven_route(session, principal, route_id)
-    stop = next((s for s in route.stops if s.id == stop_id), None)
-    if stop is None or stop.order_id is None:
+    stop = route_stop(route, stop_id)
+    if stop.order_id is None:
         raise NotFound("stop", stop_id)
     if upload.client_id:
         seen = session.scalar(

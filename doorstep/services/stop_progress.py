@@ -97,7 +97,7 @@ def arrive(
     location: Location | None = None,
 ) -> Stop:
     route = driven_route(session, principal, route_id)
-    stop = _stop(route, stop_id)
+    stop = route_stop(route, stop_id)
     when = at or clock.now()
     _require_started(route)
     if stop.status == "arrived":
@@ -135,7 +135,7 @@ def complete(
     no stop is left open. A delivery carries the proof the organisation requires
     (``services.proof_rules``), or is refused (409) saying what is missing."""
     route = driven_route(session, principal, route_id)
-    stop = _stop(route, stop_id)
+    stop = route_stop(route, stop_id)
     when = at or clock.now()
     if stop.status not in OPEN_STOPS:
         raise Conflict(f"the stop is already {stop.status}")
@@ -193,7 +193,8 @@ def _require_started(route: Route) -> None:
         raise Conflict(f"the route is {route.status}; start it first")
 
 
-def _stop(route: Route, stop_id: uuid.UUID) -> Stop:
+def route_stop(route: Route, stop_id: uuid.UUID) -> Stop:
+    """The route's stop by id; another route's (or none) is a 404."""
     for stop in route.stops:
         if stop.id == stop_id:
             return stop

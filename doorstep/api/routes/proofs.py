@@ -11,10 +11,8 @@ from fastapi import APIRouter, Query, Request, Response
 from doorstep.api.deps import Manager, Reader, SessionDep
 from doorstep.api.track_limits import TrackLimited
 from doorstep.schemas.proofs import ProofPublic, ProofSettings, ProofSettingsPublic
-from doorstep.services import proofs
+from doorstep.services import proof_rules, proofs
 from doorstep.services import track as track_svc
-from doorstep.services.accounts import get_organisation
-from doorstep.services.proof_rules import SETTINGS_KEY, organisation_settings
 from doorstep.wiring import Runtime
 
 router = APIRouter(tags=["proof of delivery"])
@@ -23,16 +21,12 @@ router = APIRouter(tags=["proof of delivery"])
 @router.get("/organisation/proof-settings", response_model=ProofSettingsPublic)
 def get_settings(session: SessionDep, who: Reader) -> Any:
     """What a delivery must carry: signature, photo, the recipient's code, a name."""
-    org = get_organisation(session, who)
-    return {"org_id": org.id, **organisation_settings(org).model_dump()}
+    return proof_rules.settings(session, who)
 
 
 @router.put("/organisation/proof-settings", response_model=ProofSettingsPublic)
 def put_settings(body: ProofSettings, session: SessionDep, who: Manager) -> Any:
-    org = get_organisation(session, who)
-    org.settings = {**(org.settings or {}), SETTINGS_KEY: body.model_dump(mode="json")}
-    session.flush()
-    return {"org_id": org.id, **body.model_dump()}
+    return proof_rules.set_settings(session, who, body)
 
 
 @router.get("/orders/{order_id}/proofs", response_model=list[ProofPublic])
