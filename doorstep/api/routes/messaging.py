@@ -7,8 +7,6 @@ and Twilio's status callbacks carry no login: Twilio's request signature is the 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import uuid
@@ -21,6 +19,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from doorstep import clock
+from doorstep.api import sse
 from doorstep.api.deps import (
     Limit,
     Manager,
@@ -31,7 +30,7 @@ from doorstep.api.deps import (
     SessionDep,
 )
 from doorstep.api.track_limits import TrackLimited
-from doorstep.bus import Event, Subscription
+from doorstep.bus import Subscription
 from doorstep.domain.errors import Forbidden
 from doorstep.domain.signatures import verify_twilio
 from doorstep.schemas.notifications import (
@@ -215,42 +214,19 @@ async def staff_chat_events(
 async def _chat_stream(runtime: Runtime, org_id: str, order_id: str) -> StreamingResponse:
     subscription = await runtime.bus.subscribe(org_id, ("chat.message",), backlog=100)
     keepalive = runtime.settings.track_stream_keepalive_s
-    return StreamingResponse(
-        _events(subscription, order_id, keepalive),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
-
-
-async def _next(events: AsyncIterator[Event]) -> Event:
-    return await anext(events)
+    return sse.response(_events(subscription, order_id, keepalive))
 
 
 async def _events(
     subscription: Subscription, order_id: str, keepalive_s: float
 ) -> AsyncIterator[str]:
-    """Waiting for the next event is never cancelled by a keepalive (that would end the
-    subscription)."""
-    events = aiter(subscription)
-    pending = asyncio.ensure_future(_next(events))
-    try:
-        yield "retry: 3000\n\n"
-        while True:
-            done, _ = await asyncio.wait({pending}, timeout=keepalive_s)
-            if not done:
-                yield ": keepalive\n\n"
-                continue
-            event = pending.result()
-            pending = asyncio.ensure_future(_next(events))
-            if event.data.get("order_id") != order_id:
-                continue
+    yield sse.RETRY
+    async for event in sse.events_or_quiet(subscription, keepalive_s):
+        if event is None:
+            yield sse.KEEPALIVE
+        elif event.data.get("order_id") == order_id:
             data = {k: v for k, v in event.data.items() if k not in ("order_id", "tracking_code")}
-            yield f"event: message\ndata: {json.dumps(data)}\n\n"
-    finally:
-        pending.cancel()
-        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-            await pending
-        await subscription.close()
+            yield sse.message("message", json.dumps(data))
 
 
 # -- webhooks -------------------------------------------------------------------------

@@ -9,8 +9,6 @@ means the code no longer opens anything; comments keep the connection alive.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -18,9 +16,10 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from doorstep.api import sse
 from doorstep.api.deps import SessionDep
 from doorstep.api.track_limits import TrackLimited
-from doorstep.bus import Event, Subscription
+from doorstep.bus import Subscription
 from doorstep.schemas.track import (
     InstructionsUpdate,
     RatingCreate,
@@ -133,21 +132,13 @@ async def track_events(
         current,
         runtime.settings.track_stream_keepalive_s,
     )
-    return StreamingResponse(
-        stream,
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return sse.response(stream)
 
 
 def _snapshot(runtime: Runtime, code: str, check: str | None) -> svc.Snapshot:
     with runtime.sessions.begin() as session:
         session.connection(execution_options={READ_ONLY: True})
         return svc.snapshot(session, code, check)
-
-
-async def _next(events: AsyncIterator[Event]) -> Event:
-    return await anext(events)
 
 
 def _message(snapshot: svc.Snapshot) -> str:
@@ -162,36 +153,24 @@ async def _stream(
     snapshot: svc.Snapshot,
     keepalive_s: float,
 ) -> AsyncIterator[str]:
-    """One relevant event -> the view re-computed -> sent if it changed. Waiting for the
-    next event is never cancelled by a keepalive (that would end the subscription)."""
-    events = aiter(subscription)
-    pending = asyncio.ensure_future(_next(events))
-    try:
-        yield "retry: 3000\n\n"
-        last = _message(snapshot)
-        yield last
+    """One relevant event -> the view re-computed -> sent if it changed."""
+    yield sse.RETRY
+    last = _message(snapshot)
+    yield last
+    scope = snapshot.scope
+    async for event in sse.events_or_quiet(subscription, keepalive_s):
+        if event is None:
+            yield sse.KEEPALIVE
+            continue
+        if not svc.concerns(scope, event):
+            continue
+        try:
+            snapshot = await run_in_threadpool(_snapshot, runtime, code, check)
+        except (svc.UnknownCode, svc.CheckFailed):
+            yield "event: gone\ndata: {}\n\n"
+            return
         scope = snapshot.scope
-        while True:
-            done, _ = await asyncio.wait({pending}, timeout=keepalive_s)
-            if not done:
-                yield ": keepalive\n\n"
-                continue
-            event = pending.result()
-            pending = asyncio.ensure_future(_next(events))
-            if not svc.concerns(scope, event):
-                continue
-            try:
-                snapshot = await run_in_threadpool(_snapshot, runtime, code, check)
-            except (svc.UnknownCode, svc.CheckFailed):
-                yield "event: gone\ndata: {}\n\n"
-                return
-            scope = snapshot.scope
-            message = _message(snapshot)
-            if message != last:
-                last = message
-                yield message
-    finally:
-        pending.cancel()
-        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-            await pending
-        await subscription.close()
+        message = _message(snapshot)
+        if message != last:
+            last = message
+            yield message
