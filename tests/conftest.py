@@ -181,6 +181,44 @@ def make_org(runtime: Runtime, name: str) -> Org:
         )
 
 
+def load_van(client: Any, org: Org, route_id: str) -> None:
+    """Every parcel of the route scanned onto the van, as a route needs before it starts
+    (the depot's scanner, through the API)."""
+    status = client.get(f"/api/v1/routes/{route_id}/load-status", headers=auth(org.admin))
+    assert status.status_code == 200, status.text
+    scans = [{"label": p["label"]} for p in status.json()["parcels"] if p["state"] == "unscanned"]
+    if scans:
+        loaded = client.post(
+            f"/api/v1/routes/{route_id}/load-scans",
+            json={"scans": scans},
+            headers=auth(org.dispatcher),
+        )
+        assert loaded.status_code == 200, loaded.text
+
+
+def add_driver(runtime: Runtime, org: Org, name: str) -> tuple[str, uuid.UUID]:
+    """Another driver of the organisation with an account: (their API key, driver id)."""
+    with runtime.sessions.begin() as session:
+        actor = system(org.id)
+        user = accounts.create_user(
+            session,
+            actor,
+            UserCreate(
+                email=f"driver-{uuid.uuid4().hex[:8]}@{org.slug}.test",
+                name=name,
+                role=Role.DRIVER,
+                password=org.admin_password,
+            ),
+        )
+        driver = resources.create(
+            session, actor, resources.DRIVERS, DriverCreate(name=name, user_id=user.id)
+        )
+        _, key = accounts.create_api_key(
+            session, actor, ApiKeyCreate(name=name, role=Role.DRIVER, user_id=user.id)
+        )
+        return key, driver.id
+
+
 @pytest.fixture
 def org_a(db: Runtime) -> Org:
     return make_org(db, "Acme")

@@ -72,3 +72,28 @@ class DriverDay(Output):
     date: dt.date
     timezone: str
     route: DriverRoute | None
+
+
+class Colleague(Output):
+    id: uuid.UUID
+    name: str
+
+
+class IncomingParcel(Output):
+    label: str
+    order_id: uuid.UUID
+    from_name: str = Field(description="Who handed it over.")
+    at: Timestamp
+    note: str | None
+
+
+class HandoffInbox(Output):
+    colleagues: list[Colleague]
+    incoming: list[IncomingParcel] = Field(
+        description="Parcels handed to this driver, waiting for them to confirm "
+        "(POST /api/v1/handoffs/accept)."
+    )
+    holding: list[str] = Field(
+        description="Labels this driver holds (loaded onto today's van or taken over from a "
+        "colleague) and so may hand over (POST /api/v1/handoffs)."
+    )

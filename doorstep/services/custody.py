@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -265,6 +265,7 @@ def hand_off(
                 Custody.HANDOFF_OUT,
                 scan,
                 counterparty=str(to_driver),
+                note=note,
             )
         )
     return events
@@ -296,6 +297,56 @@ def accept(session: Session, principal: Principal, scans: list[Scan]) -> list[Cu
 
 
 # -- reading and verifying ------------------------------------------------------------
+
+
+def offered_to(
+    session: Session, principal: Principal, driver_id: uuid.UUID, since: datetime
+) -> list[CustodyEvent]:
+    """Hand-offs to this driver still waiting for their confirmation, oldest first."""
+    return _still_latest(
+        session,
+        principal.org_id,
+        select(CustodyEvent).where(
+            CustodyEvent.org_id == principal.org_id,
+            CustodyEvent.kind == Custody.HANDOFF_OUT.value,
+            CustodyEvent.counterparty == str(driver_id),
+            CustodyEvent.at >= since,
+        ),
+    )
+
+
+def taken_over(session: Session, principal: Principal, since: datetime) -> list[CustodyEvent]:
+    """Parcels this person accepted from a colleague and still holds."""
+    return _still_latest(
+        session,
+        principal.org_id,
+        select(CustodyEvent).where(
+            CustodyEvent.org_id == principal.org_id,
+            CustodyEvent.kind == Custody.HANDOFF_IN.value,
+            CustodyEvent.actor_id == principal.actor_id,
+            CustodyEvent.at >= since,
+        ),
+    )
+
+
+def _still_latest(
+    session: Session, org_id: uuid.UUID, query: Select[CustodyEvent]
+) -> list[CustodyEvent]:
+    """Those of the query's events that are still their parcel's latest step."""
+    events = list(session.scalars(query))
+    if not events:
+        return []
+    latest: dict[str, int] = {}
+    for parcel, seq in session.execute(
+        select(CustodyEvent.parcel, CustodyEvent.seq).where(
+            CustodyEvent.org_id == org_id,
+            CustodyEvent.parcel.in_({e.parcel for e in events}),
+        )
+    ):
+        latest[parcel] = max(seq, latest.get(parcel, 0))
+    return sorted(
+        (e for e in events if latest.get(e.parcel) == e.seq), key=lambda e: (e.at, e.parcel)
+    )
 
 
 def chain(session: Session, principal: Principal, text: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from doorstep.domain import tracking_rules
-from doorstep.domain.custody import label
+from doorstep.domain.custody import Custody, label
 from doorstep.domain.errors import Conflict, Forbidden, Unauthorized
 from doorstep.domain.principal import Principal
 from doorstep.domain.roles import Permission
@@ -77,7 +77,7 @@ def redeem(session: Session, token: str, now: dt.datetime) -> User:
     return user
 
 
-def _driver(principal: Principal) -> uuid.UUID:
+def driver_id_of(principal: Principal) -> uuid.UUID:
     if principal.driver_id is None or not principal.can(Permission.OWN_ROUTES):
         raise Forbidden("this is for drivers: sign in with a driver's account")
     return principal.driver_id
@@ -86,7 +86,7 @@ def _driver(principal: Principal) -> uuid.UUID:
 def tracker(session: Session, principal: Principal) -> dict[str, Any]:
     """The phone's own tracker, bound to the driver (a new token each time: the old
     phone's stops working)."""
-    driver_id = _driver(principal)
+    driver_id = driver_id_of(principal)
     device = session.scalar(
         select(Device).where(
             Device.org_id == principal.org_id,
@@ -105,11 +105,11 @@ def tracker(session: Session, principal: Principal) -> dict[str, Any]:
     return {"id": made.id, "identifier": made.identifier, "token": token}
 
 
-def today(
+def route_of_day(
     session: Session, principal: Principal, day: dt.date | None, now: dt.datetime
-) -> dict[str, Any]:
-    """The driver's route of the day (the one in progress first), stop by stop."""
-    driver_id = _driver(principal)
+) -> tuple[dt.date, str, Route | None]:
+    """The driver's route of the day (the one in progress first), the day and its zone."""
+    driver_id = driver_id_of(principal)
     org = session.get(Organisation, principal.org_id)
     assert org is not None
     date = day or now.astimezone(ZoneInfo(org.timezone)).date()
@@ -124,9 +124,19 @@ def today(
         )
     )
     if not routes:
-        return {"date": date, "timezone": org.timezone, "route": None}
+        return date, org.timezone, None
     order = {"in_progress": 0, "planned": 1, "completed": 2}
     route = sorted(routes, key=lambda r: (order.get(r.status, 3), r.planned_start or now))[0]
+    return date, org.timezone, route
+
+
+def today(
+    session: Session, principal: Principal, day: dt.date | None, now: dt.datetime
+) -> dict[str, Any]:
+    """The route of the day as the driver sees it, stop by stop."""
+    date, zone, route = route_of_day(session, principal, day, now)
+    if route is None:
+        return {"date": date, "timezone": zone, "route": None}
     stops = sorted(route.stops, key=lambda s: s.sequence)
     orders = {
         o.id: o
@@ -136,7 +146,7 @@ def today(
     }
     return {
         "date": date,
-        "timezone": org.timezone,
+        "timezone": zone,
         "route": {
             "id": route.id,
             "name": route.name,
@@ -213,4 +223,40 @@ def summary(
         "last_departure": last,
         "hours": round((last - first).total_seconds() / 3600, 2) if first and last else None,
         "parcels_to_return": to_return,
+    }
+
+
+HANDOFF_MEMORY = dt.timedelta(days=7)
+
+
+def handoffs(session: Session, principal: Principal, now: dt.datetime) -> dict[str, Any]:
+    """What the hand-over screen needs: colleagues to hand parcels to, parcels offered to
+    this driver awaiting their confirmation, and the parcels they hold (loaded onto
+    today's van, or taken over from a colleague) and so may hand on."""
+    me = driver_id_of(principal)
+    since = now - HANDOFF_MEMORY
+    colleagues = session.scalars(
+        select(Driver)
+        .where(Driver.org_id == principal.org_id, Driver.active.is_(True), Driver.id != me)
+        .order_by(Driver.name)
+    )
+    _, _, route = route_of_day(session, principal, None, now)
+    holding = {e.parcel for e in custody.taken_over(session, principal, since)}
+    if route is not None:
+        parcels = custody.route_parcels(session, route.id)
+        kinds = custody.last_kinds(session, principal.org_id, parcels)
+        holding |= {name for name in parcels if kinds.get(name) == Custody.LOADED.value}
+    return {
+        "colleagues": [{"id": d.id, "name": d.name} for d in colleagues],
+        "incoming": [
+            {
+                "label": e.parcel,
+                "order_id": e.order_id,
+                "from_name": e.actor_name,
+                "at": e.at,
+                "note": e.note,
+            }
+            for e in custody.offered_to(session, principal, me, since)
+        ],
+        "holding": sorted(holding),
     }

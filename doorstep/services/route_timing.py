@@ -126,6 +126,7 @@ def route_changed(
             "route.changed",
             {
                 "route_id": str(route.id),
+                "driver_id": str(route.driver_id) if route.driver_id else None,
                 "reason": reason,
                 "stops": [str(s.id) for s in route.stops],
                 **extra,

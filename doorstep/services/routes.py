@@ -21,6 +21,7 @@ from doorstep.schemas.orders import StatusChange
 from doorstep.schemas.routes import RouteCreate, RouteUpdate, StopCreate, StopInsert
 from doorstep.services.orders import apply_transition
 from doorstep.services.references import check_references
+from doorstep.services.route_timing import route_changed
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Depot, Driver, Order, Route, Stop, Vehicle
 from doorstep.storage.tables.base import OrgMixin
@@ -89,14 +90,21 @@ def update_route(
     current = RouteStatus(route.status)
     if current not in route_status.ACTIVE:
         raise Conflict(f"the route is {current.value} and can no longer be changed")
+    previous_driver = route.driver_id
     for key, value in changes.items():
         setattr(route, key, value)
+    reason = "route updated"
     if new_status is not None and new_status != current:
         route.status = route_status.transition(current, new_status).value
         if new_status == RouteStatus.CANCELLED:
+            reason = "route cancelled"
             for stop in list(route.stops):
                 _release(session, principal, stop, "route cancelled")
     session.flush()
+    if route.driver_id != previous_driver:
+        reason = "driver changed"
+    extra = {"previous_driver_id": str(previous_driver)} if previous_driver else {}
+    route_changed(session, principal, route, reason, **extra)
     return route
 
 
@@ -117,6 +125,7 @@ def insert_stop(
     _require_active(route)
     stop = StopCreate.model_validate(data.model_dump(exclude={"position"}))
     _add_stops(session, principal, route, [stop], position=data.position, field="order_id")
+    route_changed(session, principal, route, "stop added")
     return route
 
 
@@ -136,6 +145,7 @@ def remove_stop(
     for index, remaining in enumerate(route.stops):
         remaining.sequence = index
     session.flush()
+    route_changed(session, principal, route, "stop removed")
     return route
 
 

@@ -3,14 +3,17 @@ phone numbers), its own tracker, and sign-in links that work once and briefly.""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from doorstep.api.routes import driver_app as driver_routes
 from doorstep.domain.principal import system
 from doorstep.services import driver_app
 from doorstep.storage.tables import Driver
-from tests.conftest import auth, create_order
+from tests.conftest import add_driver, auth, create_order
 
 API = "/api/v1"
 
@@ -132,3 +135,111 @@ def test_the_end_of_the_day_and_the_hand_in(client, org_a):
     )
     chain = client.get(f"{API}/parcels/{labels[1]}/custody", headers=auth(org_a.admin)).json()
     assert [e["kind"] for e in chain["events"]] == ["loaded", "returned"] and chain["verified"]
+
+
+def _todays_route(client, org, driver_id, orders, name="Morning"):
+    made = client.post(
+        f"{API}/routes",
+        json={
+            "name": name,
+            "date": time.strftime("%Y-%m-%d"),
+            "driver_id": str(driver_id),
+            "stops": [{"order_id": o["id"]} for o in orders],
+        },
+        headers=auth(org.dispatcher),
+    )
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+def test_the_hand_over_inbox_follows_the_parcels(client, org_a, org_b, db):
+    bo_key, bo_id = add_driver(db, org_a, "Bo Colleague")
+    order = create_order(client, org_a.admin, items=2)
+    route = _todays_route(client, org_a, org_a.driver_id, [order])
+    labels = [f"{order['tracking_code']}-{n}" for n in (1, 2)]
+    client.post(
+        f"{API}/routes/{route['id']}/load-scans",
+        json={"scans": [{"label": label} for label in labels]},
+        headers=auth(org_a.driver),
+    )
+    mine = client.get(f"{API}/me/handoffs", headers=auth(org_a.driver)).json()
+    assert [c["name"] for c in mine["colleagues"]] == ["Bo Colleague"]
+    assert mine["holding"] == labels and mine["incoming"] == []
+
+    given = client.post(
+        f"{API}/handoffs",
+        json={"scans": [{"label": labels[0]}], "to_driver_id": str(bo_id), "note": "van 2"},
+        headers=auth(org_a.driver),
+    )
+    assert given.status_code == 200, given.text
+    assert client.get(f"{API}/me/handoffs", headers=auth(org_a.driver)).json()["holding"] == [
+        labels[1]
+    ]
+    theirs = client.get(f"{API}/me/handoffs", headers=auth(bo_key)).json()
+    assert [(p["label"], p["from_name"], p["note"]) for p in theirs["incoming"]] == [
+        (labels[0], "driver", "van 2")  # who acted: here Dana's API key, named "driver"
+    ]
+    assert theirs["holding"] == []
+
+    taken = client.post(
+        f"{API}/handoffs/accept", json={"scans": [{"label": labels[0]}]}, headers=auth(bo_key)
+    )
+    assert taken.status_code == 200, taken.text
+    theirs = client.get(f"{API}/me/handoffs", headers=auth(bo_key)).json()
+    assert theirs["incoming"] == [] and theirs["holding"] == [labels[0]]
+
+    # Another organisation's driver sees none of it.
+    other = client.get(f"{API}/me/handoffs", headers=auth(org_b.driver)).json()
+    assert other == {"colleagues": [], "incoming": [], "holding": []}
+    assert client.get(f"{API}/me/handoffs", headers=auth(org_a.dispatcher)).status_code == 403
+
+
+def test_route_changes_are_pushed_to_that_driver_only(client, org_a, db):
+    _bo_key, bo_id = add_driver(db, org_a, "Bo Colleague")
+    orders = [create_order(client, org_a.admin) for _ in range(2)]
+    route = _todays_route(client, org_a, org_a.driver_id, orders)
+    heard: list[dict] = []
+
+    async def scenario() -> None:
+        sub = await db.bus.subscribe(str(org_a.id), ("route",), backlog=100)
+        stream = driver_routes._route_events(sub, str(org_a.driver_id), keepalive_s=5)
+        assert await anext(stream) == "retry: 3000\n\n"
+
+        async def listen() -> None:
+            async for message in stream:
+                if message.startswith(":"):
+                    continue  # a keepalive
+                heard.append(json.loads(message.split("data: ", 1)[1]))
+                if len(heard) == 2:
+                    return
+
+        task = asyncio.create_task(listen())
+        other = await asyncio.to_thread(_todays_route, client, org_a, bo_id, [], "Bo's")
+        await asyncio.to_thread(  # Bo's route changes: not for Dana
+            client.patch,
+            f"{API}/routes/{other['id']}",
+            json={"name": "Bo's afternoon"},
+            headers=auth(org_a.dispatcher),
+        )
+        removed = await asyncio.to_thread(
+            client.delete,
+            f"{API}/routes/{route['id']}/stops/{route['stops'][1]['id']}",
+            headers=auth(org_a.dispatcher),
+        )
+        assert removed.status_code == 200, removed.text
+        handed = await asyncio.to_thread(  # given to Bo: Dana hears it (it is gone)
+            client.patch,
+            f"{API}/routes/{route['id']}",
+            json={"driver_id": str(bo_id)},
+            headers=auth(org_a.dispatcher),
+        )
+        assert handed.status_code == 200, handed.text
+        await asyncio.wait_for(task, 10)
+        await stream.aclose()
+
+    asyncio.run(scenario())
+    assert [(h["topic"], h["reason"]) for h in heard] == [
+        ("route.changed", "stop removed"),
+        ("route.changed", "driver changed"),
+    ]
+    assert all(h["route_id"] == route["id"] for h in heard)

@@ -4,16 +4,27 @@ the phone, read today's route."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import StreamingResponse
 
 from doorstep import clock
+from doorstep.api import sse
 from doorstep.api.deps import SessionDep, Writer, require
+from doorstep.bus import Subscription
 from doorstep.domain.principal import Principal
 from doorstep.domain.roles import Permission
-from doorstep.schemas.driver_app import DaySummary, DriverDay, SignInLinkPublic, TrackerPublic
+from doorstep.schemas.driver_app import (
+    DaySummary,
+    DriverDay,
+    HandoffInbox,
+    SignInLinkPublic,
+    TrackerPublic,
+)
 from doorstep.services import driver_app
 from doorstep.wiring import Runtime
 
@@ -51,3 +62,37 @@ def my_route(session: SessionDep, who: DriverOnly, date: dt.date | None = None) 
     """Today's route (or `date`'s) as the driver sees it: stops in order, first names,
     windows, instructions, the parcels' labels."""
     return driver_app.today(session, who, date, clock.now())
+
+
+@router.get("/me/handoffs", response_model=HandoffInbox)
+def my_handoffs(session: SessionDep, who: DriverOnly) -> Any:
+    """Colleagues to hand parcels to, and parcels handed to this driver to confirm."""
+    return driver_app.handoffs(session, who, clock.now())
+
+
+@router.get(
+    "/me/route/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def my_route_events(request: Request, who: DriverOnly) -> StreamingResponse:
+    """Server-Sent Events: `event: changed` whenever one of the driver's routes changes
+    (a stop inserted, moved, removed or re-sequenced, the route cancelled or handed to
+    another driver), so the app re-reads the route at once instead of on its next poll."""
+    driver_id = str(driver_app.driver_id_of(who))
+    runtime: Runtime = request.app.state.runtime
+    subscription = await runtime.bus.subscribe(str(who.org_id), ("route",), backlog=100)
+    keepalive = runtime.settings.track_stream_keepalive_s
+    return sse.response(_route_events(subscription, driver_id, keepalive))
+
+
+async def _route_events(
+    subscription: Subscription, driver_id: str, keepalive_s: float
+) -> AsyncIterator[str]:
+    yield sse.RETRY
+    async for event in sse.events_or_quiet(subscription, keepalive_s):
+        if event is None:
+            yield sse.KEEPALIVE
+        elif driver_id in (event.data.get("driver_id"), event.data.get("previous_driver_id")):
+            data = {"topic": event.topic, "route_id": event.data.get("route_id")}
+            yield sse.message("changed", json.dumps({**data, "reason": event.data.get("reason")}))
