@@ -172,6 +172,7 @@ class Feeder:
         if isinstance(event, FixEmitted):
             await self._fix(info, event)
         elif isinstance(event, RouteStarted):
+            await self._load_van(info, event.time)
             await self._drive(info, f"{info.route_id}/start", {"at": event.time.isoformat()})
             if van:
                 van.status = "driving"
@@ -235,6 +236,18 @@ class Feeder:
     async def _drive(self, info: RouteInfo, path: str, body: dict[str, Any]) -> None:
         headers = {"Authorization": f"Bearer {info.driver_key}"}
         await self._request("POST", f"{self.api}/api/v1/routes/{path}", json=body, headers=headers)
+
+    async def _load_van(self, info: RouteInfo, at: dt.datetime) -> None:
+        """The driver scans every parcel onto the van at the depot, as the chain of
+        custody asks before a route may start."""
+        status = await self._get(f"/api/v1/routes/{info.route_id}/load-status")
+        scans = [
+            {"label": p["label"], "at": at.isoformat()}
+            for p in status["parcels"]
+            if p["state"] == "unscanned"
+        ]
+        if scans:
+            await self._drive(info, f"{info.route_id}/load-scans", {"scans": scans})
 
     async def _get(self, path: str) -> Any:
         headers = {"Authorization": f"Bearer {self.admin_key}"}

@@ -20,7 +20,7 @@ class ProofSettings(Input):
     require_recipient_name: bool = Field(False, description="Who took the parcel.")
     max_photo_mb: int = Field(15, ge=1, le=50, description="Largest photo upload.")
     require_load_scan: bool = Field(
-        False,
+        True,
         description="A route starts only once every parcel is scanned onto the van or "
         "marked missing (chain of custody).",
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from doorstep.domain.custody import Custody
+from doorstep.domain.custody import Custody, label
 from doorstep.domain.errors import InvalidInput
 from doorstep.domain.principal import Principal
 from doorstep.domain.roles import Permission
@@ -73,3 +73,29 @@ def hand_in(
     for name, order, scan in found:
         record(session, principal, order, name, Custody.RETURNED, scan, route_id=route.id)
     return load_status(session, principal, route_id)
+
+
+def labels(session: Session, principal: Principal, route_id: uuid.UUID) -> dict[str, Any]:
+    """One printable label per parcel of the route, in stop order: what the depot sticks
+    on each parcel, and what the driver app scans."""
+    route = repo.get_owned(session, Route, principal.org_id, route_id, "route")
+    order_of = {o.id: o for o in route_parcels(session, route.id).values()}
+    items = []
+    for stop in sorted(route.stops, key=lambda s: s.sequence):
+        order = order_of.get(stop.order_id) if stop.order_id else None
+        if order is None or stop.kind != "delivery":
+            continue
+        count = max(order.items, 1)
+        first_name = (order.recipient_name or "").split(" ")[0]
+        for n in range(1, count + 1):
+            items.append(
+                {
+                    "label": label(order.tracking_code, n),
+                    "n": n,
+                    "of": count,
+                    "stop": stop.sequence + 1,
+                    "recipient": first_name,
+                    "address": order.address,
+                }
+            )
+    return {"route": route.name or str(route.id), "date": route.date, "labels": items}

@@ -1,6 +1,6 @@
-"""Proof-of-delivery receipts as pages: the operator's (by order id, signed in or with
-an API key) and the recipient's (by tracking code). Print or save them as PDF from the
-browser; the images are inside the page, each with its SHA-256."""
+"""Printable documents: proof-of-delivery receipts as pages and PDFs, the operator's (by
+order id, signed in or with an API key) and the recipient's (by tracking code), with the
+images inside, each with its SHA-256; and a route's parcel labels to print at the depot."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse
 
 from doorstep.api.deps import Reader, SessionDep
 from doorstep.api.track_limits import TrackLimited
-from doorstep.services import receipts
+from doorstep.services import loading, receipts
 from doorstep.services import track as track_svc
-from doorstep.web import receipt_pdf, render
+from doorstep.web import label_pdf, receipt_pdf, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,3 +62,17 @@ def recipient_receipt_pdf(
     order = track_svc.open_code(session, tracking_code, None).order
     found = receipts.for_recipient(session, request.app.state.runtime.blobs, order)
     return _pdf(found, order.tracking_code)
+
+
+@router.get("/routes/{route_id}/labels.pdf")
+def parcel_labels_pdf(route_id: uuid.UUID, session: SessionDep, who: Reader) -> Response:
+    """The route's parcel labels to print at the depot, one QR code per parcel."""
+    sheet = loading.labels(session, who, route_id)
+    return Response(
+        label_pdf.render(sheet),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="labels-{route_id}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -94,10 +94,13 @@ def test_the_same_queued_scan_sent_three_times_is_one_event(client, org_a):
 
 
 def test_delivery_closes_the_chain_of_the_parcels_on_the_van(client, org_a):
-    route, (two, _one) = _route(client, org_a)
+    route, (two, one) = _route(client, org_a)
     client.post(
         f"{API}/routes/{route['id']}/load-scans",
-        json={"scans": [scan(f"{two['tracking_code']}-1"), scan(f"{two['tracking_code']}-2")]},
+        json={
+            "scans": [scan(f"{two['tracking_code']}-1"), scan(f"{two['tracking_code']}-2")],
+            "missing": [scan(f"{one['tracking_code']}-1")],
+        },
         headers=auth(org_a.driver),
     )
     client.post(f"{API}/routes/{route['id']}/start", headers=auth(org_a.driver))
@@ -170,12 +173,9 @@ def test_a_forged_event_fails_verification_and_says_where(client, org_a, db):
     assert "changed after it was recorded" in chain["problem"]
 
 
-def test_a_route_starts_only_once_every_parcel_is_accounted_for_when_asked(client, org_a):
-    client.put(
-        f"{API}/organisation/proof-settings",
-        json={"require_load_scan": True},
-        headers=auth(org_a.admin),
-    )
+def test_a_route_starts_only_once_every_parcel_is_accounted_for(client, org_a):
+    settings = client.get(f"{API}/organisation/proof-settings", headers=auth(org_a.admin))
+    assert settings.json()["require_load_scan"] is True  # the default
     route, (two, one) = _route(client, org_a)
     early = client.post(f"{API}/routes/{route['id']}/start", headers=auth(org_a.driver))
     assert early.status_code == 409 and "3 parcel(s)" in early.json()["detail"]
@@ -189,3 +189,29 @@ def test_a_route_starts_only_once_every_parcel_is_accounted_for_when_asked(clien
     )
     started = client.post(f"{API}/routes/{route['id']}/start", headers=auth(org_a.driver))
     assert started.status_code == 200, started.text
+
+
+def test_an_organisation_that_does_not_scan_starts_routes_without(client, org_a):
+    off = client.put(
+        f"{API}/organisation/proof-settings",
+        json={"require_load_scan": False},
+        headers=auth(org_a.admin),
+    )
+    assert off.status_code == 200 and off.json()["require_load_scan"] is False
+    route, _ = _route(client, org_a)
+    started = client.post(f"{API}/routes/{route['id']}/start", headers=auth(org_a.driver))
+    assert started.status_code == 200, started.text
+
+
+def test_parcel_labels_to_print_at_the_depot(client, org_a, org_b):
+    route, (nine, one) = _route(client, org_a, items=(9, 1))
+    pdf = client.get(f"/routes/{route['id']}/labels.pdf", headers=auth(org_a.dispatcher))
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-") and b"/Count 2" in pdf.content  # 8 to a page
+    for n in range(1, 10):
+        assert f"({nine['tracking_code']}-{n})".encode() in pdf.content
+    assert f"({one['tracking_code']}-1)".encode() in pdf.content
+    assert b"(Parcel 9 of 9)" in pdf.content and b"(Stop 2)" in pdf.content
+    foreign = client.get(f"/routes/{route['id']}/labels.pdf", headers=auth(org_b.admin))
+    assert foreign.status_code == 404
+    assert client.get(f"/routes/{route['id']}/labels.pdf").status_code == 401

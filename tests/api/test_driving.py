@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.conftest import auth, create_order
+from tests.conftest import auth, create_order, load_van
 
 
 def _route(client, org, count=2, **extra):
@@ -20,6 +20,7 @@ def _route(client, org, count=2, **extra):
     }
     response = client.post("/api/v1/routes", json=body, headers=auth(org.dispatcher))
     assert response.status_code == 201, response.text
+    load_van(client, org, response.json()["id"])
     return response.json(), orders
 
 

@@ -10,7 +10,7 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.conftest import auth, create_order
+from tests.conftest import auth, create_order, load_van
 
 API = "/api/v1"
 
@@ -47,6 +47,7 @@ def stop(client, org_a):
         },
         headers=auth(org_a.dispatcher),
     ).json()
+    load_van(client, org_a, route["id"])
     client.post(f"{API}/routes/{route['id']}/start", headers=auth(org_a.driver))
     return route["id"], route["stops"][0]["id"], order
 

@@ -25,7 +25,7 @@ from doorstep.api.app import create_app
 from doorstep.api.track_limits import TrackGuard
 from doorstep.bus import Event
 from doorstep.storage.tables import Route, Stop
-from tests.conftest import auth, create_order
+from tests.conftest import auth, create_order, load_van
 
 API = "/api/v1"
 NOT_FOUND = "no delivery with this tracking code"
@@ -150,6 +150,7 @@ def ping(client, token: str, where: tuple[float, float], ago_s: float) -> None:
 
 
 def start(client, org, day: Day) -> None:
+    load_van(client, org, day.route)
     _post(client, org.dispatcher, f"/routes/{day.route}/start")
 
 

@@ -17,7 +17,7 @@ from tests.channels.conftest import (  # noqa: F401 - fixtures used by these tes
     http_server,
     smtp_servers,
 )
-from tests.conftest import auth, create_order
+from tests.conftest import auth, create_order, load_van
 
 PHONE = "+358401234567"  # order_body's "+358 40 1234567", normalised
 EMAIL = "ann@example.com"
@@ -85,6 +85,7 @@ def drive(client, org, outcome: str = "delivered", count: int = 1, **order: Any)
         "stops": [{"order_id": o["id"]} for o in orders],
     }
     route = client.post("/api/v1/routes", json=body, headers=auth(org.dispatcher)).json()
+    load_van(client, org, route["id"])
     started = client.post(f"/api/v1/routes/{route['id']}/start", headers=auth(org.driver))
     assert started.status_code == 200, started.text
     for stop in route["stops"]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from doorstep.services import notifications
 from doorstep.storage.tables import Order, OutboxMessage, Stop
-from tests.conftest import auth, create_order
+from tests.conftest import auth, create_order, load_van
 from tests.notifications.conftest import use_twilio
 
 WINDOW_END = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # order_body's 12:00 +02:00
@@ -28,6 +28,7 @@ def started(client, org):
         },
         headers=auth(org.dispatcher),
     ).json()
+    load_van(client, org, route["id"])
     assert (
         client.post(f"/api/v1/routes/{route['id']}/start", headers=auth(org.driver)).status_code
         == 200

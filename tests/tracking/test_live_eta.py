@@ -13,7 +13,7 @@ from sqlalchemy import select
 from doorstep.bus import Event
 from doorstep.services.eta_live import LiveEta, _split, served_history
 from doorstep.storage.tables import Stop
-from tests.conftest import auth, create_order
+from tests.conftest import auth, create_order, load_van
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -33,6 +33,7 @@ def _route_in_progress(client, org, db, count=3, **order):
         for i, stop in enumerate(session.scalars(select(Stop).order_by(Stop.sequence))):
             stop.leg_seconds, stop.leg_metres = 600.0, 5000.0
             stop.planned_arrival = NOW + timedelta(minutes=10 * (i + 1))
+    load_van(client, org, route["id"])
     start = client.post(
         f"/api/v1/routes/{route['id']}/start",
         json={"at": NOW.isoformat()},

@@ -30,7 +30,7 @@ from doorstep.api.app import create_app
 from doorstep.api.track_limits import TrackGuard
 from doorstep.bus import Event
 from doorstep.storage.tables import Route, Stop
-from tests.conftest import Org, auth, create_order
+from tests.conftest import Org, auth, create_order, load_van
 
 API = "/api/v1"
 CHROMIUM = Path(os.environ.get("DOORSTEP_CHROMIUM", "/usr/bin/chromium"))
@@ -161,6 +161,7 @@ def ping(client, day: Day, where: tuple[float, float], ago_s: float = 5) -> None
 
 
 def start(client, day: Day) -> None:
+    load_van(client, day.org, day.route)
     post(client, day.org.driver, f"/routes/{day.route}/start")
 
 
