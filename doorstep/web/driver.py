@@ -53,6 +53,7 @@ def service_worker() -> Response:
     shell = [
         "/driver",
         assets.url("js/driver.js"),
+        assets.url("js/tracking_rate.js"),
         assets.url("css/track.css"),
         assets.url("css/driver.css"),
     ]

@@ -9,9 +9,11 @@ import re
 import time
 
 import pytest
+import segno
 from PIL import Image
 
-from tests.conftest import auth, create_order
+from doorstep.web import assets
+from tests.conftest import add_driver, auth, create_order
 from tests.web.conftest import API
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -21,7 +23,8 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def route(client, org_a):
+def unloaded(client, org_a):
+    """Today's route of two orders, its parcels not yet scanned onto the van."""
     orders = [create_order(client, org_a.admin) for _ in range(2)]
     made = client.post(
         f"{API}/routes",
@@ -38,6 +41,19 @@ def route(client, org_a):
 
 
 @pytest.fixture
+def route(client, org_a, unloaded):
+    """The same, loaded at the depot (the depot's scanner, through the API)."""
+    made, orders = unloaded
+    loaded = client.post(
+        f"{API}/routes/{made['id']}/load-scans",
+        json={"scans": [{"label": f"{o['tracking_code']}-1"} for o in orders]},
+        headers=auth(org_a.dispatcher),
+    )
+    assert loaded.status_code == 200, loaded.text
+    return made, orders
+
+
+@pytest.fixture
 def phone(browser, server):
     context = browser.new_context(
         base_url=server,
@@ -49,9 +65,9 @@ def phone(browser, server):
     context.close()
 
 
-def link(client, org) -> str:
+def link(client, org, driver_id=None) -> str:
     response = client.post(
-        f"{API}/drivers/{org.driver_id}/sign-in-link", headers=auth(org.dispatcher)
+        f"{API}/drivers/{driver_id or org.driver_id}/sign-in-link", headers=auth(org.dispatcher)
     )
     assert response.status_code == 201, response.text
     return response.json()["url"].split("/driver/", 1)[1]
@@ -160,8 +176,8 @@ def test_a_delivery_taken_offline_reaches_the_server_once(phone, server, client,
     assert [e["to_status"] for e in items].count("delivered") == 1
 
 
-def test_loading_the_van_and_chatting_with_the_recipient(phone, server, client, org_a, route):
-    made, orders = route
+def test_loading_the_van_and_chatting_with_the_recipient(phone, server, client, org_a, unloaded):
+    made, orders = unloaded
     page = phone.new_page()
     page.goto(f"{server}/driver/{link(client, org_a)}")
     expect(page.locator("#load")).to_be_visible()
@@ -220,11 +236,6 @@ def test_the_app_shell_is_light(client):
 
 def test_do_later_and_a_failed_attempt_with_a_note(phone, server, client, org_a, route):
     made, orders = route
-    client.post(
-        f"{API}/routes/{made['id']}/load-scans",
-        json={"scans": [{"label": f"{o['tracking_code']}-1"} for o in orders]},
-        headers=auth(org_a.dispatcher),
-    )
     page = phone.new_page()
     page.goto(f"{server}/driver/{link(client, org_a)}")
     page.get_by_role("button", name="Start route").click()
@@ -252,6 +263,7 @@ def test_do_later_and_a_failed_attempt_with_a_note(phone, server, client, org_a,
     page.locator("#stops button").nth(1).click()
     page.get_by_role("button", name="Delivered", exact=True).click()
     assert wait_for_status(client, org_a, orders[0]["id"], "delivered")
+    expect(page.locator("#tracking")).to_be_hidden(timeout=10000)  # the route is over
     page.reload()
     expect(page.locator("#summary-text")).to_contain_text("1 delivered · 1 not delivered")
     returned = f"{orders[1]['tracking_code']}-1"
@@ -265,3 +277,102 @@ def test_do_later_and_a_failed_attempt_with_a_note(phone, server, client, org_a,
         kinds = [e["kind"] for e in chain["events"]]
         time.sleep(0.2)
     assert kinds == ["loaded", "returned"]
+
+
+def test_the_dispatchers_change_reaches_the_phone_at_once(phone, server, client, org_a, route):
+    made, _orders = route
+    page = phone.new_page()
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    page.get_by_role("button", name="Start route").click()
+    expect(page.locator("#tracking")).to_be_visible()
+    expect(page.locator("#stops li")).to_have_count(2)
+    page.wait_for_timeout(300)  # the change stream is open once the route has loaded
+    removed = client.delete(
+        f"{API}/routes/{made['id']}/stops/{made['stops'][1]['id']}",
+        headers=auth(org_a.dispatcher),
+    )
+    assert removed.status_code == 200, removed.text
+    # Pushed, not polled: the app's fallback poll is two minutes away.
+    expect(page.locator("#notice")).to_have_text(
+        "Your route changed (stop removed): check the stops.", timeout=10000
+    )
+    expect(page.locator("#stops li")).to_have_count(1)
+
+
+def test_a_hand_over_between_two_phones(phone, browser, server, client, org_a, route, db):
+    _made, orders = route
+    _bo_key, bo_id = add_driver(db, org_a, "Bo Colleague")
+    label = f"{orders[0]['tracking_code']}-1"
+    page = phone.new_page()
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    page.locator("#handover summary").click()
+    page.get_by_label("Colleague").select_option(label="Bo Colleague")
+    page.get_by_label(label).check()
+    page.get_by_label("Note", exact=True).fill("van swap")
+    page.get_by_role("button", name="Hand over", exact=True).click()
+    expect(page.locator("#notice")).to_contain_text("handed to Bo Colleague")
+
+    other = browser.new_context(base_url=server, viewport=PHONE)
+    try:
+        bo = other.new_page()
+        bo.goto(f"{server}/driver/{link(client, org_a, bo_id)}")
+        expect(bo.locator("#incoming li")).to_have_count(1, timeout=10000)
+        expect(bo.locator("#incoming li")).to_contain_text(f"{label} · from")
+        expect(bo.locator("#incoming li")).to_contain_text("van swap")
+        bo.get_by_role("button", name="Take them all").click()
+        expect(bo.locator("#notice")).to_have_text("1 parcel(s) taken over.")
+        expect(bo.locator("#incoming-box")).to_be_hidden(timeout=10000)
+    finally:
+        other.close()
+    chain = client.get(f"{API}/parcels/{label}/custody", headers=auth(org_a.admin)).json()
+    assert [e["kind"] for e in chain["events"]] == ["loaded", "handoff_out", "handoff_in"]
+    assert chain["events"][1]["note"] == "van swap" and chain["verified"]
+
+
+def test_a_parcel_label_scanned_from_a_photo(phone, server, client, org_a, unloaded, tmp_path):
+    _made, orders = unloaded
+    label = f"{orders[1]['tracking_code']}-1"
+    picture = tmp_path / "label.png"
+    segno.make_qr(label, error="m").save(str(picture), scale=8, border=4)
+    page = phone.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    expect(page.locator("#load")).to_be_visible()
+    page.get_by_label("Or scan from a photo of the label").set_input_files(str(picture))
+    expect(page.locator("#notice")).to_have_text(f"{label} loaded.", timeout=15000)
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (400, 300), (255, 255, 255)).save(blank)
+    page.get_by_label("Or scan from a photo of the label").set_input_files(str(blank))
+    expect(page.locator("#notice")).to_contain_text("No barcode found in that photo")
+    assert errors == []
+
+
+def test_the_tracking_rate_follows_speed_and_the_next_stop(phone, server):
+    page = phone.new_page()
+    page.goto(f"{server}/driver")
+    got = page.evaluate(
+        """async (url) => {
+            const m = await import(url);
+            const at = (t, lat, speed) => ({ lat, lon: 24.94, t, speed });
+            return {
+                near: m.fixInterval(0, 120),
+                moving: m.fixInterval(12, 3000),
+                parked: m.fixInterval(0, 3000),
+                unknown: m.fixInterval(null, null),
+                parkedKeepsLess: m.keep(at(10000, 60.17, 0), at(0, 60.17, 0), 3000),
+                movingKeeps: m.keep(at(6000, 60.1705, 12), at(0, 60.17, 12), 3000),
+                farJumpKeeps: m.keep(at(1000, 60.18, 12), at(0, 60.17, 12), 3000),
+            };
+        }""",
+        assets.url("js/tracking_rate.js"),
+    )
+    assert got == {
+        "near": 2000,
+        "moving": 5000,
+        "parked": 30000,
+        "unknown": 15000,
+        "parkedKeepsLess": False,
+        "movingKeeps": True,
+        "farJumpKeeps": True,
+    }

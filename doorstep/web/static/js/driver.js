@@ -4,6 +4,8 @@
 // and nothing sent twice is applied twice (the server knows each action's id).
 // Text from the server is only ever set with textContent.
 
+import { NEAR_METRES, keep, metresBetween } from "./tracking_rate.js";
+
 const API = "/api/v1";
 const $ = (id) => document.getElementById(id);
 const state = { me: null, day: null, stopId: null, signed: false };
@@ -158,12 +160,33 @@ async function load() {
   }
   const fresh = await response.json();
   const shape = (day) => JSON.stringify(((day && day.route && day.route.stops) || []).map((s) => [s.id, s.sequence, s.status === "cancelled"]));
-  if (state.day && state.day.route && fresh.route && shape(state.day) !== shape(fresh)) {
-    notice("Your route changed: check the stops.", true);
-    if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
+  const why = state.changeReason ? ` (${state.changeReason})` : "";
+  state.changeReason = null;
+  if (state.day && state.day.route && !fresh.route) {
+    alertDriver(`Your route was taken off you${why}: ask the dispatcher.`);
+  } else if (state.day && state.day.route && fresh.route && shape(state.day) !== shape(fresh)) {
+    alertDriver(`Your route changed${why}: check the stops.`);
   }
   state.day = fresh;
   draw();
+  loadHandovers();
+}
+
+function alertDriver(text) {
+  notice(text, true);
+  if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
+}
+
+// The dispatcher's changes arrive at once (Server-Sent Events); the slow poll in wire()
+// is only the fallback for a connection that dropped quietly.
+let routeEvents = null;
+function listenForChanges() {
+  if (routeEvents || !("EventSource" in window)) return;
+  routeEvents = new EventSource(`${API}/me/route/events`);
+  routeEvents.addEventListener("changed", (event) => {
+    state.changeReason = JSON.parse(event.data).reason || null;
+    load();
+  });
 }
 
 function hhmm(iso) {
@@ -180,6 +203,7 @@ function draw() {
   $("no-route").hidden = !!route;
   $("start").hidden = !route || route.status !== "planned";
   $("load").hidden = !route || route.status !== "planned" || !!state.stopId;
+  if (!route || route.status !== "in_progress") stopTracking();
   if (!route) return;
   if (route.status === "planned") drawParcels();
   $("summary").hidden = route.status !== "completed";
@@ -196,13 +220,15 @@ function draw() {
     button.dataset.stop = stop.id;
     const who = stop.order ? `${stop.order.recipient_first_name || ""} · ${stop.order.address}` : stop.kind;
     const window = stop.order && stop.order.window_start ? ` · ${hhmm(stop.order.window_start)}–${hhmm(stop.order.window_end)}` : "";
-    button.textContent = `${stop.sequence}. ${who}${window} · ${stop.status}`;
+    button.textContent = `${stop.sequence + 1}. ${who}${window} · ${stop.status}`;
     button.addEventListener("click", () => openStop(stop.id));
     item.append(button);
     list.append(item);
   }
   if (state.stopId) drawStop();
   if (route.status === "in_progress") startTracking();
+  // The moment the route is usable, for `doorstep bench driver-app` and field measures.
+  if (!performance.getEntriesByName("route-drawn").length) performance.mark("route-drawn");
 }
 
 // -- loading the van -----------------------------------------------------------------------
@@ -263,9 +289,62 @@ function loadParcel(text, missing = false) {
   drawParcels();
 }
 
+// -- reading barcodes: the browser's BarcodeDetector, else zxing (loaded on first use) ---
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error("the barcode reader could not be loaded"));
+    document.head.append(script);
+  });
+}
+
+let reader = null;
+// A function from an image (video, bitmap) to the text of a barcode in it, or null.
+async function barcodeReader() {
+  if (reader) return reader;
+  if ("BarcodeDetector" in window) {
+    const detector = new window.BarcodeDetector();
+    reader = async (image) => {
+      const codes = await detector.detect(image).catch(() => []);
+      return codes.length ? codes[0].rawValue : null;
+    };
+    return reader;
+  }
+  if (!window.ZXing) await loadScript(document.querySelector('meta[name="barcode-library"]').content);
+  const Z = window.ZXing;
+  const decoder = new Z.MultiFormatReader();
+  decoder.setHints(new Map([[Z.DecodeHintType.TRY_HARDER, true]]));
+  const canvas = document.createElement("canvas");
+  reader = async (image) => {
+    const width = image.videoWidth || image.width;
+    const height = image.videoHeight || image.height;
+    if (!width || !height) return null;
+    canvas.width = width;
+    canvas.height = height;
+    canvas.getContext("2d", { willReadFrequently: true }).drawImage(image, 0, 0, width, height);
+    try {
+      const bitmap = new Z.BinaryBitmap(new Z.HybridBinarizer(new Z.HTMLCanvasElementLuminanceSource(canvas)));
+      return decoder.decodeWithState(bitmap).getText();
+    } catch {
+      return null; // no barcode in this frame
+    }
+  };
+  return reader;
+}
+
+async function photoScan(file) {
+  const read = await barcodeReader();
+  const text = await read(await createImageBitmap(file));
+  if (text) loadParcel(text);
+  else notice("No barcode found in that photo: try again closer, or type the label.", true);
+}
+
 async function cameraScan() {
   const video = $("camera-view");
-  const detector = new window.BarcodeDetector();
+  const read = await barcodeReader();
   const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
   video.srcObject = stream;
   video.hidden = false;
@@ -276,15 +355,77 @@ async function cameraScan() {
   };
   const look = async () => {
     if (video.hidden) return;
-    const codes = await detector.detect(video).catch(() => []);
-    if (codes.length) {
+    const text = await read(video);
+    if (text) {
       stop();
-      loadParcel(codes[0].rawValue);
+      loadParcel(text);
       return;
     }
     requestAnimationFrame(look);
   };
   look();
+}
+
+// -- hand-overs between drivers (both sides confirm) ---------------------------------------
+
+function scansOf(labels) {
+  const at = new Date().toISOString();
+  return labels.map((label) => ({ label, client_id: crypto.randomUUID(), at, ...(lastFix ? { location: lastFix } : {}) }));
+}
+
+async function loadHandovers() {
+  const response = await send(`${API}/me/handoffs`);
+  if (!response || !response.ok) return;
+  const box = await response.json();
+  state.incoming = box.incoming.map((p) => p.label);
+  $("handover").hidden = !(box.incoming.length || box.holding.length);
+  $("incoming-box").hidden = !box.incoming.length;
+  if (box.incoming.length && !$("handover").open) {
+    $("handover").open = true;
+    alertDriver(`${box.incoming.length} parcel(s) handed to you: confirm you have them.`);
+  }
+  const incoming = $("incoming");
+  incoming.replaceChildren();
+  for (const parcel of box.incoming) {
+    const item = document.createElement("li");
+    const name = document.createElement("span");
+    name.textContent = `${parcel.label} · from ${parcel.from_name}${parcel.note ? ` · ${parcel.note}` : ""}`;
+    const take = document.createElement("button");
+    take.type = "button";
+    take.className = "button secondary";
+    take.textContent = "Take";
+    take.addEventListener("click", () => acceptParcels([parcel.label]));
+    item.append(name, take);
+    incoming.append(item);
+  }
+  const chosen = $("colleague").value;
+  $("colleague").replaceChildren(
+    ...box.colleagues.map((c) => {
+      const option = document.createElement("option");
+      option.value = c.id;
+      option.textContent = c.name;
+      option.selected = c.id === chosen;
+      return option;
+    }),
+  );
+  const holding = $("handover-parcels");
+  holding.replaceChildren();
+  for (const label of box.holding) {
+    const item = document.createElement("li");
+    const row = document.createElement("label");
+    const check = document.createElement("input");
+    check.type = "checkbox";
+    check.value = label;
+    check.name = "parcel";
+    row.append(check, ` ${label}`);
+    item.append(row);
+    holding.append(item);
+  }
+}
+
+function acceptParcels(labels) {
+  enqueue({ kind: "post", stamp: false, url: `${API}/handoffs/accept`, body: { scans: scansOf(labels) } });
+  notice(`${labels.length} parcel(s) taken over.`);
 }
 
 // -- the end of the day -----------------------------------------------------------------------
@@ -376,7 +517,7 @@ function drawStop() {
     return;
   }
   const order = stop.order;
-  $("stop-title").textContent = `${stop.sequence}. ${order ? order.recipient_first_name || "" : stop.kind}`;
+  $("stop-title").textContent = `${stop.sequence + 1}. ${order ? order.recipient_first_name || "" : stop.kind}`;
   $("stop-address").textContent = order ? order.address : "";
   $("stop-window").textContent = order && order.window_start ? `Window ${hhmm(order.window_start)}–${hhmm(order.window_end)}` : "";
   const notes = order
@@ -457,6 +598,9 @@ async function shrink(file) {
 
 let watching = null;
 let lastFix = null;
+let lastKept = null;
+let lastSent = 0;
+let sendTimer = null;
 async function trackerToken() {
   let token = localStorage.getItem("doorstep.tracker");
   if (token) return token;
@@ -473,6 +617,12 @@ function startTracking() {
     (position) => {
       const c = position.coords;
       lastFix = { lat: c.latitude, lon: c.longitude };
+      const fix = { ...lastFix, t: position.timestamp, speed: c.speed };
+      const next = nextStop();
+      const toNext = next ? metresBetween(lastFix, next.location) : null;
+      if (!keep(fix, lastKept, toNext)) return;
+      lastKept = fix;
+      if (toNext !== null && toNext < NEAR_METRES && Date.now() - lastSent > 3000) setTimeout(sendFixes, 0);
       put("fixes", {
         time: new Date(position.timestamp).toISOString(),
         lat: c.latitude,
@@ -486,8 +636,24 @@ function startTracking() {
     { enableHighAccuracy: true, maximumAge: 5000 },
   );
   $("tracking").hidden = false;
-  setInterval(sendFixes, SEND_FIXES_MS);
+  sendTimer = setInterval(sendFixes, SEND_FIXES_MS);
   setTimeout(sendFixes, 1500);
+}
+
+// The route is over (or gone): the phone stops tracking, after sending what it holds.
+function stopTracking() {
+  if (watching === null) return;
+  navigator.geolocation.clearWatch(watching);
+  watching = null;
+  lastKept = null;
+  clearInterval(sendTimer);
+  $("tracking").hidden = true;
+  sendFixes();
+}
+
+function nextStop() {
+  const route = state.day && state.day.route;
+  return route ? route.stops.find((s) => s.status === "pending" || s.status === "arrived") : null;
 }
 
 async function sendFixes() {
@@ -496,6 +662,7 @@ async function sendFixes() {
   const token = await trackerToken();
   if (!token) return;
   const batch = fixes.slice(0, 500);
+  lastSent = Date.now();
   const response = await send(`${API}/pings`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
@@ -576,10 +743,30 @@ function wire() {
     $("scan").value = "";
     $("scan").focus();
   });
-  if ("BarcodeDetector" in window && navigator.mediaDevices) {
+  $("scan-photo").addEventListener("change", () => {
+    const file = $("scan-photo").files[0];
+    if (file) photoScan(file).catch((e) => notice(`Scan: ${e.message}`, true));
+    $("scan-photo").value = "";
+  });
+  if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
     $("camera").hidden = false;
     $("camera").addEventListener("click", () => cameraScan().catch((e) => notice(`Camera: ${e.message}`, true)));
   }
+  $("accept-all").addEventListener("click", () => state.incoming && state.incoming.length && acceptParcels(state.incoming));
+  $("handover-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const labels = [...document.querySelectorAll('#handover-parcels input[name="parcel"]:checked')].map((b) => b.value);
+    const to = $("colleague").value;
+    if (!labels.length || !to) {
+      notice("Choose a colleague and at least one parcel.", true);
+      return;
+    }
+    const body = { scans: scansOf(labels), to_driver_id: to };
+    if ($("handover-note").value.trim()) body.note = $("handover-note").value.trim();
+    enqueue({ kind: "post", stamp: false, url: `${API}/handoffs`, body });
+    $("handover-note").value = "";
+    notice(`${labels.length} parcel(s) handed to ${$("colleague").selectedOptions[0].textContent}: they confirm on their phone.`);
+  });
   $("chat-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const stop = currentStop();
@@ -589,7 +776,7 @@ function wire() {
   });
   window.addEventListener("online", flush);
   setInterval(flush, 15000);
-  setInterval(() => state.me && load(), 30000);
+  setInterval(() => state.me && load(), 120000);
   setUpSignature();
 }
 
@@ -601,6 +788,7 @@ async function boot() {
     return;
   }
   await load();
+  listenForChanges();
   flush();
 }
 
