@@ -439,6 +439,29 @@ def bench_notify(
     )
 
 
+@bench_app.command("driver-app")
+def bench_driver_app(
+    stops: Annotated[int, typer.Option(help="Stops on today's route.", min=1, max=500)] = 60,
+    repeats: Annotated[int, typer.Option(help="Warm loads measured.", min=1, max=50)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON report as the last line.")] = False,
+) -> None:
+    """How soon the driver app's route screen is usable (Chromium at a phone's size,
+    full speed and with the CPU 4x slower), and the app shell's size."""
+    import json
+
+    from doorstep.bench.driver_app import BenchUnavailable, driver_app_bench
+
+    try:
+        report = driver_app_bench(stops=stops, repeats=repeats)
+    except BenchUnavailable as exc:
+        fail(str(exc))
+    typer.echo(
+        json.dumps(
+            report, separators=(",", ":") if as_json else None, indent=None if as_json else 2
+        )
+    )
+
+
 @contextmanager
 def _clear_errors() -> Iterator[None]:
     try:
