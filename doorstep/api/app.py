@@ -19,6 +19,7 @@ from doorstep.api.routes import (
     devices,
     driver_app,
     driving,
+    fleet_live,
     maintenance,
     messaging,
     ops,
@@ -32,6 +33,7 @@ from doorstep.api.routes import (
     track,
     tracking,
 )
+from doorstep.web import dashboard as web_dashboard
 from doorstep.web import driver as web_driver
 from doorstep.web import pages as web_pages
 from doorstep.web import receipts as web_receipts
@@ -118,12 +120,14 @@ def create_app(runtime: Runtime) -> FastAPI:
         custody.router,
         proofs.router,
         driver_app.router,
+        fleet_live.router,
     ):
         api.include_router(router)
     app.include_router(api)
     app.include_router(ops.router)
     app.include_router(tracking.ingest_router)
     app.include_router(web_driver.router)
+    app.include_router(web_dashboard.router)
     app.include_router(web_receipts.router)
     app.include_router(web_pages.router)
 

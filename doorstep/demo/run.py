@@ -269,10 +269,8 @@ def _welcome(out: Console, world: DemoWorld, options: DemoOptions) -> None:
         + (f", {world.unplanned_orders} left unplanned" if world.unplanned_orders else "")
         + f"; the day runs {options.speed:g}x faster than real time"
     )
-    out.print(
-        f"  Log in:     {world.admin_email} / {world.admin_password}  (the dashboard pages "
-        "come with a later release; this terminal shows the day meanwhile)"
-    )
+    out.print(f"  Dashboard:  {api}/dashboard  (the fleet live on a map)")
+    out.print(f"  Log in:     {world.admin_email} / {world.admin_password}")
     out.print(f"  API docs:   {api}/api/docs   (admin API key: {world.admin_key})")
     out.print(
         f"  Trackers:   OsmAnd / Traccar Client on http://{options.host}:{options.osmand_port}/"

@@ -7,11 +7,9 @@ from __future__ import annotations
 import itertools
 import json
 import queue
-import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,9 +17,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import uvicorn
 
-from doorstep.api.app import create_app
 from doorstep.api.track_limits import TrackGuard
 from doorstep.bus import Event
 from doorstep.storage.tables import Route, Stop
@@ -519,31 +515,6 @@ def test_the_driver_photo_and_brand_show_when_the_organisation_enables_them(clie
 
 
 # -- the live stream --------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def server(db) -> Iterator[str]:
-    """The app served by a real uvicorn on a free port (ASGITransport buffers SSE)."""
-    port = _free_port()
-    app = create_app(db)
-    app.state.track_guard = TrackGuard(burst=10_000, per_minute=60_000)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(10)
 
 
 class Stream:

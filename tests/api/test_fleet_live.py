@@ -1,0 +1,159 @@
+"""The dispatcher's live map through the API: every vehicle with its newest position,
+route progress and status; its event stream carries this organisation's fixes only."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from doorstep.bus import Event
+from doorstep.storage.tables import Stop
+from tests.conftest import auth, create_order, load_van
+
+API = "/api/v1"
+
+
+def _today() -> str:
+    return datetime.now(ZoneInfo("Europe/Helsinki")).date().isoformat()
+
+
+def _van(client, org, name="Van 1"):
+    vehicle = client.post(f"{API}/vehicles", json={"name": name}, headers=auth(org.admin))
+    assert vehicle.status_code == 201, vehicle.text
+    device = client.post(
+        f"{API}/devices",
+        json={"name": f"{name} phone", "vehicle_id": vehicle.json()["id"]},
+        headers=auth(org.admin),
+    )
+    assert device.status_code == 201, device.text
+    return vehicle.json(), device.json()["token"]
+
+
+def _fix(client, token, lat, lon, ago_s=5.0):
+    at = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=ago_s)
+    fix = {"time": at.isoformat(), "lat": lat, "lon": lon, "speed": 8, "heading": 90}
+    response = client.post(f"{API}/pings", json=[fix], headers=auth(token))
+    assert response.status_code == 200 and response.json()["accepted"] == 1, response.text
+
+
+def _started_route(client, org, vehicle, count=2):
+    orders = [create_order(client, org.admin) for _ in range(count)]
+    route = client.post(
+        f"{API}/routes",
+        json={
+            "name": "Morning",
+            "date": _today(),
+            "driver_id": str(org.driver_id),
+            "vehicle_id": vehicle["id"],
+            "stops": [{"order_id": o["id"]} for o in orders],
+        },
+        headers=auth(org.dispatcher),
+    ).json()
+    load_van(client, org, route["id"])
+    started = client.post(f"{API}/routes/{route['id']}/start", headers=auth(org.driver))
+    assert started.status_code == 200, started.text
+    return route, orders
+
+
+def _live(client, key):
+    response = client.get(f"{API}/fleet/live", headers=auth(key))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_the_fleet_now_with_position_route_progress_and_status(client, org_a, org_b, db):
+    van, token = _van(client, org_a)
+    parked, _ = _van(client, org_a, "Van 2")
+    route, orders = _started_route(client, org_a, van)
+    _fix(client, token, 60.17, 24.94)
+    fleet = _live(client, org_a.viewer)
+    by_name = {v["name"]: v for v in fleet["vehicles"]}
+    moving = by_name["Van 1"]
+    assert moving["status"] == "on_time" and moving["driver"] == "Dana"
+    assert moving["position"]["lat"] == 60.17 and moving["position"]["heading"] == 90
+    assert moving["route"]["stops_done"] == 0 and moving["route"]["stops_total"] == 2
+    assert [s["id"] for s in moving["route"]["next"]] == [s["id"] for s in route["stops"]]
+    assert by_name["Van 2"]["status"] == "offline" and by_name["Van 2"]["position"] is None
+    assert fleet["counts"]["on_time"] == 1 and fleet["counts"]["offline"] == 1
+
+    # The ETA engine expects the first stop after its window: late, and why.
+    window_end = datetime.fromisoformat(orders[0]["window_end"])
+    with db.sessions.begin() as session:
+        stop = session.get(Stop, uuid.UUID(route["stops"][0]["id"]))
+        assert stop is not None
+        stop.eta, stop.late_risk = window_end + timedelta(minutes=30), 0.97
+    late = {v["name"]: v for v in _live(client, org_a.dispatcher)["vehicles"]}["Van 1"]
+    assert late["status"] == "late" and "by up to 30 min" in late["reason"]
+
+    assert _live(client, org_b.admin)["vehicles"] == []
+    assert str(parked["id"]) not in json.dumps(_live(client, org_b.admin))
+    refused = client.get(f"{API}/fleet/live", headers=auth(org_a.driver))
+    assert refused.status_code == 403
+
+
+def test_a_silent_vehicle_turns_offline(client, org_a):
+    van, token = _van(client, org_a)
+    _started_route(client, org_a, van, count=1)
+    _fix(client, token, 60.17, 24.94, ago_s=20 * 60)
+    vehicle = _live(client, org_a.admin)["vehicles"][0]
+    assert vehicle["status"] == "offline" and vehicle["reason"] == "no position for 20 min"
+
+
+class Stream:
+    def __init__(self, url: str, key: str) -> None:
+        self.items: queue.Queue[tuple[str, dict]] = queue.Queue()
+        self.client = httpx.Client(timeout=httpx.Timeout(30, read=60))
+        request = self.client.build_request("GET", url, headers=auth(key))
+        self.response = self.client.send(request, stream=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        event = "message"
+        try:
+            for line in self.response.iter_lines():
+                if line.startswith("event: "):
+                    event = line.removeprefix("event: ")
+                elif line.startswith("data: "):
+                    self.items.put((event, json.loads(line.removeprefix("data: "))))
+        except (httpx.HTTPError, RuntimeError):
+            pass
+
+    def within(self, seconds: float) -> list[tuple[str, dict]]:
+        time.sleep(seconds)
+        got = []
+        while not self.items.empty():
+            got.append(self.items.get_nowait())
+        return got
+
+    def close(self) -> None:
+        self.response.close()
+        self.client.close()
+
+
+def test_the_stream_carries_this_organisations_fixes_only(client, org_a, org_b, db, server):
+    van, token = _van(client, org_a)
+    theirs, their_token = _van(client, org_b)
+    stream = Stream(f"{server}{API}/fleet/live/events", org_a.dispatcher)
+    try:
+        assert stream.response.status_code == 200
+        time.sleep(0.3)
+        _fix(client, their_token, 59.43, 24.75)
+        _fix(client, token, 60.1701, 24.9402)
+        db.bus.publish(Event(str(org_b.id), "route.changed", {"route_id": str(uuid.uuid4())}))
+        got = stream.within(1.5)
+        positions = [data for kind, data in got if kind == "position"]
+        assert [p["vehicle_id"] for p in positions] == [van["id"]]
+        assert positions[0]["lat"] == 60.1701
+        assert theirs["id"] not in json.dumps(got)
+        assert not [kind for kind, _ in got if kind == "refresh"]
+        db.bus.publish(Event(str(org_a.id), "route.changed", {"route_id": str(uuid.uuid4())}))
+        assert ("refresh", {"topic": "route.changed"}) in stream.within(1.0)
+    finally:
+        stream.close()

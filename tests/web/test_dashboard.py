@@ -1,0 +1,71 @@
+"""The dispatcher's live map in a real browser: sign in, every vehicle in its status
+colour, a marker that moves when a fix arrives, and a van turning late on the list."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+
+from doorstep.bus import Event
+from doorstep.storage.tables import Stop
+from tests.api.test_fleet_live import _fix, _started_route, _van
+from tests.web.conftest import API
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+
+def test_the_fleet_moves_and_turns_late_on_the_dashboard(browser, server, client, org_a, db):
+    van, token = _van(client, org_a)
+    route, orders = _started_route(client, org_a, van)
+    _fix(client, token, 60.1690, 24.9400)
+    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server}/dashboard")
+        page.get_by_label("Email").fill(org_a.admin_email)
+        page.get_by_label("Password").fill(org_a.admin_password)
+        page.get_by_role("button", name="Sign in").click()
+        row = page.locator(f'#vehicles button[data-vehicle="{van["id"]}"]')
+        expect(row).to_contain_text("Van 1 · On time · 0/2 stops")
+        marker = page.locator(f'.ds-marker[data-vehicle="{van["id"]}"]')
+        expect(marker).to_have_attribute("data-lat", "60.169")
+
+        _fix(client, token, 60.1712, 24.9431, ago_s=1)  # the van moves: pushed, not polled
+        expect(marker).to_have_attribute("data-lat", "60.1712", timeout=5000)
+
+        window_end = datetime.fromisoformat(orders[0]["window_end"])
+        with db.sessions.begin() as session:
+            stop = session.get(Stop, uuid.UUID(route["stops"][0]["id"]))
+            assert stop is not None
+            stop.eta, stop.late_risk = window_end + timedelta(minutes=25), 0.9
+        db.bus.publish(Event(str(org_a.id), "eta.updated", {"route_id": route["id"]}))
+        expect(row).to_contain_text("Late", timeout=5000)
+        expect(marker).to_have_class(re.compile(r"\bst-late\b"))
+        expect(page.locator("#counts")).to_contain_text("Late 1")
+
+        row.click()
+        expect(page.locator("#vehicle-status")).to_contain_text("by up to 25 min")
+        expect(page.locator("#vehicle-facts")).to_contain_text("Driver Dana")
+        expect(page.locator("#vehicle-next li")).to_have_count(2)
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_the_dashboard_asks_for_a_sign_in_and_a_driver_is_refused(browser, server, client, org_a):
+    context = browser.new_context(base_url=server)
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/dashboard")
+        expect(page.locator("#signin")).to_be_visible()
+        expect(page.locator("#live")).to_be_hidden()
+    finally:
+        context.close()
+    refused = client.get(f"{API}/fleet/live", headers={"Authorization": f"Bearer {org_a.driver}"})
+    assert refused.status_code == 403
