@@ -52,3 +52,23 @@ class FleetLive(Output):
     timezone: str
     vehicles: list[LiveVehicle]
     counts: dict[str, int]
+
+
+class ExceptionItem(Output):
+    kind: str = Field(
+        description="late, at_risk, offline, failed_delivery, unplanned, or a telemetry "
+        "alert kind (speeding_started, harsh_braking, off_hours_movement, ...)."
+    )
+    subject: str = Field(description="The vehicle, order or group it is about.")
+    reason: str
+    action: str = Field(description="What a dispatcher would do about it.")
+    at: Timestamp
+    vehicle_id: uuid.UUID | None
+    route_id: uuid.UUID | None
+    order_id: uuid.UUID | None
+
+
+class Exceptions(Output):
+    at: Timestamp
+    timezone: str
+    items: list[ExceptionItem]

@@ -157,3 +157,54 @@ def test_the_stream_carries_this_organisations_fixes_only(client, org_a, org_b, 
         assert ("refresh", {"topic": "route.changed"}) in stream.within(1.0)
     finally:
         stream.close()
+
+
+def test_exceptions_name_the_reason_and_the_action_worst_first(client, org_a, org_b, db):
+    van, token = _van(client, org_a)
+    route, orders = _started_route(client, org_a, van)
+    _fix(client, token, 60.17, 24.94)
+    assert client.get(f"{API}/fleet/exceptions", headers=auth(org_a.viewer)).json()["items"] == []
+
+    window_end = datetime.fromisoformat(orders[0]["window_end"])
+    with db.sessions.begin() as session:
+        stop = session.get(Stop, uuid.UUID(route["stops"][0]["id"]))
+        assert stop is not None
+        stop.eta, stop.late_risk = window_end + timedelta(minutes=40), 0.99
+    failed = client.post(
+        f"{API}/routes/{route['id']}/stops/{route['stops'][1]['id']}/complete",
+        json={"outcome": "failed", "reason": "nobody_home"},
+        headers=auth(org_a.driver),
+    )
+    assert failed.status_code == 200, failed.text
+    harsh = client.post(  # a hard stop from 50 km/h: the pipeline's detector fires
+        f"{API}/pings",
+        json=[
+            {
+                "time": (datetime.now(UTC) - timedelta(seconds=4 - i)).isoformat(),
+                "lat": 60.171 + i * 0.0001,
+                "lon": 24.94,
+                "speed": speed,
+            }
+            for i, speed in enumerate((14.0, 14.0, 4.0, 0.0))
+        ],
+        headers=auth(token),
+    )
+    assert harsh.status_code == 200, harsh.text
+    today = _today()
+    create_order(  # today's window, on no route
+        client,
+        org_a.admin,
+        window_start=f"{today}T10:00:00+02:00",
+        window_end=f"{today}T12:00:00+02:00",
+    )
+
+    items = client.get(f"{API}/fleet/exceptions", headers=auth(org_a.dispatcher)).json()["items"]
+    kinds = [i["kind"] for i in items]
+    assert kinds[0] == "late" and "by up to 40 min" in items[0]["reason"]
+    assert items[0]["vehicle_id"] == van["id"] and items[0]["action"].startswith("Call the driver")
+    not_delivered = items[kinds.index("failed_delivery")]
+    assert not_delivered["reason"] == "Not delivered: nobody home"
+    assert not_delivered["order_id"] == orders[1]["id"]
+    assert any(k.startswith("harsh") for k in kinds), kinds
+    assert "unplanned" in kinds
+    assert client.get(f"{API}/fleet/exceptions", headers=auth(org_b.admin)).json()["items"] == []

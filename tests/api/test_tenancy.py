@@ -179,6 +179,7 @@ WALK: dict[tuple[str, str], str] = {
     ("GET", "/me/route"): DRIVER,
     ("GET", "/me/route/events"): DRIVER,
     ("GET", "/fleet/live"): REPORT,
+    ("GET", "/fleet/exceptions"): REPORT,
     ("GET", "/fleet/live/events"): STREAM,
     ("GET", "/me/handoffs"): DRIVER,
 }
@@ -196,6 +197,7 @@ REPORTS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "/maintenance/status": ({}, {"vehicle_id": "vehicle"}),
     "/maintenance/unusual": ({}, {}),
     "/fleet/live": ({}, {}),
+    "/fleet/exceptions": ({}, {}),
 }
 # Query parameters an operation needs before it looks its object up.
 QUERIES: dict[tuple[str, str], dict[str, str]] = {

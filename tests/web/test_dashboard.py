@@ -33,6 +33,7 @@ def test_the_fleet_moves_and_turns_late_on_the_dashboard(browser, server, client
         page.get_by_role("button", name="Sign in").click()
         row = page.locator(f'#vehicles button[data-vehicle="{van["id"]}"]')
         expect(row).to_contain_text("Van 1 · On time · 0/2 stops")
+        expect(page.locator("#no-exceptions")).to_be_visible()
         marker = page.locator(f'.ds-marker[data-vehicle="{van["id"]}"]')
         expect(marker).to_have_attribute("data-lat", "60.169")
 
@@ -48,6 +49,10 @@ def test_the_fleet_moves_and_turns_late_on_the_dashboard(browser, server, client
         expect(row).to_contain_text("Late", timeout=5000)
         expect(marker).to_have_class(re.compile(r"\bst-late\b"))
         expect(page.locator("#counts")).to_contain_text("Late 1")
+        late = page.locator('#exceptions li[data-kind="late"]')
+        expect(late).to_contain_text("Late · Van 1", timeout=5000)
+        expect(late).to_contain_text("by up to 25 min")
+        expect(late).to_contain_text("→ Call the driver")
 
         row.click()
         expect(page.locator("#vehicle-status")).to_contain_text("by up to 25 min")

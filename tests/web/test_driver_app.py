@@ -306,9 +306,9 @@ def test_a_hand_over_between_two_phones(phone, browser, server, client, org_a, r
     page = phone.new_page()
     page.goto(f"{server}/driver/{link(client, org_a)}")
     page.locator("#handover summary").click()
-    page.get_by_label("Colleague").select_option(label="Bo Colleague")
+    page.get_by_label("Colleague", exact=True).select_option(label="Bo Colleague")
     page.get_by_label(label).check()
-    page.get_by_label("Note", exact=True).fill("van swap")
+    page.get_by_label("Message to your colleague").fill("van swap")
     page.get_by_role("button", name="Hand over", exact=True).click()
     expect(page.locator("#notice")).to_contain_text("handed to Bo Colleague")
 

@@ -13,8 +13,9 @@ from doorstep import clock
 from doorstep.api import sse
 from doorstep.api.deps import Reader, SessionDep
 from doorstep.bus import Subscription
-from doorstep.schemas.fleet_live import FleetLive
-from doorstep.services import fleet_live
+from doorstep.domain.event_summary import ALERT_KINDS
+from doorstep.schemas.fleet_live import Exceptions, FleetLive
+from doorstep.services import exceptions, fleet_live
 from doorstep.wiring import Runtime
 
 router = APIRouter(prefix="/fleet", tags=["fleet live"])
@@ -28,6 +29,14 @@ def live(session: SessionDep, who: Reader) -> Any:
     return fleet_live.snapshot(session, who, clock.now())
 
 
+@router.get("/exceptions", response_model=Exceptions)
+def exceptions_now(session: SessionDep, who: Reader) -> Any:
+    """What needs a person now, worst first, each with its reason and a suggested
+    action: late or at-risk vans, silent trackers on a route, failed deliveries,
+    today's safety and security alerts, and today's orders on no route."""
+    return exceptions.current(session, who, clock.now())
+
+
 @router.get(
     "/live/events",
     response_class=StreamingResponse,
@@ -35,10 +44,13 @@ def live(session: SessionDep, who: Reader) -> Any:
 )
 async def live_events(request: Request, who: Reader) -> StreamingResponse:
     """Server-Sent Events: `event: position` for each accepted fix of a vehicle, and
-    `event: refresh` when a route, stop or ETA changed (read `GET /fleet/live` again)."""
+    `event: refresh` when a route, stop, order, ETA or alert changed (read
+    `GET /fleet/live` and `GET /fleet/exceptions` again)."""
     runtime: Runtime = request.app.state.runtime
     subscription = await runtime.bus.subscribe(
-        str(who.org_id), ("vehicle.position", "route", "stop", "eta.updated"), backlog=2000
+        str(who.org_id),
+        ("vehicle.position", "route", "stop", "eta.updated", "order", "telemetry"),
+        backlog=2000,
     )
     keepalive = runtime.settings.track_stream_keepalive_s
     return sse.response(_events(subscription, keepalive))
@@ -53,5 +65,7 @@ async def _events(subscription: Subscription, keepalive_s: float) -> AsyncIterat
             if event.data.get("vehicle_id"):
                 data = {k: event.data.get(k) for k in POSITION_FIELDS}
                 yield sse.message("position", json.dumps(data))
-        else:
+        elif not event.topic.startswith("telemetry.") or (
+            event.topic.removeprefix("telemetry.") in ALERT_KINDS
+        ):
             yield sse.message("refresh", json.dumps({"topic": event.topic}))

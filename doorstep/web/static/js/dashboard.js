@@ -119,6 +119,39 @@ function select(id) {
   if (map && v && v.position) map.fit([v.position], { maxZoom: 15, force: true });
 }
 
+const KIND_WORDS = { late: "Late", at_risk: "At risk", offline: "Tracker silent", failed_delivery: "Failed delivery", unplanned: "Unplanned orders" };
+
+function drawExceptions(data) {
+  const list = $("exceptions");
+  list.replaceChildren();
+  $("no-exceptions").hidden = data.items.length > 0;
+  for (const item of data.items) {
+    const row = document.createElement("li");
+    row.className = `ex-${item.kind}`;
+    row.dataset.kind = item.kind;
+    const what = document.createElement("span");
+    what.className = "what";
+    const kind = KIND_WORDS[item.kind] || item.kind.replace(/_/g, " ");
+    what.textContent = `${kind} · ${item.subject} · ${hhmm(item.at)}`;
+    const reason = document.createElement("span");
+    reason.textContent = item.reason;
+    const action = document.createElement("span");
+    action.className = "action";
+    action.textContent = `→ ${item.action}`;
+    row.append(what, reason, action);
+    if (item.vehicle_id && fleet.has(item.vehicle_id)) {
+      row.tabIndex = 0;
+      row.addEventListener("click", () => select(item.vehicle_id));
+    }
+    list.append(row);
+  }
+}
+
+async function refreshExceptions() {
+  const response = await fetch(`${API}/fleet/exceptions`, { credentials: "same-origin" }).catch(() => null);
+  if (response && response.ok) drawExceptions(await response.json());
+}
+
 async function refresh() {
   let response;
   try {
@@ -147,6 +180,7 @@ async function refresh() {
     }
   }
   notice("");
+  await refreshExceptions();
 }
 
 let refreshTimer = null;
@@ -173,6 +207,9 @@ function listen() {
     if (v.id === selected) drawVehicle();
   });
   stream.addEventListener("refresh", refreshSoon);
+  // Read the fleet once the stream is open (and again after a reconnect), so nothing
+  // published between the read and the subscription is missed.
+  stream.addEventListener("open", refresh);
 }
 
 async function boot() {
@@ -185,7 +222,6 @@ async function boot() {
   $("live").hidden = false;
   $("signout").hidden = false;
   startMap();
-  await refresh();
   listen();
   setInterval(refresh, 60000); // statuses that change with time alone (offline)
 }

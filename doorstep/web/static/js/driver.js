@@ -187,6 +187,12 @@ function listenForChanges() {
     state.changeReason = JSON.parse(event.data).reason || null;
     load();
   });
+  // After a reconnect, a change made while the stream was down is read at once.
+  let opened = false;
+  routeEvents.addEventListener("open", () => {
+    if (opened) load();
+    opened = true;
+  });
 }
 
 function hhmm(iso) {
