@@ -462,6 +462,31 @@ def bench_driver_app(
     )
 
 
+@bench_app.command("dashboard")
+def bench_dashboard(
+    vehicles: Annotated[int, typer.Option(help="Trackers sending.", min=1, max=5000)] = 500,
+    every: Annotated[float, typer.Option(help="Seconds between a tracker's fixes.")] = 5.0,
+    rounds: Annotated[int, typer.Option(help="Fixes per tracker.", min=1)] = 12,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON report as the last line.")] = False,
+) -> None:
+    """The live map with the whole fleet moving: p95 from a fix to its marker moving on
+    the open dashboard, and the server's CPU in cores."""
+    import json
+
+    from doorstep.bench.dashboard import dashboard_bench
+    from doorstep.bench.driver_app import BenchUnavailable
+
+    try:
+        report = dashboard_bench(vehicles=vehicles, every_s=every, rounds=rounds)
+    except BenchUnavailable as exc:
+        fail(str(exc))
+    typer.echo(
+        json.dumps(
+            report, separators=(",", ":") if as_json else None, indent=None if as_json else 2
+        )
+    )
+
+
 @contextmanager
 def _clear_errors() -> Iterator[None]:
     try:

@@ -205,6 +205,8 @@ function listen() {
     if (v.status === "offline") refreshSoon(); // back online: its status is the server's call
     placeMarker(v);
     if (v.id === selected) drawVehicle();
+    // `doorstep bench dashboard` sets this array to measure fix-to-marker delays.
+    if (window.__doorstepFixDelays) window.__doorstepFixDelays.push(Date.now() - Date.parse(fix.time));
   });
   stream.addEventListener("refresh", refreshSoon);
   // Read the fleet once the stream is open (and again after a reconnect), so nothing
