@@ -20,8 +20,10 @@ def test_bench_dashboard_prints_the_named_figures_as_its_last_line(tmp_path):
         pytest.skip(message)
     doorstep = Path(sys.executable).parent / "doorstep"
     result = subprocess.run(
-        [str(doorstep), "bench", "dashboard", "--vehicles", "12", "--every", "1"]
-        + ["--rounds", "2", "--json"],
+        [
+            *(str(doorstep), "bench", "dashboard"),
+            *("--vehicles", "12", "--every", "1", "--rounds", "2", "--json"),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
