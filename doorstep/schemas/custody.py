@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from doorstep.schemas.common import Input, Location, Output, ShortText, Timestamp
 
@@ -30,13 +30,25 @@ class LoadScans(Input):
 
 
 class HandOff(Input):
+    """To another driver, or to a depot (a partner's, say), whose staff confirm."""
+
     scans: list[ScanIn] = Field(max_length=1000)
-    to_driver_id: uuid.UUID
+    to_driver_id: uuid.UUID | None = None
+    to_depot_id: uuid.UUID | None = None
     note: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _one_receiver(self) -> Self:
+        if (self.to_driver_id is None) == (self.to_depot_id is None):
+            raise ValueError("name one receiver: to_driver_id or to_depot_id")
+        return self
 
 
 class Accept(Input):
     scans: list[ScanIn] = Field(max_length=1000)
+    depot_id: uuid.UUID | None = Field(
+        None, description="Confirming for this depot (its staff: a dispatcher or admin)."
+    )
 
 
 class ParcelState(Output):

@@ -89,6 +89,9 @@ class IncomingParcel(Output):
 
 class HandoffInbox(Output):
     colleagues: list[Colleague]
+    depots: list[Colleague] = Field(
+        description="Depots (a partner's too) parcels may be handed to; their staff confirm."
+    )
     incoming: list[IncomingParcel] = Field(
         description="Parcels handed to this driver, waiting for them to confirm "
         "(POST /api/v1/handoffs/accept)."

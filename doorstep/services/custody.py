@@ -27,9 +27,10 @@ from doorstep.domain.custody import (
     parse_label,
     verify,
 )
-from doorstep.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from doorstep.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from doorstep.domain.principal import Principal
-from doorstep.storage.tables import CustodyEvent, Driver, Order, Stop
+from doorstep.domain.roles import Permission
+from doorstep.storage.tables import CustodyEvent, Depot, Driver, Order, Stop
 
 HOLDING = frozenset({Custody.LOADED, Custody.HANDOFF_IN})
 
@@ -243,17 +244,35 @@ def _parcels(
     return found
 
 
+def depot_party(depot_id: uuid.UUID) -> str:
+    """How a depot stands as the other side of a hand-off (a driver is their id)."""
+    return f"depot:{depot_id}"
+
+
 def hand_off(
     session: Session,
     principal: Principal,
     scans: list[Scan],
-    to_driver: uuid.UUID,
+    to_driver: uuid.UUID | None,
     note: str | None = None,
+    *,
+    to_depot: uuid.UUID | None = None,
 ) -> list[CustodyEvent]:
-    """The giving side: these parcels go to that driver, who must confirm."""
-    receiver = session.get(Driver, to_driver)
-    if receiver is None or receiver.org_id != principal.org_id:
-        raise InvalidInput([FieldError(("body", "to_driver_id"), f"no driver with id {to_driver}")])
+    """The giving side: these parcels go to that driver or depot, who must confirm."""
+    if to_depot is not None:
+        depot = session.get(Depot, to_depot)
+        if depot is None or depot.org_id != principal.org_id:
+            raise InvalidInput(
+                [FieldError(("body", "to_depot_id"), f"no depot with id {to_depot}")]
+            )
+        counterparty = depot_party(to_depot)
+    else:
+        receiver = session.get(Driver, to_driver) if to_driver else None
+        if receiver is None or receiver.org_id != principal.org_id:
+            raise InvalidInput(
+                [FieldError(("body", "to_driver_id"), f"no driver with id {to_driver}")]
+            )
+        counterparty = str(to_driver)
     events = []
     for name, order, scan in _parcels(session, principal, scans):
         events.append(
@@ -264,24 +283,34 @@ def hand_off(
                 name,
                 Custody.HANDOFF_OUT,
                 scan,
-                counterparty=str(to_driver),
+                counterparty=counterparty,
                 note=note,
             )
         )
     return events
 
 
-def accept(session: Session, principal: Principal, scans: list[Scan]) -> list[CustodyEvent]:
-    """The receiving side confirms: only parcels handed to this very driver."""
+def accept(
+    session: Session,
+    principal: Principal,
+    scans: list[Scan],
+    *,
+    depot_id: uuid.UUID | None = None,
+) -> list[CustodyEvent]:
+    """The receiving side confirms: only parcels handed to this very driver, or to the
+    depot its staff confirm for."""
+    if depot_id is not None:
+        if not principal.can(Permission.WRITE):
+            raise Forbidden("only a depot's staff (a dispatcher or admin) confirm for a depot")
+        receiver = depot_party(depot_id)
+    else:
+        receiver = str(principal.driver_id)
     events = []
     for name, order, scan in _parcels(session, principal, scans):
         last = _last(session, order.org_id, name)
-        if (
-            last is None
-            or last.kind != Custody.HANDOFF_OUT
-            or last.counterparty != str(principal.driver_id)
-        ):
-            raise Conflict(f"parcel {name} was not handed to you")
+        if last is None or last.kind != Custody.HANDOFF_OUT or last.counterparty != receiver:
+            whom = "this depot" if depot_id else "you"
+            raise Conflict(f"parcel {name} was not handed to {whom}")
         events.append(
             record(
                 session,
@@ -291,6 +320,7 @@ def accept(session: Session, principal: Principal, scans: list[Scan]) -> list[Cu
                 Custody.HANDOFF_IN,
                 scan,
                 counterparty=last.actor_id,
+                note=f"for depot {depot_id}" if depot_id else None,
             )
         )
     return events

@@ -24,6 +24,7 @@ from doorstep.services import custody
 from doorstep.services.devices import create_device
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import (
+    Depot,
     Device,
     Driver,
     Order,
@@ -246,8 +247,12 @@ def handoffs(session: Session, principal: Principal, now: dt.datetime) -> dict[s
         parcels = custody.route_parcels(session, route.id)
         kinds = custody.last_kinds(session, principal.org_id, parcels)
         holding |= {name for name in parcels if kinds.get(name) == Custody.LOADED.value}
+    depots = session.scalars(
+        select(Depot).where(Depot.org_id == principal.org_id).order_by(Depot.name)
+    )
     return {
         "colleagues": [{"id": d.id, "name": d.name} for d in colleagues],
+        "depots": [{"id": d.id, "name": d.name} for d in depots],
         "incoming": [
             {
                 "label": e.parcel,

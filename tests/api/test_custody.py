@@ -215,3 +215,59 @@ def test_parcel_labels_to_print_at_the_depot(client, org_a, org_b):
     foreign = client.get(f"/routes/{route['id']}/labels.pdf", headers=auth(org_b.admin))
     assert foreign.status_code == 404
     assert client.get(f"/routes/{route['id']}/labels.pdf").status_code == 401
+
+
+def test_a_hand_off_to_a_partner_depot_is_confirmed_by_its_staff(client, org_a, org_b):
+    route, (two, _) = _route(client, org_a)
+    label = f"{two['tracking_code']}-1"
+    client.post(
+        f"{API}/routes/{route['id']}/load-scans",
+        json={"scans": [scan(label)]},
+        headers=auth(org_a.driver),
+    )
+    depot = client.post(
+        f"{API}/depots",
+        json={"name": "Partner hub", "location": {"lat": 60.2, "lon": 24.9}},
+        headers=auth(org_a.admin),
+    )
+    assert depot.status_code == 201, depot.text
+    theirs = client.post(
+        f"{API}/depots",
+        json={"name": "Elsewhere", "location": {"lat": 60.2, "lon": 24.9}},
+        headers=auth(org_b.admin),
+    ).json()
+    both = client.post(
+        f"{API}/handoffs",
+        json={
+            "scans": [scan(label)],
+            "to_driver_id": str(org_a.driver_id),
+            "to_depot_id": depot.json()["id"],
+        },
+        headers=auth(org_a.driver),
+    )
+    assert both.status_code == 422 and "one receiver" in both.text
+    foreign = client.post(
+        f"{API}/handoffs",
+        json={"scans": [scan(label)], "to_depot_id": theirs["id"]},
+        headers=auth(org_a.driver),
+    )
+    assert foreign.status_code == 422 and "no depot" in foreign.text
+    given = client.post(
+        f"{API}/handoffs",
+        json={"scans": [scan(label)], "to_depot_id": depot.json()["id"]},
+        headers=auth(org_a.driver),
+    )
+    assert given.status_code == 200, given.text
+    body = {"scans": [scan(label)], "depot_id": depot.json()["id"]}
+    by_driver = client.post(f"{API}/handoffs/accept", json=body, headers=auth(org_a.driver))
+    assert by_driver.status_code == 403 and "depot's staff" in by_driver.json()["detail"]
+    as_driver = client.post(
+        f"{API}/handoffs/accept", json={"scans": [scan(label)]}, headers=auth(org_a.driver)
+    )
+    assert as_driver.status_code == 409 and "not handed to you" in as_driver.json()["detail"]
+    taken = client.post(f"{API}/handoffs/accept", json=body, headers=auth(org_a.dispatcher))
+    assert taken.status_code == 200, taken.text
+    chain = client.get(f"{API}/parcels/{label}/custody", headers=auth(org_a.admin)).json()
+    assert [e["kind"] for e in chain["events"]] == ["loaded", "handoff_out", "handoff_in"]
+    assert chain["events"][1]["counterparty"] == f"depot:{depot.json()['id']}"
+    assert chain["verified"]

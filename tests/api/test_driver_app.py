@@ -190,7 +190,7 @@ def test_the_hand_over_inbox_follows_the_parcels(client, org_a, org_b, db):
 
     # Another organisation's driver sees none of it.
     other = client.get(f"{API}/me/handoffs", headers=auth(org_b.driver)).json()
-    assert other == {"colleagues": [], "incoming": [], "holding": []}
+    assert other == {"colleagues": [], "depots": [], "incoming": [], "holding": []}
     assert client.get(f"{API}/me/handoffs", headers=auth(org_a.dispatcher)).status_code == 403
 
 

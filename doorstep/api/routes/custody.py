@@ -57,14 +57,18 @@ def returns(route_id: uuid.UUID, body: Accept, session: SessionDep, who: RouteDr
 
 @router.post("/handoffs", response_model=list[CustodyEventPublic])
 def hand_off(body: HandOff, session: SessionDep, who: RouteDriver) -> Any:
-    """Hand parcels to another driver; they hold them once they accept."""
-    return custody.hand_off(session, who, _scans(body.scans), body.to_driver_id, body.note)
+    """Hand parcels to another driver, or to a depot (a partner's); the receiver holds
+    them once they confirm."""
+    return custody.hand_off(
+        session, who, _scans(body.scans), body.to_driver_id, body.note, to_depot=body.to_depot_id
+    )
 
 
 @router.post("/handoffs/accept", response_model=list[CustodyEventPublic])
 def accept(body: Accept, session: SessionDep, who: RouteDriver) -> Any:
-    """The receiving driver confirms; only parcels handed to them (else 409)."""
-    return custody.accept(session, who, _scans(body.scans))
+    """The receiver confirms: a driver for parcels handed to them, a depot's staff with
+    `depot_id` for parcels handed to that depot (else 409)."""
+    return custody.accept(session, who, _scans(body.scans), depot_id=body.depot_id)
 
 
 @router.get("/parcels/{label}/custody", response_model=ParcelChain)

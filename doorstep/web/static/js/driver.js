@@ -405,15 +405,19 @@ async function loadHandovers() {
     incoming.append(item);
   }
   const chosen = $("colleague").value;
-  $("colleague").replaceChildren(
-    ...box.colleagues.map((c) => {
+  const group = (label, people, prefix) => {
+    const options = document.createElement("optgroup");
+    options.label = label;
+    for (const c of people) {
       const option = document.createElement("option");
-      option.value = c.id;
+      option.value = `${prefix}${c.id}`;
       option.textContent = c.name;
-      option.selected = c.id === chosen;
-      return option;
-    }),
-  );
+      option.selected = option.value === chosen;
+      options.append(option);
+    }
+    return options;
+  };
+  $("colleague").replaceChildren(group("Drivers", box.colleagues, ""), group("Depots", box.depots, "depot:"));
   const holding = $("handover-parcels");
   holding.replaceChildren();
   for (const label of box.holding) {
@@ -767,7 +771,7 @@ function wire() {
       notice("Choose a colleague and at least one parcel.", true);
       return;
     }
-    const body = { scans: scansOf(labels), to_driver_id: to };
+    const body = { scans: scansOf(labels), ...(to.startsWith("depot:") ? { to_depot_id: to.slice(6) } : { to_driver_id: to }) };
     if ($("handover-note").value.trim()) body.note = $("handover-note").value.trim();
     enqueue({ kind: "post", stamp: false, url: `${API}/handoffs`, body });
     $("handover-note").value = "";
