@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -21,6 +21,17 @@ expect = sync_api.expect
 def test_the_fleet_moves_and_turns_late_on_the_dashboard(browser, server, client, org_a, db):
     van, token = _van(client, org_a)
     route, orders = _started_route(client, org_a, van)
+    hard_stop = [  # 50 km/h to standing in two seconds: a harsh braking event
+        {
+            "time": (datetime.now(UTC) - timedelta(seconds=12 - i)).isoformat(),
+            "lat": 60.1686 + i * 0.0001,
+            "lon": 24.94,
+            "speed": speed,
+        }
+        for i, speed in enumerate((14.0, 14.0, 4.0, 0.0))
+    ]
+    sent = client.post(f"{API}/pings", json=hard_stop, headers={"Authorization": f"Bearer {token}"})
+    assert sent.status_code == 200, sent.text
     _fix(client, token, 60.1690, 24.9400)
     context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 800})
     try:
@@ -33,7 +44,7 @@ def test_the_fleet_moves_and_turns_late_on_the_dashboard(browser, server, client
         page.get_by_role("button", name="Sign in").click()
         row = page.locator(f'#vehicles button[data-vehicle="{van["id"]}"]')
         expect(row).to_contain_text("Van 1 · On time · 0/2 stops")
-        expect(page.locator("#no-exceptions")).to_be_visible()
+        expect(page.locator('#exceptions li[data-kind^="harsh"]').first).to_contain_text("Van 1")
         marker = page.locator(f'.ds-marker[data-vehicle="{van["id"]}"]')
         expect(marker).to_have_attribute("data-lat", "60.169")
 
@@ -58,6 +69,10 @@ def test_the_fleet_moves_and_turns_late_on_the_dashboard(browser, server, client
         expect(page.locator("#vehicle-status")).to_contain_text("by up to 25 min")
         expect(page.locator("#vehicle-facts")).to_contain_text("Driver Dana")
         expect(page.locator("#vehicle-next li")).to_have_count(2)
+        expect(page.locator(".ds-marker.ds-stop-open")).to_have_count(2)
+        harsh = page.locator('#vehicle-events li[data-kind^="harsh"]')
+        expect(harsh.first).to_be_visible()
+        expect(harsh.first).to_have_class("alert")
         assert errors == []
     finally:
         context.close()

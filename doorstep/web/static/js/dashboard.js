@@ -111,12 +111,52 @@ function drawVehicle() {
   }
 }
 
+let stopMarkers = [];
+// The selected vehicle's stops on the map: done in grey, still to do in blue.
+async function drawStops(v) {
+  for (const id of stopMarkers) map && map.removeMarker(id);
+  stopMarkers = [];
+  if (!map || !v || !v.route) return;
+  const response = await fetch(`${API}/routes/${v.route.id}`, { credentials: "same-origin" }).catch(() => null);
+  if (!response || !response.ok || selected !== v.id) return;
+  for (const stop of (await response.json()).stops) {
+    const open = stop.status === "pending" || stop.status === "arrived";
+    const id = `stop-${stop.id}`;
+    map.setMarker(id, stop.location, { kind: open ? "stop-open" : "stop-done", label: `Stop ${stop.sequence + 1} · ${stop.status}` });
+    stopMarkers.push(id);
+  }
+}
+
+// What the vehicle's detectors saw today (trips, stops, speeding, harsh events ...).
+async function drawEvents(v) {
+  const list = $("vehicle-events");
+  list.replaceChildren();
+  const midnight = new Date();
+  midnight.setHours(0, 0, 0, 0);
+  const query = new URLSearchParams({ vehicle_id: v.id, since: midnight.toISOString(), limit: "20" });
+  const response = await fetch(`${API}/telemetry-events?${query}`, { credentials: "same-origin" }).catch(() => null);
+  if (!response || !response.ok || selected !== v.id) return;
+  const page = await response.json();
+  $("no-vehicle-events").hidden = page.items.length > 0;
+  for (const event of page.items) {
+    const item = document.createElement("li");
+    item.className = event.alert ? "alert" : "";
+    item.dataset.kind = event.kind;
+    item.textContent = `${hhmm(event.time)} ${event.summary}`;
+    list.append(item);
+  }
+}
+
 function select(id) {
   selected = id;
   drawList();
   drawVehicle();
   const v = fleet.get(id);
   if (map && v && v.position) map.fit([v.position], { maxZoom: 15, force: true });
+  if (v) {
+    drawStops(v);
+    drawEvents(v);
+  }
 }
 
 const KIND_WORDS = { late: "Late", at_risk: "At risk", offline: "Tracker silent", failed_delivery: "Failed delivery", unplanned: "Unplanned orders" };
