@@ -13,6 +13,9 @@ admin of organisation B, an outsider who must see nothing of A.
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,12 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from doorstep.api.app import create_app
+from doorstep.api.track_limits import TrackGuard
 from doorstep.config import load_settings
 from doorstep.domain.principal import system
 from doorstep.domain.roles import Role
@@ -217,6 +222,33 @@ def add_driver(runtime: Runtime, org: Org, name: str) -> tuple[str, uuid.UUID]:
             session, actor, ApiKeyCreate(name=name, role=Role.DRIVER, user_id=user.id)
         )
         return key, driver.id
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(db: Runtime) -> Iterator[str]:
+    """The app served by a real uvicorn on a free port, sharing the test runtime (its
+    database and bus) with the ``client`` the tests act through: Server-Sent Events and
+    browsers need a real server (the in-process client buffers a stream)."""
+    port = free_port()
+    app = create_app(db)
+    app.state.track_guard = TrackGuard(burst=10_000, per_minute=60_000)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not uv.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(10)
 
 
 @pytest.fixture

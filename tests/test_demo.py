@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,19 +16,14 @@ from sqlalchemy import create_engine, func, select
 from doorstep.demo.run import DemoOptions, run
 from doorstep.sim import ScenarioError
 from doorstep.storage.tables import Order, PingRow, Route, Stop
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.conftest import free_port
 
 
 def _options(tmp_path: Path, **extra) -> DemoOptions:
     return DemoOptions(
         data_dir=tmp_path / "demo",
-        port=_free_port(),
-        osmand_port=_free_port(),
+        port=free_port(),
+        osmand_port=free_port(),
         speed=3000.0,
         vans=2,
         orders=12,
@@ -86,7 +80,7 @@ def test_the_simulator_against_a_server_that_is_down_says_so_and_retries(
 
     monkeypatch.setattr(feeder_module, "RETRY_PAUSE_S", 0.01)
     monkeypatch.setattr(feeder_module, "MAX_ATTEMPTS", 3)
-    down = f"http://127.0.0.1:{_free_port()}"
+    down = f"http://127.0.0.1:{free_port()}"
     feeder = Feeder(
         down,
         down,

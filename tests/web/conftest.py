@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,9 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import uvicorn
 
-from doorstep.api.app import create_app
 from doorstep.api.track_limits import TrackGuard
 from doorstep.bus import Event
 from doorstep.storage.tables import Route, Stop
@@ -170,32 +165,6 @@ def deliver(client, day: Day, index: int = -1, **body: Any) -> None:
     stop = f"/routes/{day.route}/stops/{day.stops[index]}"
     post(client, day.org.driver, f"{stop}/arrive")
     post(client, day.org.driver, f"{stop}/complete", {"outcome": "delivered", **body})
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def server(db) -> Iterator[str]:
-    """The app served by a real uvicorn on a free port, sharing the test runtime (its
-    database and bus) with the ``client`` the tests act through."""
-    port = _free_port()
-    app = create_app(db)
-    app.state.track_guard = TrackGuard(burst=10_000, per_minute=60_000)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(10)
 
 
 @pytest.fixture(scope="package")
