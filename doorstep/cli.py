@@ -449,7 +449,8 @@ def bench_driver_app(
     full speed and with the CPU 4x slower), and the app shell's size."""
     import json
 
-    from doorstep.bench.driver_app import BenchUnavailable, driver_app_bench
+    from doorstep.bench.browser import BenchUnavailable
+    from doorstep.bench.driver_app import driver_app_bench
 
     try:
         report = driver_app_bench(stops=stops, repeats=repeats)
@@ -473,8 +474,8 @@ def bench_dashboard(
     the open dashboard, and the server's CPU in cores."""
     import json
 
+    from doorstep.bench.browser import BenchUnavailable
     from doorstep.bench.dashboard import dashboard_bench
-    from doorstep.bench.driver_app import BenchUnavailable
 
     try:
         report = dashboard_bench(vehicles=vehicles, every_s=every, rounds=rounds)

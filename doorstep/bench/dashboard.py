@@ -15,22 +15,18 @@ import datetime as dt
 import multiprocessing
 import resource
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from doorstep.bench.driver_app import CHROMIUM, BenchUnavailable, _serve
-from doorstep.config import load_settings
+from doorstep.bench.browser import CHROMIUM, served_in_browser
 from doorstep.domain.principal import system
 from doorstep.schemas.fleet import DeviceCreate, VehicleCreate
 from doorstep.services import accounts, resources
 from doorstep.services.devices import create_device
-from doorstep.storage.schema import migrate
-from doorstep.wiring import Runtime, build_runtime
+from doorstep.wiring import Runtime
 
 ZONE = "Europe/Helsinki"
 EMAIL, PASSWORD = "dispatch@example.com", "correct horse battery"
@@ -91,71 +87,42 @@ def _cpu_s() -> float:
 
 
 def dashboard_bench(vehicles: int = 500, every_s: float = 5.0, rounds: int = 12) -> dict[str, Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        raise BenchUnavailable(
-            "Playwright is not installed: pip install -e '.[dev]' (it drives the browser)"
-        ) from exc
-    if not CHROMIUM.exists():
-        raise BenchUnavailable(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
-    with tempfile.TemporaryDirectory(prefix="doorstep-bench-dashboard-") as folder:
-        settings = load_settings(
-            data_dir=Path(folder), database_url=f"sqlite:///{Path(folder) / 'bench.db'}"
+    with served_in_browser("doorstep-bench-dashboard-") as world:
+        tokens = _seed(world.runtime, vehicles)
+        _send(world.base, tokens, 1.0, 1)  # every van has a first position
+        page = world.browser.new_page(viewport={"width": 1280, "height": 800})
+        page.add_init_script("window.__doorstepFixDelays = [];")
+        page.goto(f"{world.base}/dashboard")
+        page.get_by_label("Email").fill(EMAIL)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.locator("#vehicles li").nth(vehicles - 1).wait_for(timeout=60000)
+        time.sleep(1.0)
+        page.evaluate("window.__doorstepFixDelays.length = 0")
+        cpu, wall = _cpu_s(), time.monotonic()
+        sender = multiprocessing.get_context("spawn").Process(
+            target=_send, args=(world.base, tokens, every_s, rounds)
         )
-        runtime = build_runtime(settings)
-        migrate(runtime.engine)
-        server = None
-        try:
-            tokens = _seed(runtime, vehicles)
-            server, base = _serve(runtime)
-            _send(base, tokens, 1.0, 1)  # every van has a first position
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-                )
-                try:
-                    page = browser.new_page(viewport={"width": 1280, "height": 800})
-                    page.add_init_script("window.__doorstepFixDelays = [];")
-                    page.goto(f"{base}/dashboard")
-                    page.get_by_label("Email").fill(EMAIL)
-                    page.get_by_label("Password").fill(PASSWORD)
-                    page.get_by_role("button", name="Sign in").click()
-                    page.locator("#vehicles li").nth(vehicles - 1).wait_for(timeout=60000)
-                    time.sleep(1.0)
-                    page.evaluate("window.__doorstepFixDelays.length = 0")
-                    cpu, wall = _cpu_s(), time.monotonic()
-                    sender = multiprocessing.get_context("spawn").Process(
-                        target=_send, args=(base, tokens, every_s, rounds)
-                    )
-                    sender.start()
-                    sender.join()
-                    time.sleep(2.0)  # the last fixes drawn
-                    cores = (_cpu_s() - cpu) / (time.monotonic() - wall)
-                    delays = sorted(page.evaluate("window.__doorstepFixDelays"))
-                finally:
-                    browser.close()
-            sent = vehicles * rounds
-            return {
-                "fix_to_marker_p95_ms": round(delays[int(0.95 * (len(delays) - 1))])
-                if delays
-                else None,
-                "fix_to_marker_p50_ms": round(statistics.median(delays)) if delays else None,
-                "fix_to_marker_max_ms": round(delays[-1]) if delays else None,
-                "server_cpu_cores": round(cores, 2),
-                "fixes_sent": sent,
-                "fixes_drawn": len(delays),
-                "vehicles": vehicles,
-                "every_s": every_s,
-                "targets": {"fix_to_marker_p95_ms": 1000, "server_cpu_cores": 1.0},
-                "setup": {
-                    "backend": "sqlite",
-                    "sender": "one process, POST /api/v1/pings, one fix per request",
-                    "browser": f"{CHROMIUM}, headless, 1280x800",
-                    "at": dt.datetime.now(ZoneInfo(ZONE)).isoformat(timespec="seconds"),
-                },
-            }
-        finally:
-            if server is not None:
-                server.should_exit = True
-            runtime.close()
+        sender.start()
+        sender.join()
+        time.sleep(2.0)  # the last fixes drawn
+        cores = (_cpu_s() - cpu) / (time.monotonic() - wall)
+        delays = sorted(page.evaluate("window.__doorstepFixDelays"))
+    p95 = round(delays[int(0.95 * (len(delays) - 1))]) if delays else None
+    return {
+        "fix_to_marker_p95_ms": p95,
+        "fix_to_marker_p50_ms": round(statistics.median(delays)) if delays else None,
+        "fix_to_marker_max_ms": round(delays[-1]) if delays else None,
+        "server_cpu_cores": round(cores, 2),
+        "fixes_sent": vehicles * rounds,
+        "fixes_drawn": len(delays),
+        "vehicles": vehicles,
+        "every_s": every_s,
+        "targets": {"fix_to_marker_p95_ms": 1000, "server_cpu_cores": 1.0},
+        "setup": {
+            "backend": "sqlite",
+            "sender": "one process, POST /api/v1/pings, one fix per request",
+            "browser": f"{CHROMIUM}, headless, 1280x800",
+            "at": dt.datetime.now(ZoneInfo(ZONE)).isoformat(timespec="seconds"),
+        },
+    }

@@ -16,22 +16,15 @@ if it is missing, and names the browser it looked for.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import socket
 import statistics
-import tempfile
-import threading
-import time
 import uuid
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import uvicorn
 
-from doorstep.config import load_settings
+from doorstep.bench.browser import CHROMIUM, served_in_browser
 from doorstep.domain.principal import system
 from doorstep.domain.roles import Role
 from doorstep.schemas.accounts import UserCreate
@@ -39,23 +32,11 @@ from doorstep.schemas.fleet import DriverCreate
 from doorstep.schemas.orders import OrderCreate
 from doorstep.schemas.routes import RouteCreate, StopCreate
 from doorstep.services import accounts, driver_app, orders, resources, routes
-from doorstep.storage.schema import migrate
-from doorstep.wiring import Runtime, build_runtime
+from doorstep.wiring import Runtime
 
-CHROMIUM = Path(os.environ.get("DOORSTEP_CHROMIUM", "/usr/bin/chromium"))
 PHONE = {"width": 390, "height": 844}
 TARGET_MS = 1000
 ZONE = "Europe/Helsinki"
-
-
-class BenchUnavailable(RuntimeError):
-    """What the bench needs is not on this machine."""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _seed(runtime: Runtime, stops: int, today: dt.date) -> tuple[uuid.UUID, uuid.UUID]:
@@ -101,22 +82,6 @@ def _seed(runtime: Runtime, stops: int, today: dt.date) -> tuple[uuid.UUID, uuid
             ),
         )
         return driver.id, org.id
-
-
-def _serve(runtime: Runtime) -> tuple[uvicorn.Server, str]:
-    from doorstep.api.app import create_app
-
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
-    )
-    threading.Thread(target=server.run, daemon=True).start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise BenchUnavailable("the server did not start within 20 s")
-        time.sleep(0.02)
-    return server, f"http://127.0.0.1:{port}"
 
 
 def _shell_bytes(base: str) -> int:
@@ -171,52 +136,22 @@ def _now() -> dt.datetime:
 
 
 def driver_app_bench(stops: int = 60, repeats: int = 5) -> dict[str, Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        raise BenchUnavailable(
-            "Playwright is not installed: pip install -e '.[dev]' (it drives the browser)"
-        ) from exc
-    if not CHROMIUM.exists():
-        raise BenchUnavailable(
-            f"no Chromium at {CHROMIUM} (apt-get install -y chromium, or set DOORSTEP_CHROMIUM)"
-        )
-    with tempfile.TemporaryDirectory(prefix="doorstep-bench-driver-") as folder:
-        settings = load_settings(
-            data_dir=Path(folder), database_url=f"sqlite:///{Path(folder) / 'bench.db'}"
-        )
-        runtime = build_runtime(settings)
-        migrate(runtime.engine)
-        server = None
-        try:
-            today = _now().astimezone(ZoneInfo(ZONE)).date()
-            ids = _seed(runtime, stops, today)
-            server, base = _serve(runtime)
-            shell = _shell_bytes(base)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-                )
-                try:
-                    fast = _measure(browser, runtime, ids, base, stops, repeats, 1)
-                    slow = _measure(browser, runtime, ids, base, stops, repeats, 4)
-                finally:
-                    browser.close()
-            return {
-                "route_screen_ms": fast["warm_p50_ms"],
-                "target_ms": TARGET_MS,
-                "full_speed": fast,
-                "cpu_4x_slower": slow,
-                "shell_kb": round(shell / 1024, 1),
-                "stops": stops,
-                "setup": {
-                    "backend": "sqlite",
-                    "browser": f"{CHROMIUM}, headless, {PHONE['width']}x{PHONE['height']}",
-                    "server": "uvicorn, same machine",
-                    "at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                },
-            }
-        finally:
-            if server is not None:
-                server.should_exit = True
-            runtime.close()
+    with served_in_browser("doorstep-bench-driver-") as world:
+        ids = _seed(world.runtime, stops, _now().astimezone(ZoneInfo(ZONE)).date())
+        shell = _shell_bytes(world.base)
+        fast = _measure(world.browser, world.runtime, ids, world.base, stops, repeats, 1)
+        slow = _measure(world.browser, world.runtime, ids, world.base, stops, repeats, 4)
+        return {
+            "route_screen_ms": fast["warm_p50_ms"],
+            "target_ms": TARGET_MS,
+            "full_speed": fast,
+            "cpu_4x_slower": slow,
+            "shell_kb": round(shell / 1024, 1),
+            "stops": stops,
+            "setup": {
+                "backend": "sqlite",
+                "browser": f"{CHROMIUM}, headless, {PHONE['width']}x{PHONE['height']}",
+                "server": "uvicorn, same machine",
+                "at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            },
+        }

@@ -7,17 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.web.conftest import CHROMIUM, REQUIRE_BROWSER
+from tests.web.conftest import need_chromium
 
 
 def test_bench_driver_app_prints_the_named_figures_as_its_last_line(tmp_path):
-    if not CHROMIUM.exists():
-        message = f"no Chromium at {CHROMIUM} (apt-get install -y chromium)"
-        if REQUIRE_BROWSER:
-            pytest.fail(message)
-        pytest.skip(message)
+    need_chromium()
     doorstep = Path(sys.executable).parent / "doorstep"
     result = subprocess.run(
         [str(doorstep), "bench", "driver-app", "--stops", "8", "--repeats", "1", "--json"],

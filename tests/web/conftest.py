@@ -167,13 +167,18 @@ def deliver(client, day: Day, index: int = -1, **body: Any) -> None:
     post(client, day.org.driver, f"{stop}/complete", {"outcome": "delivered", **body})
 
 
-@pytest.fixture(scope="package")
-def browser() -> Iterator[Any]:
+def need_chromium() -> None:
+    """Skip without Chromium, or fail where CI asks for the browser tests."""
     if not CHROMIUM.exists():
         message = f"no Chromium at {CHROMIUM} (apt-get install -y chromium)"
         if REQUIRE_BROWSER:
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Any]:
+    need_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
