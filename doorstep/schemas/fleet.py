@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
@@ -17,6 +18,8 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from shapely.geometry import LineString, Polygon
+from shapely.validation import explain_validity
 
 from doorstep.domain.detectors.off_hours import WeeklySchedule
 from doorstep.schemas.common import (
@@ -343,6 +346,27 @@ Radius = Annotated[float, Field(gt=0, le=100_000)]
 Vertices = Annotated[list[Location], Field(min_length=3, max_length=5000)]
 
 
+def _simple_polygon(polygon: list[Location]) -> None:
+    """A zone whose edges cross is ambiguous (which side is inside?), so it is refused
+    with where the first crossing is, for the user to fix that corner."""
+    ring = [(p.lon, p.lat) for p in polygon]
+    if len(set(ring)) < 3:
+        raise ValueError("a polygon needs at least three different corners")
+    shape = Polygon(ring)
+    if LineString(ring).minimum_rotated_rectangle.area == 0:
+        raise ValueError("the polygon's corners lie on one line: it encloses no area")
+    if not shape.is_valid:
+        reason = explain_validity(shape)
+        where = re.search(r"\[(-?[\d.e+-]+) (-?[\d.e+-]+)\]", reason)
+        near = f" near lat {float(where[2]):.6f}, lon {float(where[1]):.6f}" if where else ""
+        if reason.startswith(("Self-intersection", "Ring Self-intersection")):
+            raise ValueError(
+                f"the polygon's edges cross each other{near}; "
+                "list the corners in order around the zone"
+            )
+        raise ValueError(f"the polygon is not a simple shape ({reason.split('[')[0]}){near}")
+
+
 def _one_shape(location: object, radius: object, polygon: object) -> None:
     circle = location is not None or radius is not None
     if circle and polygon is not None:
@@ -366,6 +390,8 @@ class ZoneCreate(Input):
     @model_validator(mode="after")
     def _shape(self) -> Self:
         _one_shape(self.location, self.radius_m, self.polygon)
+        if self.polygon is not None:
+            _simple_polygon(self.polygon)
         return self
 
 

@@ -56,6 +56,30 @@ def test_a_zone_is_a_circle_or_a_polygon_never_half_of_one(client, org_a):
     assert client.get("/api/v1/zones", headers=h).json()["total"] == 0
 
 
+def test_a_polygon_that_crosses_itself_is_refused_with_where(client, org_a):
+    h = auth(org_a.admin)
+    bowtie = [
+        {"lat": 60.16, "lon": 24.93},
+        {"lat": 60.18, "lon": 24.95},
+        {"lat": 60.16, "lon": 24.95},
+        {"lat": 60.18, "lon": 24.93},
+    ]
+    line = [{"lat": 60.16, "lon": 24.93 + i * 0.01} for i in range(4)]
+    repeated = [{"lat": 60.16, "lon": 24.93}] * 3 + [{"lat": 60.17, "lon": 24.94}]
+    for polygon, words in (
+        (bowtie, "edges cross each other near lat 60.17"),
+        (line, "lie on one line"),
+        (repeated, "three different corners"),
+    ):
+        response = client.post("/api/v1/zones", json={"name": "Bad", "polygon": polygon}, headers=h)
+        assert response.status_code == 422, response.text
+        assert words in response.json()["detail"], response.json()["detail"]
+    assert client.get("/api/v1/zones", headers=h).json()["total"] == 0
+    ordered = [bowtie[0], bowtie[2], bowtie[1], bowtie[3]]
+    fixed = client.post("/api/v1/zones", json={"name": "Good", "polygon": ordered}, headers=h)
+    assert fixed.status_code == 201, fixed.text
+
+
 def test_entering_a_restricted_zone_raises_an_alert_with_the_fix(client, org_a, db):
     h = auth(org_a.admin)
     zone = client.post(
