@@ -7,10 +7,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session
 
-from doorstep.domain.errors import Forbidden, Unauthorized
+from doorstep.domain.errors import FieldError, Forbidden, InvalidInput, Unauthorized
 from doorstep.domain.principal import Principal
 from doorstep.domain.roles import Permission
 from doorstep.services import accounts
@@ -112,3 +112,26 @@ RouteDriver = Annotated[
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
 Search = Annotated[str | None, Query(max_length=200, description="Case-insensitive text search.")]
+
+
+def _if_match(
+    if_match: Annotated[
+        str | None,
+        Header(
+            description="The route's `revision` as you last read it: the change is refused "
+            "(409, with what changed since) if someone else changed the route meanwhile."
+        ),
+    ] = None,
+) -> int | None:
+    if if_match is None or if_match.strip() in ("", "*"):
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or len(text) > 9:
+        raise InvalidInput(
+            [FieldError(("header", "If-Match"), "expected the route's revision, e.g. 3")],
+            f"If-Match must be the route's revision number, not {if_match[:40]!r}",
+        )
+    return int(text)
+
+
+IfMatch = Annotated[int | None, Depends(_if_match)]

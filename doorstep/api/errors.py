@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -16,16 +17,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from doorstep.domain.errors import DoorstepError, InvalidInput, TooManyRequests
 from doorstep.domain.order_status import IllegalTransition
 from doorstep.services.order_import import ImportRejected
+from doorstep.services.route_revision import RouteConflict
 
 log = logging.getLogger("doorstep.api")
 
 
 def error_response(
-    request: Request, status: int, detail: str, errors: list[dict[str, Any]] | None = None
+    request: Request,
+    status: int,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"detail": detail}
     if errors:
         body["errors"] = errors
+    if extra:
+        body.update(jsonable_encoder(extra))
     request_id = getattr(request.state, "request_id", None)
     if request_id:
         body["request_id"] = request_id
@@ -75,6 +83,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(IllegalTransition)
     async def illegal_transition(request: Request, exc: IllegalTransition) -> JSONResponse:
         return error_response(request, 409, str(exc))
+
+    @app.exception_handler(RouteConflict)
+    async def route_conflict(request: Request, exc: RouteConflict) -> JSONResponse:
+        extra = {"revision": exc.current, "changes": exc.changes}
+        return error_response(request, 409, str(exc), extra=extra)
 
     @app.exception_handler(TooManyRequests)
     async def too_many(request: Request, exc: TooManyRequests) -> JSONResponse:

@@ -82,6 +82,10 @@ class StopDelay(Output):
 
 class DispatchOption(Output):
     route_id: uuid.UUID
+    route_revision: int = Field(
+        description="The route's revision this option was computed on: send it as "
+        "`If-Match` to /dispatch/assign so a route changed since is not edited blind."
+    )
     vehicle_id: uuid.UUID | None
     driver_id: uuid.UUID | None
     position: int = Field(description="0-based place among the route's remaining stops.")

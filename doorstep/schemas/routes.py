@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 
@@ -82,8 +83,19 @@ class RouteUpdate(Input):
     planned_end: Timestamp | None = None
 
 
+class RouteChangePublic(Output):
+    revision: int
+    at: Timestamp
+    by: str
+    reason: str
+    detail: dict[str, Any]
+
+
 class RoutePublic(Output):
     id: uuid.UUID
+    revision: int = Field(
+        description="Goes up with every change; send it as `If-Match` when you edit."
+    )
     name: str
     date: dt.date
     status: RouteStatus

@@ -301,6 +301,7 @@ def _public(board: _Board, option: ins.InsertionOption) -> dict[str, object]:
     route = board.routes[option.route_id]
     return {
         "route_id": route.id,
+        "route_revision": route.revision,
         "vehicle_id": route.vehicle_id,
         "driver_id": route.driver_id,
         "position": option.position,

@@ -16,7 +16,7 @@ from doorstep.domain.route_status import ACTIVE
 from doorstep.roads.base import TravelTimeProvider
 from doorstep.schemas.orders import StatusChange
 from doorstep.schemas.planning import Reschedule
-from doorstep.services import accounts, events, timing
+from doorstep.services import accounts, events, route_revision, timing
 from doorstep.services.orders import apply_transition, get_order
 from doorstep.services.route_timing import redraw, refresh_legs, retime, route_changed
 from doorstep.services.routes import get_route
@@ -36,7 +36,11 @@ def set_locked(
     session: Session, principal: Principal, route_id: uuid.UUID, stop_id: uuid.UUID, locked: bool
 ) -> Route:
     route = _active(session, principal, route_id)
-    _stop(route, stop_id).locked = locked
+    stop = _stop(route, stop_id)
+    if stop.locked != locked:
+        stop.locked = locked
+        reason = "stop locked" if locked else "stop unlocked"
+        route_revision.record(session, principal, route, reason, {"stop_id": str(stop_id)})
     session.flush()
     return route
 

@@ -20,7 +20,7 @@ from doorstep.domain.principal import Principal
 from doorstep.planning.insertion import ActiveRoute, ActiveStop, schedule
 from doorstep.planning.model import TimeWindow
 from doorstep.roads.base import TravelTimeProvider
-from doorstep.services import timing
+from doorstep.services import route_revision, timing
 from doorstep.services.events import emit
 from doorstep.storage.tables import Depot, Order, Route, Stop
 
@@ -118,7 +118,9 @@ def redraw(route: Route, depot: Depot, roads: TravelTimeProvider) -> None:
 def route_changed(
     session: Session, principal: Principal, route: Route, reason: str, **extra: object
 ) -> None:
-    """Tell the driver app and the ETA engine (after commit) that the route changed."""
+    """Tell the driver app and the ETA engine (after commit) that the route changed, and
+    give the route its next revision with this change in its history."""
+    route_revision.record(session, principal, route, reason, dict(extra))
     emit(
         session,
         Event(

@@ -103,7 +103,9 @@ def update_route(
     session.flush()
     if route.driver_id != previous_driver:
         reason = "driver changed"
-    extra = {"previous_driver_id": str(previous_driver)} if previous_driver else {}
+    extra: dict[str, Any] = {"fields": sorted(changes)}
+    if previous_driver:
+        extra["previous_driver_id"] = str(previous_driver)
     route_changed(session, principal, route, reason, **extra)
     return route
 

@@ -91,6 +91,7 @@ WALK: dict[tuple[str, str], str] = {
     ("GET", "/routes"): LISTED,
     ("POST", "/routes"): CREATED,
     ("GET", "/routes/{route_id}"): HIDDEN,
+    ("GET", "/routes/{route_id}/changes"): HIDDEN,
     ("PATCH", "/routes/{route_id}"): HIDDEN,
     ("DELETE", "/routes/{route_id}"): HIDDEN,
     ("POST", "/routes/{route_id}/stops"): HIDDEN,

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 
-from doorstep.api.deps import Reader, SessionDep, Writer
+from doorstep.api.deps import IfMatch, Reader, SessionDep, Writer
 from doorstep.schemas.orders import OrderPublic
 from doorstep.schemas.planning import (
     DispatchAssign,
@@ -20,7 +20,7 @@ from doorstep.schemas.planning import (
     Reschedule,
 )
 from doorstep.schemas.routes import RoutePublic, Sequence, StopLock, StopMove
-from doorstep.services import dispatch, reoptimise, route_edits
+from doorstep.services import dispatch, reoptimise, route_edits, route_revision
 from doorstep.services import planning as svc
 from doorstep.wiring import Runtime
 
@@ -75,10 +75,12 @@ def dispatch_options(
 
 @dispatching.post("/assign", response_model=RoutePublic)
 def dispatch_assign(
-    body: DispatchAssign, request: Request, session: SessionDep, who: Writer
+    body: DispatchAssign, request: Request, session: SessionDep, who: Writer, revision: IfMatch
 ) -> Any:
     """Insert the order into the route at the position; the route is re-timed and a
-    `route.changed` event goes to the driver app and the ETA engine."""
+    `route.changed` event goes to the driver app and the ETA engine. With `If-Match`, the
+    route's revision the options were computed on: refused if the route changed since."""
+    route_revision.expect(session, who, body.route_id, revision)
     return dispatch.assign(session, who, _roads(request), body)
 
 
@@ -108,9 +110,15 @@ def reoptimise_routes(
 
 @route_changes.patch("/{route_id}/stops/{stop_id}", response_model=RoutePublic)
 def lock_stop(
-    route_id: uuid.UUID, stop_id: uuid.UUID, body: StopLock, session: SessionDep, who: Writer
+    route_id: uuid.UUID,
+    stop_id: uuid.UUID,
+    body: StopLock,
+    session: SessionDep,
+    who: Writer,
+    revision: IfMatch,
 ) -> Any:
     """Lock a stop in place (re-optimisation and insertions leave it where it is)."""
+    route_revision.expect(session, who, route_id, revision)
     return route_edits.set_locked(session, who, route_id, stop_id, body.locked)
 
 
@@ -122,8 +130,11 @@ def move_stop(
     request: Request,
     session: SessionDep,
     who: Writer,
+    revision: IfMatch,
 ) -> Any:
-    """Move a pending stop to another route; both routes are re-timed. Returns the target."""
+    """Move a pending stop to another route; both routes are re-timed. Returns the target.
+    `If-Match` is the revision of the route the stop leaves."""
+    route_revision.expect(session, who, route_id, revision)
     return route_edits.move_stop(
         session, who, _roads(request), route_id, stop_id, body.route_id, body.position
     )
@@ -131,9 +142,15 @@ def move_stop(
 
 @route_changes.put("/{route_id}/sequence", response_model=RoutePublic)
 def resequence(
-    route_id: uuid.UUID, body: Sequence, request: Request, session: SessionDep, who: Writer
+    route_id: uuid.UUID,
+    body: Sequence,
+    request: Request,
+    session: SessionDep,
+    who: Writer,
+    revision: IfMatch,
 ) -> Any:
     """Put the route's stops in this order and re-time it."""
+    route_revision.expect(session, who, route_id, revision)
     return route_edits.resequence(session, who, _roads(request), route_id, body.stop_ids)
 
 

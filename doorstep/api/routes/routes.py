@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from doorstep.api.deps import Limit, Offset, RouteReader, SessionDep, Writer
+from doorstep.api.deps import IfMatch, Limit, Offset, RouteReader, SessionDep, Writer
 from doorstep.domain.route_status import RouteStatus
 from doorstep.schemas.common import Page
-from doorstep.schemas.routes import RouteCreate, RoutePublic, RouteUpdate, StopInsert
+from doorstep.schemas.routes import (
+    RouteChangePublic,
+    RouteCreate,
+    RoutePublic,
+    RouteUpdate,
+    StopInsert,
+)
+from doorstep.services import route_revision
 from doorstep.services import routes as svc
 
 router = APIRouter(prefix="/routes", tags=["routes"])
@@ -53,24 +60,48 @@ def get_route(route_id: uuid.UUID, session: SessionDep, who: RouteReader) -> Any
 
 
 @router.patch("/{route_id}", response_model=RoutePublic)
-def update_route(route_id: uuid.UUID, body: RouteUpdate, session: SessionDep, who: Writer) -> Any:
+def update_route(
+    route_id: uuid.UUID, body: RouteUpdate, session: SessionDep, who: Writer, revision: IfMatch
+) -> Any:
+    route_revision.expect(session, who, route_id, revision)
     """Change a route; cancelling it sends its scheduled orders back to be planned."""
     return svc.update_route(session, who, route_id, body)
 
 
 @router.delete("/{route_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_route(route_id: uuid.UUID, session: SessionDep, who: Writer) -> Response:
+def delete_route(
+    route_id: uuid.UUID, session: SessionDep, who: Writer, revision: IfMatch
+) -> Response:
+    route_revision.expect(session, who, route_id, revision)
     svc.delete_route(session, who, route_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{route_id}/stops", status_code=status.HTTP_201_CREATED, response_model=RoutePublic)
-def insert_stop(route_id: uuid.UUID, body: StopInsert, session: SessionDep, who: Writer) -> Any:
+def insert_stop(
+    route_id: uuid.UUID, body: StopInsert, session: SessionDep, who: Writer, revision: IfMatch
+) -> Any:
+    route_revision.expect(session, who, route_id, revision)
     """Put an order on the route at a position (default: the end)."""
     return svc.insert_stop(session, who, route_id, body)
 
 
 @router.delete("/{route_id}/stops/{stop_id}", response_model=RoutePublic)
-def remove_stop(route_id: uuid.UUID, stop_id: uuid.UUID, session: SessionDep, who: Writer) -> Any:
+def remove_stop(
+    route_id: uuid.UUID, stop_id: uuid.UUID, session: SessionDep, who: Writer, revision: IfMatch
+) -> Any:
+    route_revision.expect(session, who, route_id, revision)
     """Take a pending stop off the route; its order goes back to be planned."""
     return svc.remove_stop(session, who, route_id, stop_id)
+
+
+@router.get("/{route_id}/changes", response_model=list[RouteChangePublic])
+def route_changes(
+    route_id: uuid.UUID,
+    session: SessionDep,
+    who: RouteReader,
+    since: Annotated[int, Query(ge=0, description="Changes after this revision.")] = 0,
+) -> Any:
+    """The route's history: every change with its revision, who made it and why."""
+    svc.get_route(session, who, route_id)
+    return route_revision.since(session, who, route_id, since)

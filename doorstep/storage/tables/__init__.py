@@ -22,7 +22,7 @@ from doorstep.storage.tables.messaging import (
 )
 from doorstep.storage.tables.orders import Customer, Order, OrderEvent, Rating
 from doorstep.storage.tables.proofs import Proof
-from doorstep.storage.tables.routes import Plan, Route, Stop
+from doorstep.storage.tables.routes import Plan, Route, RouteChange, Stop
 from doorstep.storage.tables.telemetry import LiveState, PingRow, TelemetryEvent
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "Proof",
     "Rating",
     "Route",
+    "RouteChange",
     "ServiceRecord",
     "SignInLink",
     "Stop",

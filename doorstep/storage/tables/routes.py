@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from doorstep.storage.tables.base import Base, OrgMixin, PointMixin, UTCDateTime
+from doorstep.storage.tables.base import Base, IdMixin, OrgMixin, PointMixin, UTCDateTime
 
 
 class Route(OrgMixin, Base):
@@ -38,6 +38,9 @@ class Route(OrgMixin, Base):
     plan_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("plans.id", ondelete="SET NULL"), index=True
     )
+    # Bumped by every change (``route_revision``): an editor who read revision n and
+    # sends ``If-Match: n`` is refused if someone else changed the route since.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     stops: Mapped[list[Stop]] = relationship(
         order_by="Stop.sequence", cascade="all, delete-orphan", lazy="selectin"
@@ -89,3 +92,20 @@ class Plan(OrgMixin, Base):
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # [{"order_id": ..., "reason": ...}]: nothing is dropped silently.
     unplanned: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class RouteChange(IdMixin, Base):
+    """One change to a route, by whom and why: what a dispatcher whose edit conflicted
+    is shown, and the route's history."""
+
+    __tablename__ = "route_changes"
+    __table_args__ = (Index("ix_route_changes_route_revision", "route_id", "revision"),)
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    route_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("routes.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_type: Mapped[str] = mapped_column(String(20))
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
