@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from doorstep import clock
 from doorstep.bus import Event
+from doorstep.domain import eta_accuracy
 from doorstep.eta import (
     ChangeGate,
     EtaEngine,
@@ -244,6 +245,11 @@ def store(
         stop.stops_away = eta.stops_away
         stop.eta_stale = result.position_stale
         stop.eta_computed_at = result.computed_at
+        sampled = eta_accuracy.sample(
+            stop.eta_samples, result.computed_at, eta.eta, eta.earliest, eta.latest
+        )
+        if sampled is not None:
+            stop.eta_samples = sampled
     for stop_id in withdrawn:
         stop = stops.get(stop_id)
         if stop is not None:

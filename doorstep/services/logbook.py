@@ -102,10 +102,14 @@ class LogbookRow:
     fuel_type: str
     consumption_per_100km: float | None
     fuel_used: float | None
+    idle_fuel: float | None
     fuel_unit: str | None
     co2_kg: float | None
     speeding_episodes: int
     harsh_events: int
+    harsh_braking: int
+    harsh_acceleration: int
+    harsh_cornering: int
     safety_events: int
     safety_events_per_100km: float | None
     distance_by_jurisdiction_m: dict[str, float]
@@ -125,6 +129,7 @@ class DaySummary:
     idle_seconds: float = 0.0
     speeding_episodes: int = 0
     harsh_events: int = 0
+    harsh_by_kind: tuple[tuple[str, int], ...] = ()
     trip_spans: tuple[tuple[datetime, datetime], ...] = ()
 
 
@@ -184,6 +189,7 @@ def summarise(pings: Sequence[Ping], params: Mapping[str, Any] | None = None) ->
         idle_seconds=_idle_seconds(idle_events, idle_state),
         speeding_episodes=sum(1 for kind in safety if kind == "speeding_started"),
         harsh_events=sum(1 for kind in safety if kind.startswith("harsh_")),
+        harsh_by_kind=tuple(sorted(Counter(k for k in safety if k.startswith("harsh_")).items())),
         trip_spans=_trip_spans(motion_events, motion_state),
     )
 
@@ -283,6 +289,7 @@ def _vehicle_day(
         vehicle.fuel_type, summary.distance_m, summary.idle_seconds, vehicle.consumption_per_100km
     )
     safety = summary.speeding_episodes + summary.harsh_events
+    harsh = dict(summary.harsh_by_kind)
     stops = summary.stop_durations
     km = summary.distance_m / 1000.0
     return LogbookRow(
@@ -307,10 +314,14 @@ def _vehicle_day(
         fuel_type=vehicle.fuel_type,
         consumption_per_100km=vehicle.consumption_per_100km,
         fuel_used=_round(use.total, 3),
+        idle_fuel=_round(use.idling, 3),
         fuel_unit=use.unit,
         co2_kg=_round(use.co2_kg, 3),
         speeding_episodes=summary.speeding_episodes,
         harsh_events=summary.harsh_events,
+        harsh_braking=harsh.get("harsh_braking", 0),
+        harsh_acceleration=harsh.get("harsh_acceleration", 0),
+        harsh_cornering=harsh.get("harsh_cornering", 0),
         safety_events=safety,
         safety_events_per_100km=round(safety / km * 100.0, 2) if km > 0 else None,
         distance_by_jurisdiction_m={

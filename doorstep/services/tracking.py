@@ -61,6 +61,7 @@ from doorstep.pipeline.stages import build_stages, run
 from doorstep.pipeline.verdict import Dropped
 from doorstep.schemas.fleet import weekly_schedule
 from doorstep.schemas.telemetry import detector_params
+from doorstep.services import closed_days
 from doorstep.services.events import emit
 from doorstep.storage.tables import (
     Depot,
@@ -381,6 +382,9 @@ class Tracker:
     ) -> None:
         if rows:
             _store_pings(session, rows, now)
+            closed_days.reopen_for(
+                session, ((device.org_id, ping.time) for device, ping, _ in rows), now
+            )
         moved = [done for _, done in staged if done.moved]
         if moved:
             _store_live(session, moved)

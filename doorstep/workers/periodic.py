@@ -1,7 +1,7 @@
 """Work that is due because time passed, not because something arrived: devices gone
-quiet, maintenance coming due. Each job runs in its own transaction on a worker thread
-at its interval, as an asyncio task of the server; a failing run is logged and counted
-and the job runs again at its next turn.
+quiet, maintenance coming due, finished days added up for reports. Each job runs in its
+own transaction on a worker thread at its interval, as an asyncio task of the server; a
+failing run is logged and counted and the job runs again at its next turn.
 """
 
 from __future__ import annotations
@@ -43,9 +43,17 @@ def _maintenance(runtime: Runtime, now: datetime) -> object:
         return assess_all(session, now)
 
 
+def _close_days(runtime: Runtime, now: datetime) -> object:
+    from doorstep.services.rollups import close_days
+
+    with runtime.sessions.begin() as session:
+        return close_days(session, now, limits=runtime.tracker.limits)
+
+
 JOBS: tuple[Job, ...] = (
     Job("offline_sweep", 30.0, _offline_sweep),
     Job("maintenance", 3600.0, _maintenance),
+    Job("close_days", 600.0, _close_days),
 )
 
 

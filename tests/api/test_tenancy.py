@@ -112,6 +112,10 @@ WALK: dict[tuple[str, str], str] = {
     ("GET", "/vehicles/{vehicle_id}/positions"): HIDDEN,
     ("POST", "/pings"): DEVICE,
     ("GET", "/reports/logbook"): REPORT,
+    ("GET", "/reports/service"): REPORT,
+    ("GET", "/reports/drivers"): REPORT,
+    ("GET", "/reports/fleet"): REPORT,
+    ("GET", "/reports/fixes"): REPORT,
     ("GET", "/telemetry-events"): LISTED,
     ("GET", "/telemetry-events/{event_id}"): HIDDEN,
     **{
@@ -195,6 +199,10 @@ UNKNOWN_CODE = "0000000000000000"
 # A report's required query, and the filters naming objects: filter -> kind.
 REPORTS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "/reports/logbook": ({"date": ROUTE_DATE}, {"vehicle_id": "vehicle", "driver_id": "driver"}),
+    "/reports/service": ({"from": ROUTE_DATE, "to": ROUTE_DATE}, {}),
+    "/reports/drivers": ({"from": ROUTE_DATE, "to": ROUTE_DATE}, {}),
+    "/reports/fleet": ({"from": ROUTE_DATE, "to": ROUTE_DATE}, {}),
+    "/reports/fixes": ({"from": ROUTE_DATE, "to": ROUTE_DATE}, {"vehicle_id": "vehicle"}),
     "/maintenance/status": ({}, {"vehicle_id": "vehicle"}),
     "/maintenance/unusual": ({}, {}),
     "/fleet/live": ({}, {}),

@@ -68,6 +68,11 @@ def test_a_started_route_gets_etas_on_its_stops_and_the_bus_hears_them(client, o
     assert all(s.eta is not None and s.eta_earliest <= s.eta <= s.eta_latest for s in stops)
     assert [s.stops_away for s in stops] == [1, 2, 3]
     assert stops[0].eta < stops[1].eta < stops[2].eta
+    # Each stop keeps the ETA it was given, in the band of how far ahead it was given,
+    # for the ETA-accuracy report.
+    for stop in stops:
+        (band,) = stop.eta_samples
+        assert stop.eta_samples[band][0] == stop.eta.isoformat()
     (update,) = heard
     assert update.data["route_id"] == route["id"] and len(update.data["stops"]) == 3
 

@@ -22,6 +22,7 @@ from doorstep.storage.tables.messaging import (
 )
 from doorstep.storage.tables.orders import Customer, Order, OrderEvent, Rating
 from doorstep.storage.tables.proofs import Proof
+from doorstep.storage.tables.rollups import ClosedDay, VehicleDay
 from doorstep.storage.tables.routes import Plan, Route, RouteChange, Stop
 from doorstep.storage.tables.telemetry import LiveState, PingRow, TelemetryEvent
 
@@ -29,6 +30,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "ChatMessage",
+    "ClosedDay",
     "Contact",
     "Conversation",
     "CustodyEvent",
@@ -57,6 +59,7 @@ __all__ = [
     "TelemetryEvent",
     "User",
     "Vehicle",
+    "VehicleDay",
     "WebhookSubscription",
     "Zone",
 ]

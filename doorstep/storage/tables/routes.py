@@ -77,6 +77,9 @@ class Stop(PointMixin, OrgMixin, Base):
     stops_away: Mapped[int | None] = mapped_column(Integer)
     eta_stale: Mapped[bool | None] = mapped_column(Boolean)
     eta_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first ETA published in each horizon band, for the ETA-accuracy report
+    # (``domain.eta_accuracy``): {"30-60": [eta, earliest, latest], ...}.
+    eta_samples: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Plan(OrgMixin, Base):

@@ -1,0 +1,617 @@
+"""The manager's reports over a period: service, driver scorecards, fleet and cost.
+
+Every report has the same shape, so the dashboard draws any of them and every table
+exports as CSV: ``{"period", "summary", "tables": {name: {"title", "columns", "rows"}},
+"charts": [...]}``; a chart names the table that holds its numbers. Telemetry comes
+from the logbook over the period (``services.rollups``: closed days pre-added), stops
+and ratings from one query over the period's routes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from doorstep.domain import eta_accuracy, scorecards
+from doorstep.domain.principal import Principal
+from doorstep.services import accounts, rollups, timing, tracking
+from doorstep.services.logbook import LogbookRow
+from doorstep.storage.db import READ_ONLY
+from doorstep.storage.tables import (
+    Driver,
+    Order,
+    OrderEvent,
+    PingRow,
+    Rating,
+    Route,
+    Stop,
+    Vehicle,
+)
+
+Report = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StopFact:
+    """One delivery stop of the period, with what a report needs of its order."""
+
+    route_id: uuid.UUID
+    route_name: str
+    route_date: date
+    driver_id: uuid.UUID | None
+    order_id: uuid.UUID | None
+    status: str
+    arrived_at: datetime | None
+    departed_at: datetime | None
+    window_start: datetime | None
+    window_end: datetime | None
+    stars: int | None
+    comment: str | None
+    eta_samples: dict[str, Any] | None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status == "completed"
+
+    @property
+    def on_time(self) -> bool | None:
+        """Arrived inside the promised window; None when nothing was promised."""
+        if self.window_start is None or self.window_end is None or self.arrived_at is None:
+            return None
+        return self.window_start <= self.arrived_at <= self.window_end
+
+
+def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> dict[str, Any]:
+    return {"title": title, "columns": list(columns), "rows": [list(r) for r in rows]}
+
+
+def _period(start: date, end: date) -> dict[str, Any]:
+    return {"from": start, "to": end, "days": (end - start).days + 1}
+
+
+def stop_facts(session: Session, org_id: uuid.UUID, start: date, end: date) -> list[StopFact]:
+    """Every delivery stop on the organisation's routes dated in the period."""
+    rows = session.execute(
+        select(
+            Route.id,
+            Route.name,
+            Route.date,
+            Route.driver_id,
+            Stop.order_id,
+            Stop.status,
+            Stop.arrived_at,
+            Stop.departed_at,
+            Order.window_start,
+            Order.window_end,
+            Rating.stars,
+            Rating.comment,
+            Stop.eta_samples,
+        )
+        .join(Stop, Stop.route_id == Route.id)
+        .outerjoin(Order, Order.id == Stop.order_id)
+        .outerjoin(Rating, Rating.order_id == Stop.order_id)
+        .where(
+            Route.org_id == org_id,
+            Route.date >= start,
+            Route.date <= end,
+            Stop.kind == "delivery",
+        )
+    ).all()
+    return [StopFact(*tuple(row)) for row in rows]
+
+
+def failure_reasons(
+    session: Session, org_id: uuid.UUID, since: datetime, until: datetime
+) -> list[tuple[str, int]]:
+    reasons = session.scalars(
+        select(OrderEvent.reason).where(
+            OrderEvent.org_id == org_id,
+            OrderEvent.to_status == "failed",
+            OrderEvent.at >= since,
+            OrderEvent.at < until,
+        )
+    )
+    counts = Counter((r or "no reason given").strip().lower() for r in reasons)
+    return counts.most_common()
+
+
+def service(
+    session: Session, principal: Principal, start: date, end: date, now: datetime
+) -> Report:
+    """On time against the promised window, deliveries per hour, first-attempt
+    success, why deliveries failed, ratings and feedback, and ETA accuracy."""
+    rollups.check_period(start, end)
+    org = accounts.get_organisation(session, principal)
+    zone = ZoneInfo(org.timezone)
+    facts = stop_facts(session, org.id, start, end)
+    since = timing.day_epoch(start, org.timezone)
+    until = timing.day_epoch(end + timedelta(days=1), org.timezone)
+
+    by_day: dict[date, Counter[str]] = defaultdict(Counter)
+    by_hour: Counter[int] = Counter()
+    stars_by_day: dict[date, list[int]] = defaultdict(list)
+    first: dict[uuid.UUID, StopFact] = {}
+    for f in facts:
+        day = by_day[f.route_date]
+        day["stops"] += 1
+        if f.delivered:
+            day["delivered"] += 1
+            if f.arrived_at is not None:
+                by_hour[f.arrived_at.astimezone(zone).hour] += 1
+        elif f.status == "failed":
+            day["failed"] += 1
+        if f.on_time is not None and f.delivered:
+            day["with_window"] += 1
+            day["on_time"] += int(f.on_time)
+        if f.stars is not None:
+            stars_by_day[f.route_date].append(f.stars)
+        if f.order_id is not None and f.status in ("completed", "failed"):
+            seen = first.get(f.order_id)
+            when = f.departed_at or f.arrived_at
+            seen_when = seen.departed_at or seen.arrived_at if seen else None
+            if seen is None or (when and seen_when and when < seen_when):
+                first[f.order_id] = f
+    attempted = len(first)
+    first_ok = sum(1 for f in first.values() if f.delivered)
+    delivered = sum(c["delivered"] for c in by_day.values())
+    failed = sum(c["failed"] for c in by_day.values())
+    with_window = sum(c["with_window"] for c in by_day.values())
+    on_time = sum(c["on_time"] for c in by_day.values())
+    logbook = rollups.logbook_period(session, principal, start, end, now)
+    duty_h = sum((r.last_fix - r.first_fix).total_seconds() for r in logbook) / 3600.0
+    ratings = [s for v in stars_by_day.values() for s in v]
+    feedback = sorted(
+        (f for f in facts if f.comment),
+        key=lambda f: f.departed_at or f.arrived_at or since,
+        reverse=True,
+    )[:50]
+    accuracy = eta_accuracy.summarise((f.eta_samples, f.arrived_at) for f in facts)
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    return {
+        "period": _period(start, end),
+        "summary": {
+            "stops": len(facts),
+            "delivered": delivered,
+            "failed": failed,
+            "on_time_rate": _share(on_time, with_window),
+            "first_attempt_success_rate": _share(first_ok, attempted),
+            "deliveries_per_hour": round(delivered / duty_h, 2) if duty_h > 0 else None,
+            "rating": round(sum(ratings) / len(ratings), 2) if ratings else None,
+            "ratings": len(ratings),
+            "eta_mae_s": accuracy.overall_mae_s,
+            "eta_window_coverage": accuracy.overall_coverage,
+        },
+        "tables": {
+            "by_day": table(
+                "Deliveries by day",
+                ["date", "stops", "delivered", "failed", "on_time_rate", "rating", "ratings"],
+                (
+                    [
+                        d,
+                        by_day[d]["stops"],
+                        by_day[d]["delivered"],
+                        by_day[d]["failed"],
+                        _share(by_day[d]["on_time"], by_day[d]["with_window"]),
+                        _mean(stars_by_day.get(d, [])),
+                        len(stars_by_day.get(d, [])),
+                    ]
+                    for d in days
+                ),
+            ),
+            "by_hour": table(
+                "Deliveries by hour of the day",
+                ["hour", "delivered"],
+                ([h, by_hour[h]] for h in range(24)),
+            ),
+            "failure_reasons": table(
+                "Why deliveries failed",
+                ["reason", "count"],
+                failure_reasons(session, org.id, since, until),
+            ),
+            "eta_accuracy": table(
+                "ETA accuracy by how far ahead it was given",
+                ["horizon", "n", "mae_s", "p90_s", "coverage", "mean_width_s"],
+                accuracy.rows,
+            ),
+            "feedback": table(
+                "Latest feedback",
+                ["date", "stars", "comment"],
+                ([f.route_date, f.stars, f.comment] for f in feedback),
+            ),
+        },
+        "charts": [
+            {"table": "by_day", "x": "date", "y": ["delivered", "failed"], "kind": "bars"},
+            {"table": "by_day", "x": "date", "y": ["on_time_rate"], "kind": "line"},
+            {"table": "by_hour", "x": "hour", "y": ["delivered"], "kind": "bars"},
+            {"table": "by_day", "x": "date", "y": ["rating"], "kind": "line"},
+            {"table": "eta_accuracy", "x": "horizon", "y": ["mae_s"], "kind": "bars"},
+        ],
+    }
+
+
+def driver_facts(
+    session: Session,
+    org_id: uuid.UUID,
+    logbook: Sequence[LogbookRow],
+    facts: Sequence[StopFact],
+) -> list[scorecards.DriverFacts]:
+    names: dict[uuid.UUID, str] = {
+        driver_id: name
+        for driver_id, name in session.execute(
+            select(Driver.id, Driver.name).where(Driver.org_id == org_id)
+        )
+    }
+
+    totals: dict[uuid.UUID, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for row in logbook:
+        if row.driver_id is None:
+            continue
+        t = totals[row.driver_id]
+        t["distance_m"] += row.distance_m
+        t["driving_s"] += row.driving_seconds
+        t["idle_s"] += row.idle_seconds
+        t["duty_s"] += (row.last_fix - row.first_fix).total_seconds()
+        t["speeding"] += row.speeding_episodes
+        t["harsh_braking"] += row.harsh_braking
+        t["harsh_acceleration"] += row.harsh_acceleration
+        t["harsh_cornering"] += row.harsh_cornering
+    for f in facts:
+        if f.driver_id is None:
+            continue
+        t = totals[f.driver_id]
+        t["deliveries"] += int(f.delivered)
+        t["failed"] += int(f.status == "failed")
+        if f.on_time is not None and f.delivered:
+            t["with_window"] += 1
+            t["on_time"] += int(f.on_time)
+        if f.stars is not None:
+            t["rating_sum"] += f.stars
+            t["ratings"] += 1
+    return [
+        scorecards.DriverFacts(
+            driver_id=str(driver_id),
+            name=names.get(driver_id, "(removed driver)"),
+            **{k: (round(v) if k in _COUNTS else v) for k, v in t.items()},  # type: ignore[arg-type]
+        )
+        for driver_id, t in totals.items()
+    ]
+
+
+_COUNTS = frozenset(f.name for f in fields(scorecards.DriverFacts) if f.type in ("int", int))
+
+SCORECARD_COLUMNS = (
+    "rank",
+    "driver_id",
+    "name",
+    "distance_km",
+    "driving_h",
+    "deliveries",
+    "safety_score",
+    "speeding_per_100km",
+    "braking_per_100km",
+    "acceleration_per_100km",
+    "cornering_per_100km",
+    "idle_pct",
+    "on_time_pct",
+    "rating",
+    "deliveries_per_hour",
+    "hint",
+)
+
+
+def drivers(
+    session: Session,
+    principal: Principal,
+    start: date,
+    end: date,
+    now: datetime,
+    limits: tracking.SpeedLimits | None = None,
+) -> Report:
+    """A scorecard per driver, ranked, with a coaching hint and the change against the
+    period of the same length just before."""
+    rollups.check_period(start, end)
+    length = end - start
+    before_end = start - timedelta(days=1)
+    before_start = before_end - length
+    current = driver_facts(
+        session,
+        principal.org_id,
+        rollups.logbook_period(session, principal, start, end, now, limits),
+        stop_facts(session, principal.org_id, start, end),
+    )
+    previous = driver_facts(
+        session,
+        principal.org_id,
+        rollups.logbook_period(session, principal, before_start, before_end, now, limits),
+        stop_facts(session, principal.org_id, before_start, before_end),
+    )
+    cards = scorecards.rank_and_coach(current, previous)
+    medians = scorecards.fleet_medians(cards)
+    return {
+        "period": _period(start, end),
+        "previous_period": _period(before_start, before_end),
+        "summary": {"drivers": len(cards), **{f"median_{k}": v for k, v in medians.items()}},
+        "scorecards": [asdict(c) for c in cards],
+        "tables": {
+            "scorecards": table(
+                "Driver scorecards",
+                SCORECARD_COLUMNS,
+                ([getattr(c, col) for col in SCORECARD_COLUMNS] for c in cards),
+            ),
+            "trend": table(
+                "Change against the previous period",
+                ["name", *scorecards.TREND_METRICS],
+                ([c.name, *(c.trend[m] for m in scorecards.TREND_METRICS)] for c in cards),
+            ),
+        },
+        "charts": [
+            {"table": "scorecards", "x": "name", "y": ["safety_score"], "kind": "bars"},
+            {"table": "scorecards", "x": "name", "y": ["on_time_pct"], "kind": "bars"},
+        ],
+    }
+
+
+def fleet(
+    session: Session,
+    principal: Principal,
+    start: date,
+    end: date,
+    now: datetime,
+    fuel_price: Decimal | None = None,
+    limits: tracking.SpeedLimits | None = None,
+) -> Report:
+    """Distance and hours per vehicle and driver (the logbook), distance per
+    jurisdiction, fuel and its cost, idle fuel, CO2 per vehicle, route and delivery,
+    and driven against planned distance."""
+    rollups.check_period(start, end)
+    logbook = rollups.logbook_period(session, principal, start, end, now, limits)
+    facts = stop_facts(session, principal.org_id, start, end)
+    delivered_by_route: Counter[uuid.UUID] = Counter(f.route_id for f in facts if f.delivered)
+    vehicles: dict[uuid.UUID, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    names: dict[uuid.UUID, tuple[str, str | None, str | None]] = {}
+    people: dict[uuid.UUID, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    people_names: dict[uuid.UUID, str] = {}
+    jurisdictions: dict[tuple[str, str], float] = defaultdict(float)
+    by_vehicle_day: dict[tuple[uuid.UUID, date], LogbookRow] = {}
+    for row in logbook:
+        names[row.vehicle_id] = (row.vehicle_name, row.plate, row.fuel_unit)
+        by_vehicle_day[(row.vehicle_id, row.date)] = row
+        for target in (vehicles[row.vehicle_id],) + (
+            (people[row.driver_id],) if row.driver_id else ()
+        ):
+            target["days"] += 1
+            target["distance_m"] += row.distance_m
+            target["driving_s"] += row.driving_seconds
+            target["idle_s"] += row.idle_seconds
+            target["fuel"] += row.fuel_used or 0.0
+            target["idle_fuel"] += row.idle_fuel or 0.0
+            target["co2_kg"] += row.co2_kg or 0.0
+        if row.driver_id:
+            people_names[row.driver_id] = row.driver_name or ""
+        for zone, metres in row.distance_by_jurisdiction_m.items():
+            jurisdictions[(row.vehicle_name, zone)] += metres
+    routes = session.execute(
+        select(
+            Route.id,
+            Route.name,
+            Route.date,
+            Route.vehicle_id,
+            Route.planned_distance_m,
+            Route.end_leg_metres,
+        ).where(
+            Route.org_id == principal.org_id,
+            Route.date >= start,
+            Route.date <= end,
+            Route.status != "cancelled",
+        )
+    ).all()
+    routes_per_vehicle_day = Counter((r.vehicle_id, r.date) for r in routes)
+    route_rows = []
+    for r in routes:
+        day = by_vehicle_day.get((r.vehicle_id, r.date)) if r.vehicle_id else None
+        alone = routes_per_vehicle_day[(r.vehicle_id, r.date)] == 1
+        driven = day.distance_m if day is not None and alone else None
+        planned = (r.planned_distance_m or 0.0) + (r.end_leg_metres or 0.0) or None
+        co2 = day.co2_kg if day is not None and alone else None
+        delivered = delivered_by_route[r.id]
+        route_rows.append(
+            [
+                r.date,
+                r.name,
+                names.get(r.vehicle_id, ("",))[0] if r.vehicle_id else "",
+                _km(planned),
+                _km(driven),
+                _km(driven - planned) if driven is not None and planned else None,
+                _round(co2, 2),
+                delivered,
+                _round(co2 / delivered, 3) if co2 is not None and delivered else None,
+            ]
+        )
+    delivered_by_vehicle: Counter[uuid.UUID] = Counter()
+    route_vehicle = {r.id: r.vehicle_id for r in routes}
+    for route_id, n in delivered_by_route.items():
+        vehicle_id = route_vehicle.get(route_id)
+        if vehicle_id is not None:
+            delivered_by_vehicle[vehicle_id] += n
+
+    def money(amount: float) -> str | None:
+        if fuel_price is None:
+            return None
+        cost = Decimal(str(round(amount, 6))) * fuel_price
+        return str(cost.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+    vehicle_rows = []
+    for vehicle_id, t in sorted(vehicles.items(), key=lambda kv: names[kv[0]][0]):
+        name, plate, unit = names[vehicle_id]
+        n = delivered_by_vehicle[vehicle_id]
+        vehicle_rows.append(
+            [
+                name,
+                plate,
+                t["days"],
+                _km(t["distance_m"]),
+                round(t["driving_s"] / 3600.0, 2),
+                round(t["idle_s"] / 3600.0, 2),
+                _round(t["fuel"], 2),
+                _round(t["idle_fuel"], 2),
+                unit,
+                money(t["fuel"]),
+                money(t["idle_fuel"]),
+                _round(t["co2_kg"], 2),
+                n,
+                _round(t["co2_kg"] / n, 3) if n else None,
+            ]
+        )
+    driver_rows = [
+        [
+            people_names[d],
+            t["days"],
+            _km(t["distance_m"]),
+            round(t["driving_s"] / 3600.0, 2),
+            round(t["idle_s"] / 3600.0, 2),
+            _round(t["fuel"], 2),
+            _round(t["co2_kg"], 2),
+        ]
+        for d, t in sorted(people.items(), key=lambda kv: people_names[kv[0]])
+    ]
+    total_distance = sum(t["distance_m"] for t in vehicles.values())
+    total_co2 = sum(t["co2_kg"] for t in vehicles.values())
+    total_delivered = sum(delivered_by_route.values())
+    planned_total = sum(r[3] or 0 for r in route_rows if r[4] is not None)
+    driven_total = sum(r[4] or 0 for r in route_rows if r[4] is not None)
+    return {
+        "period": _period(start, end),
+        "summary": {
+            "distance_km": _km(total_distance),
+            "driving_h": round(sum(t["driving_s"] for t in vehicles.values()) / 3600.0, 2),
+            "fuel": _round(sum(t["fuel"] for t in vehicles.values()), 2),
+            "fuel_cost": money(sum(t["fuel"] for t in vehicles.values())),
+            "idle_fuel": _round(sum(t["idle_fuel"] for t in vehicles.values()), 2),
+            "co2_kg": _round(total_co2, 2),
+            "co2_kg_per_delivery": _round(total_co2 / total_delivered, 3)
+            if total_delivered
+            else None,
+            "planned_km": round(planned_total, 1),
+            "driven_km": round(driven_total, 1),
+            "off_plan_km": round(driven_total - planned_total, 1),
+        },
+        "tables": {
+            "vehicles": table(
+                "Per vehicle",
+                [
+                    "vehicle",
+                    "plate",
+                    "days",
+                    "distance_km",
+                    "driving_h",
+                    "idle_h",
+                    "fuel",
+                    "idle_fuel",
+                    "fuel_unit",
+                    "fuel_cost",
+                    "idle_fuel_cost",
+                    "co2_kg",
+                    "deliveries",
+                    "co2_kg_per_delivery",
+                ],
+                vehicle_rows,
+            ),
+            "drivers": table(
+                "Per driver",
+                ["driver", "days", "distance_km", "driving_h", "idle_h", "fuel", "co2_kg"],
+                driver_rows,
+            ),
+            "routes": table(
+                "Per route: planned against driven",
+                [
+                    "date",
+                    "route",
+                    "vehicle",
+                    "planned_km",
+                    "driven_km",
+                    "off_plan_km",
+                    "co2_kg",
+                    "deliveries",
+                    "co2_kg_per_delivery",
+                ],
+                sorted(route_rows, key=lambda r: (r[0], r[1])),
+            ),
+            "jurisdictions": table(
+                "Distance per jurisdiction (fuel tax)",
+                ["vehicle", "jurisdiction", "distance_km"],
+                ([v, z, _km(m)] for (v, z), m in sorted(jurisdictions.items())),
+            ),
+        },
+        "charts": [
+            {"table": "vehicles", "x": "vehicle", "y": ["distance_km"], "kind": "bars"},
+            {"table": "vehicles", "x": "vehicle", "y": ["co2_kg"], "kind": "bars"},
+        ],
+    }
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _mean(values: Sequence[int]) -> float | None:
+    return round(sum(values) / len(values), 2) if values else None
+
+
+def _km(metres: float | None) -> float | None:
+    return None if metres is None else round(metres / 1000.0, 2)
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def fixes(
+    sessions: sessionmaker[Session],
+    org_id: uuid.UUID,
+    since: datetime,
+    until: datetime,
+    vehicle_id: uuid.UUID | None,
+    batch: int = 5000,
+) -> Iterator[tuple[Any, ...]]:
+    """The period's fixes, oldest first, read in batches in a session of their own (the
+    request's has ended by the time a streamed response is being written)."""
+    stmt = (
+        select(
+            PingRow.time,
+            Vehicle.name,
+            PingRow.device_id,
+            PingRow.lat,
+            PingRow.lon,
+            PingRow.speed,
+            PingRow.heading,
+            PingRow.accuracy,
+        )
+        .outerjoin(Vehicle, Vehicle.id == PingRow.vehicle_id)
+        .where(PingRow.org_id == org_id, PingRow.time >= since, PingRow.time < until)
+        .order_by(PingRow.time, PingRow.id)
+    )
+    if vehicle_id is not None:
+        stmt = stmt.where(PingRow.vehicle_id == vehicle_id)
+    with sessions() as session:
+        session.connection(execution_options={READ_ONLY: True})
+        result = session.execute(stmt.execution_options(yield_per=batch))
+        for time, vehicle, device, lat, lon, speed, heading, accuracy in result:
+            yield (
+                time,
+                vehicle or "",
+                device,
+                lat,
+                lon,
+                None if speed is None else round(speed * 3.6, 1),
+                heading,
+                accuracy,
+            )
