@@ -488,6 +488,39 @@ def bench_dashboard(
     )
 
 
+@bench_app.command("reports")
+def bench_reports(
+    vehicles: Annotated[int, typer.Option(help="Vans with a route every day.", min=1)] = 50,
+    days: Annotated[int, typer.Option(help="Days of history.", min=1, max=366)] = 30,
+    stops: Annotated[int, typer.Option(help="Delivery stops per route.", min=1)] = 30,
+    fix_every: Annotated[int, typer.Option(help="Seconds between a van's fixes.", min=1)] = 15,
+    repeats: Annotated[int, typer.Option(help="Warm calls per report.", min=1)] = 3,
+    database_url: Annotated[
+        str | None, typer.Option(help="Default: a new SQLite file; give a PostgreSQL URL.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON report as the last line.")] = False,
+) -> None:
+    """A month of a 50-van fleet generated, then each report over it (target <= 2 s),
+    and the month's fixes exported as streamed CSV (rows per second, memory growth)."""
+    import json
+
+    from doorstep.bench.reports import reports_bench
+
+    report = reports_bench(
+        vehicles=vehicles,
+        days=days,
+        stops=stops,
+        fix_every_s=fix_every,
+        repeats=repeats,
+        database_url=database_url,
+    )
+    typer.echo(
+        json.dumps(
+            report, separators=(",", ":") if as_json else None, indent=None if as_json else 2
+        )
+    )
+
+
 @contextmanager
 def _clear_errors() -> Iterator[None]:
     try:

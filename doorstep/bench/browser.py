@@ -41,7 +41,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _serve(runtime: Runtime) -> tuple[uvicorn.Server, str]:
+def serve(runtime: Runtime) -> tuple[uvicorn.Server, str]:
     from doorstep.api.app import create_app
 
     port = _free_port()
@@ -79,7 +79,7 @@ def served_in_browser(prefix: str) -> Iterator[Served]:
         migrate(runtime.engine)
         server = None
         try:
-            server, base = _serve(runtime)
+            server, base = serve(runtime)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
-from doorstep.schemas.common import Location, Output, Timestamp
+from doorstep.schemas.common import Input, Location, Output, Timestamp
 
 
 class SignInLinkPublic(Output):
@@ -100,3 +101,18 @@ class HandoffInbox(Output):
         description="Labels this driver holds (loaded onto today's van or taken over from a "
         "colleague) and so may hand over (POST /api/v1/handoffs)."
     )
+
+
+class DriverMessageCreate(Input):
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    urgent: bool = Field(False, description="An alert: the phone vibrates and it stays on top.")
+
+
+class DriverMessagePublic(Output):
+    id: uuid.UUID
+    driver_id: uuid.UUID
+    author_name: str
+    body: str
+    urgent: bool
+    at: Timestamp
+    read_at: Timestamp | None

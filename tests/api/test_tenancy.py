@@ -182,6 +182,10 @@ WALK: dict[tuple[str, str], str] = {
     ("POST", "/drivers/{driver_id}/sign-in-link"): HIDDEN,
     ("POST", "/me/tracker"): DRIVER,
     ("GET", "/me/route"): DRIVER,
+    ("GET", "/me/messages"): DRIVER,
+    ("POST", "/me/messages/{message_id}/read"): DRIVER,
+    ("GET", "/drivers/{driver_id}/messages"): HIDDEN,
+    ("POST", "/drivers/{driver_id}/messages"): HIDDEN,
     ("GET", "/me/route/events"): DRIVER,
     ("GET", "/fleet/live"): REPORT,
     ("GET", "/fleet/exceptions"): REPORT,
@@ -235,6 +239,7 @@ PARAM_KINDS = {
     "label": "parcel",
     "proof_id": "proof",
     "driver_id": "driver",
+    "message_id": "driver_message",
 }
 ITEM_KINDS = {
     "depots": "depot",
@@ -269,6 +274,7 @@ BY_ID_BODIES: dict[tuple[str, str], Body] = {
     },
     ("PATCH", "/orders/{order_id}"): lambda b: {"notes": "Mallory"},
     ("POST", "/orders/{order_id}/chat"): lambda b: {"body": "Mallory"},
+    ("POST", "/drivers/{driver_id}/messages"): lambda b: {"body": "Mallory"},
     ("POST", "/routes/{route_id}/load-scans"): lambda b: {"scans": []},
     ("POST", "/routes/{route_id}/returns"): lambda b: {"scans": []},
     ("PATCH", "/webhooks/{webhook_id}"): lambda b: {"description": "Mallory"},
@@ -604,6 +610,10 @@ def build_a(client, org) -> Ids:
     )
     assert response.status_code == 201, response.text
     a["proof"] = response.json()["id"]
+    # A message from A's dispatch to A's driver.
+    a["driver_message"] = _post(
+        client, key, f"/drivers/{a['driver']}/messages", {"body": "Gate code 1234 zebra"}
+    )["id"]
     # A webhook that has a delivery: A's order changed after it subscribed.
     a["webhook"] = _post(
         client,

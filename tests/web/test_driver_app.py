@@ -299,6 +299,29 @@ def test_the_dispatchers_change_reaches_the_phone_at_once(phone, server, client,
     expect(page.locator("#stops li")).to_have_count(1)
 
 
+def test_a_message_and_an_alert_from_dispatch_reach_the_phone(phone, server, client, org_a, route):
+    page = phone.new_page()
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    expect(page.locator("#stops li")).to_have_count(2)
+    url = f"{API}/drivers/{org_a.driver_id}/messages"
+    sent = client.post(url, json={"body": "Gate code is 4411"}, headers=auth(org_a.dispatcher))
+    assert sent.status_code == 201, sent.text
+    page.wait_for_timeout(300)
+    # Sent before the stream opened: read with the messages on load (or pushed).
+    page.reload()
+    expect(page.locator("#message-list li")).to_have_count(1)
+    alert = {"body": "Road closed on Main St, take Mill Rd", "urgent": True}
+    assert client.post(url, json=alert, headers=auth(org_a.dispatcher)).status_code == 201
+    expect(page.locator("#notice")).to_have_text(
+        "Alert from dispatch: Road closed on Main St, take Mill Rd", timeout=10000
+    )
+    expect(page.locator("#message-list li.urgent")).to_have_count(1)
+    page.locator("#message-list li.urgent").get_by_role("button", name="Got it").click()
+    expect(page.locator("#message-list li")).to_have_count(1)
+    listed = client.get(url, headers=auth(org_a.viewer)).json()
+    assert [m["read_at"] is not None for m in listed] == [True, False]
+
+
 def test_a_hand_over_between_two_phones(phone, browser, server, client, org_a, route, db):
     _made, orders = route
     _bo_key, bo_id = add_driver(db, org_a, "Bo Colleague")

@@ -14,18 +14,20 @@ from fastapi.responses import StreamingResponse
 
 from doorstep import clock
 from doorstep.api import sse
-from doorstep.api.deps import SessionDep, Writer, require
+from doorstep.api.deps import Reader, SessionDep, Writer, require
 from doorstep.bus import Subscription
 from doorstep.domain.principal import Principal
 from doorstep.domain.roles import Permission
 from doorstep.schemas.driver_app import (
     DaySummary,
     DriverDay,
+    DriverMessageCreate,
+    DriverMessagePublic,
     HandoffInbox,
     SignInLinkPublic,
     TrackerPublic,
 )
-from doorstep.services import driver_app
+from doorstep.services import driver_app, driver_messages
 from doorstep.wiring import Runtime
 
 router = APIRouter(tags=["driver app"])
@@ -70,6 +72,38 @@ def my_handoffs(session: SessionDep, who: DriverOnly) -> Any:
     return driver_app.handoffs(session, who, clock.now())
 
 
+@router.get("/me/messages", response_model=list[DriverMessagePublic])
+def my_messages(session: SessionDep, who: DriverOnly) -> Any:
+    """Messages and alerts from dispatch, newest first."""
+    return driver_messages.of_driver(session, who, driver_app.driver_id_of(who))
+
+
+@router.post("/me/messages/{message_id}/read", response_model=DriverMessagePublic)
+def read_message(message_id: uuid.UUID, session: SessionDep, who: DriverOnly) -> Any:
+    return driver_messages.mark_read(
+        session, who, driver_app.driver_id_of(who), message_id, clock.now()
+    )
+
+
+@router.post(
+    "/drivers/{driver_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DriverMessagePublic,
+)
+def send_driver_message(
+    driver_id: uuid.UUID, body: DriverMessageCreate, session: SessionDep, who: Writer
+) -> Any:
+    """A message or an alert to a driver: on their phone at once (its event stream),
+    and in `GET /me/messages`."""
+    return driver_messages.send(session, who, driver_id, body.body, body.urgent, clock.now())
+
+
+@router.get("/drivers/{driver_id}/messages", response_model=list[DriverMessagePublic])
+def driver_message_list(driver_id: uuid.UUID, session: SessionDep, who: Reader) -> Any:
+    """What dispatch sent this driver, newest first, and whether they have read it."""
+    return driver_messages.of_driver(session, who, driver_id)
+
+
 @router.get(
     "/me/route/events",
     response_class=StreamingResponse,
@@ -78,10 +112,11 @@ def my_handoffs(session: SessionDep, who: DriverOnly) -> Any:
 async def my_route_events(request: Request, who: DriverOnly) -> StreamingResponse:
     """Server-Sent Events: `event: changed` whenever one of the driver's routes changes
     (a stop inserted, moved, removed or re-sequenced, the route cancelled or handed to
-    another driver), so the app re-reads the route at once instead of on its next poll."""
+    another driver), so the app re-reads the route at once instead of on its next poll;
+    `event: message` for a message or alert from dispatch."""
     driver_id = str(driver_app.driver_id_of(who))
     runtime: Runtime = request.app.state.runtime
-    subscription = await runtime.bus.subscribe(str(who.org_id), ("route",), backlog=100)
+    subscription = await runtime.bus.subscribe(str(who.org_id), ("route", "driver"), backlog=100)
     keepalive = runtime.settings.track_stream_keepalive_s
     return sse.response(_route_events(subscription, driver_id, keepalive))
 
@@ -93,6 +128,9 @@ async def _route_events(
     async for event in sse.events_or_quiet(subscription, keepalive_s):
         if event is None:
             yield sse.KEEPALIVE
+        elif event.topic == "driver.message":
+            if event.data.get("driver_id") == driver_id:
+                yield sse.message("message", json.dumps(event.data))
         elif driver_id in (event.data.get("driver_id"), event.data.get("previous_driver_id")):
             data = {"topic": event.topic, "route_id": event.data.get("route_id")}
             yield sse.message("changed", json.dumps({**data, "reason": event.data.get("reason")}))

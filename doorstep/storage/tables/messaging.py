@@ -153,3 +153,18 @@ class WebhookSubscription(OrgMixin, Base):
     event_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str | None] = mapped_column(String(200))
+
+
+class DriverMessage(OrgMixin, Base):
+    """A dispatcher's message or alert to one driver, shown on the driver's phone."""
+
+    __tablename__ = "driver_messages"
+    __table_args__ = (Index("ix_driver_messages_driver_at", "driver_id", "at"),)
+
+    driver_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drivers.id", ondelete="CASCADE"))
+    author_name: Mapped[str] = mapped_column(String(200))
+    author_id: Mapped[str | None] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

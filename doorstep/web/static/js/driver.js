@@ -183,6 +183,12 @@ let routeEvents = null;
 function listenForChanges() {
   if (routeEvents || !("EventSource" in window)) return;
   routeEvents = new EventSource(`${API}/me/route/events`);
+  routeEvents.addEventListener("message", (event) => {
+    const message = JSON.parse(event.data);
+    showMessage(message);
+    if (message.urgent) alertDriver(`Alert from dispatch: ${message.body}`);
+    else if (navigator.vibrate) navigator.vibrate(100);
+  });
   routeEvents.addEventListener("changed", (event) => {
     state.changeReason = JSON.parse(event.data).reason || null;
     load();
@@ -190,9 +196,40 @@ function listenForChanges() {
   // After a reconnect, a change made while the stream was down is read at once.
   let opened = false;
   routeEvents.addEventListener("open", () => {
-    if (opened) load();
+    if (opened) {
+      load();
+      loadMessages();
+    }
     opened = true;
   });
+}
+
+// Messages and alerts from dispatch: unread ones stay on top until "Got it".
+function showMessage(message) {
+  if (document.querySelector(`[data-message="${message.id}"]`)) return;
+  const item = document.createElement("li");
+  item.dataset.message = message.id;
+  item.className = message.urgent ? "urgent" : "";
+  const text = document.createElement("span");
+  text.textContent = `${message.urgent ? "Alert: " : ""}${message.body} (${message.author_name}, ${hhmm(message.at)})`;
+  const done = document.createElement("button");
+  done.type = "button";
+  done.className = "button secondary";
+  done.textContent = "Got it";
+  done.addEventListener("click", async () => {
+    await fetch(`${API}/me/messages/${message.id}/read`, { method: "POST" }).catch(() => null);
+    item.remove();
+    $("messages").hidden = !$("message-list").children.length;
+  });
+  item.append(text, " ", done);
+  $("message-list").prepend(item);
+  $("messages").hidden = false;
+}
+
+async function loadMessages() {
+  const response = await fetch(`${API}/me/messages`).catch(() => null);
+  if (!response || !response.ok) return;
+  for (const message of (await response.json()).reverse()) if (!message.read_at) showMessage(message);
 }
 
 function hhmm(iso) {
@@ -798,6 +835,7 @@ async function boot() {
     return;
   }
   await load();
+  loadMessages();
   listenForChanges();
   flush();
 }
