@@ -16,14 +16,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from doorstep.domain.errors import FieldError, InvalidInput
 from doorstep.domain.principal import Principal, system
-from doorstep.services import accounts, tracking
+from doorstep.services import accounts, timing, tracking
 from doorstep.services.logbook import LogbookRow, day_logbook
-from doorstep.storage.tables import ClosedDay, Organisation, VehicleDay
+from doorstep.storage.db import READ_ONLY
+from doorstep.storage.tables import ClosedDay, Organisation, PingRow, VehicleDay
 
 MAX_DAYS = 366
 """The longest period one report covers: a year (a leap year's), so a yearly report
@@ -89,52 +90,83 @@ def logbook_period(
 
 
 def close_days(
-    session: Session,
+    sessions: sessionmaker[Session],
     now: datetime,
     lookback_days: int = 7,
     limits: tracking.SpeedLimits | None = None,
     org_id: uuid.UUID | None = None,
 ) -> int:
     """Close every finished day of the last ``lookback_days`` not closed yet, for every
-    organisation (or one); returns the days closed."""
-    orgs = session.scalars(
-        select(Organisation).where(Organisation.id == org_id)
-        if org_id is not None
-        else select(Organisation)
-    )
+    organisation (or one); returns the days closed. Each day is replayed in a read-only
+    transaction and written in a short one of its own, so ingest (on SQLite, the one
+    writer) never waits for more than one day's insert."""
+    with sessions() as session:
+        orgs = [
+            (org.id, local_today(org, now))
+            for org in session.scalars(
+                select(Organisation).where(Organisation.id == org_id)
+                if org_id is not None
+                else select(Organisation)
+            )
+        ]
+        closed = {
+            (row.org_id, row.date)
+            for row in session.execute(select(ClosedDay.org_id, ClosedDay.date))
+        }
     done = 0
-    for org in list(orgs):
-        today = local_today(org, now)
+    for org, today in orgs:
         for back in range(lookback_days, 0, -1):
-            if close_day(session, org.id, today - timedelta(days=back), now, limits):
+            day = today - timedelta(days=back)
+            if (org, day) not in closed and close_day(sessions, org, day, now, limits):
                 done += 1
     return done
 
 
 def close_day(
-    session: Session,
+    sessions: sessionmaker[Session],
     org_id: uuid.UUID,
     day: date,
     now: datetime,
     limits: tracking.SpeedLimits | None = None,
 ) -> bool:
-    """Add up one finished day of one organisation; False if it was closed already."""
-    if session.get(ClosedDay, (org_id, day)) is not None:
-        return False
-    rows = day_logbook(session, system(org_id), day, limits=limits)
-    session.execute(delete(VehicleDay).where(VehicleDay.org_id == org_id, VehicleDay.date == day))
-    session.add_all(
-        VehicleDay(
-            org_id=org_id,
-            date=day,
-            vehicle_id=row.vehicle_id,
-            driver_id=row.driver_id,
-            row=to_json(row),
+    """Add up one finished day of one organisation. False if it was closed meanwhile, or
+    if a fix for it arrived while it was being added up (the next run tries again)."""
+    with sessions() as session:
+        session.connection(execution_options={READ_ONLY: True})
+        high_water = session.scalar(select(func.max(PingRow.id))) or 0
+        rows = day_logbook(session, system(org_id), day, limits=limits)
+        zone = session.scalar(select(Organisation.timezone).where(Organisation.id == org_id))
+    since = timing.day_epoch(day, zone or "UTC")
+    until = timing.day_epoch(day + timedelta(days=1), zone or "UTC")
+    with sessions.begin() as session:
+        if session.get(ClosedDay, (org_id, day)) is not None:
+            return False
+        newer = session.scalar(
+            select(PingRow.id)
+            .where(
+                PingRow.id > high_water,
+                PingRow.org_id == org_id,
+                PingRow.time >= since,
+                PingRow.time < until,
+            )
+            .limit(1)
         )
-        for row in rows
-    )
-    session.add(ClosedDay(org_id=org_id, date=day, closed_at=now))
-    session.flush()
+        if newer is not None:
+            return False
+        session.execute(
+            delete(VehicleDay).where(VehicleDay.org_id == org_id, VehicleDay.date == day)
+        )
+        session.add_all(
+            VehicleDay(
+                org_id=org_id,
+                date=day,
+                vehicle_id=row.vehicle_id,
+                driver_id=row.driver_id,
+                row=to_json(row),
+            )
+            for row in rows
+        )
+        session.add(ClosedDay(org_id=org_id, date=day, closed_at=now))
     return True
 
 

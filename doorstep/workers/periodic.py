@@ -46,8 +46,7 @@ def _maintenance(runtime: Runtime, now: datetime) -> object:
 def _close_days(runtime: Runtime, now: datetime) -> object:
     from doorstep.services.rollups import close_days
 
-    with runtime.sessions.begin() as session:
-        return close_days(session, now, limits=runtime.tracker.limits)
+    return close_days(runtime.sessions, now, limits=runtime.tracker.limits)
 
 
 JOBS: tuple[Job, ...] = (

@@ -5,9 +5,8 @@
 // Text from the server is only ever set with textContent.
 
 import { DoorstepMap } from "./map.js";
+import { $, API, getJson, hhmm as clock, notice, send, staffPage } from "./staff.js";
 
-const API = "/api/v1";
-const $ = (id) => document.getElementById(id);
 const config = JSON.parse($("ds-config").textContent);
 const STATUS_WORDS = { on_time: "On time", at_risk: "At risk", late: "Late", idle: "Idle", offline: "Offline", parked: "Parked" };
 const fleet = new Map();
@@ -16,17 +15,8 @@ let selected = null;
 let zone = "UTC";
 let fitted = false;
 
-function notice(text, isError = false) {
-  const el = $("notice");
-  el.textContent = text;
-  el.className = `notice ${isError ? "error" : "ok"}`;
-  el.hidden = !text;
-}
-
-function hhmm(iso) {
-  if (!iso) return "–";
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: zone });
-}
+let me = null;
+const hhmm = (iso) => clock(iso, zone);
 
 function startMap() {
   if (map || !window.L) return;
@@ -221,6 +211,7 @@ async function refresh() {
   }
   notice("");
   await refreshExceptions();
+  if (me && me.canAct) loadUnplanned();
 }
 
 let refreshTimer = null;
@@ -254,36 +245,156 @@ function listen() {
   stream.addEventListener("open", refresh);
 }
 
-async function boot() {
-  const me = await fetch(`${API}/auth/me`, { credentials: "same-origin" }).catch(() => null);
-  if (!me || !me.ok) {
-    $("signin").hidden = false;
+// -- actions (dispatchers and admins; a viewer's page has none of these controls) ------
+
+// Urgent job: today's orders on no route, the ranked places to put one (each with the
+// customers it makes later), and inserting it where the dispatcher chose.
+let affected = [];
+async function loadUnplanned() {
+  const today = new Date().toLocaleDateString("en-CA", { timeZone: zone });
+  let page;
+  try {
+    page = await getJson(`/orders?status=created&limit=100`);
+  } catch (error) {
+    notice(error.message, true);
     return;
   }
-  $("signin").hidden = true;
-  $("live").hidden = false;
-  $("signout").hidden = false;
-  startMap();
-  listen();
-  setInterval(refresh, 60000); // statuses that change with time alone (offline)
+  const select = $("urgent-order");
+  const chosen = select.value;
+  select.replaceChildren();
+  for (const order of page.items) {
+    const option = document.createElement("option");
+    option.value = order.id;
+    const day = order.window_start ? new Date(order.window_start).toLocaleDateString("en-CA", { timeZone: zone }) : today;
+    option.textContent = `${order.tracking_code} · ${order.recipient.name} · ${order.address}${day === today ? "" : ` · ${day}`}`;
+    select.append(option);
+  }
+  if (chosen) select.value = chosen;
+  $("no-urgent").hidden = page.items.length > 0;
+  $("urgent-form").hidden = page.items.length === 0;
 }
 
-$("signin-form").addEventListener("submit", async (event) => {
+async function findPlaces(event) {
   event.preventDefault();
-  const response = await fetch(`${API}/auth/login`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email: $("email").value, password: $("password").value }),
-  }).catch(() => null);
-  if (!response || !response.ok) {
-    notice(response ? "Wrong email or password." : "Offline: signing in needs the network.", true);
+  const orderId = $("urgent-order").value;
+  const list = $("options");
+  list.replaceChildren();
+  $("urgent-result").textContent = "";
+  const today = new Date().toLocaleDateString("en-CA", { timeZone: zone });
+  const result = await send("POST", "/dispatch/options", { order_id: orderId, date: today, limit: 5 });
+  if (!result.ok) {
+    notice(result.detail, true);
     return;
   }
+  if (!result.body.options.length) {
+    $("urgent-result").textContent = "No running route can take it: plan it for later or start a van.";
+    return;
+  }
+  const names = new Map([...fleet.values()].filter((v) => v.route).map((v) => [v.route.id, v.name]));
+  for (const option of result.body.options) {
+    const item = document.createElement("li");
+    item.className = option.feasible ? "feasible" : "infeasible";
+    const van = names.get(option.route_id) || "A route";
+    const later = option.delays.length
+      ? `${option.delays.length} customer(s) later, up to ${Math.round(Math.max(...option.delays.map((d) => d.delay_s)) / 60)} min${option.delays.some((d) => d.breaks_window) ? ", a window broken" : ""}`
+      : "nobody else later";
+    const text = document.createElement("span");
+    text.textContent = `${van} · as stop ${option.position + 1} · +${Math.round(option.added_drive_s / 60)} min driving · arrives ${hhmm(option.arrival)} · ${later}${option.feasible ? "" : ` · ${option.problems.join("; ")}`}`;
+    const insert = document.createElement("button");
+    insert.type = "button";
+    insert.className = "button";
+    insert.textContent = "Insert here";
+    insert.addEventListener("click", () => insertAt(orderId, option, van));
+    item.append(text, " ", insert);
+    list.append(item);
+  }
+}
+
+async function insertAt(orderId, option, van) {
+  const body = { order_id: orderId, route_id: option.route_id, position: option.position, allow_late: !option.feasible };
+  const result = await send("POST", "/dispatch/assign", body, { "If-Match": String(option.route_revision) });
+  if (!result.ok) {
+    // 409: the route changed since the options were computed; they are computed again.
+    notice(result.detail, true);
+    if (result.status === 409) findPlaces(new Event("submit"));
+    return;
+  }
+  $("options").replaceChildren();
+  affected = [orderId, ...option.delays.map((d) => d.order_id).filter(Boolean)];
+  $("urgent-result").textContent = `Inserted into ${van}'s route as stop ${option.position + 1}; ${option.delays.length} other customer(s) affected.`;
+  $("notify-affected").hidden = false;
   notice("");
-  boot();
+  loadUnplanned();
+  refreshSoon();
+}
+
+async function notifyAffected() {
+  const result = await send("POST", "/orders/notify", { order_ids: affected });
+  if (!result.ok) {
+    notice(result.detail, true);
+    return;
+  }
+  const sent = result.body.results.filter((r) => r.messages > 0).length;
+  $("urgent-result").textContent = `Told ${sent} of ${affected.length} customer(s) their new time.`;
+  $("notify-affected").hidden = true;
+}
+
+async function messageDriver(event) {
+  event.preventDefault();
+  const v = selected && fleet.get(selected);
+  if (!v || !v.driver_id) {
+    notice("This vehicle has no driver today to message.", true);
+    return;
+  }
+  const result = await send("POST", `/drivers/${v.driver_id}/messages`, { body: $("message-body").value, urgent: $("message-urgent").checked });
+  if (!result.ok) {
+    notice(result.detail, true);
+    return;
+  }
+  $("message-body").value = "";
+  $("message-urgent").checked = false;
+  notice(`Sent to ${v.driver}.`);
+}
+
+// Replay: the vehicle's stored fixes of today as a line, with its events on it.
+async function replay() {
+  const v = selected && fleet.get(selected);
+  if (!v || !map) return;
+  const midnight = new Date();
+  midnight.setHours(0, 0, 0, 0);
+  const query = new URLSearchParams({ since: midnight.toISOString(), until: new Date(Date.now() + 60000).toISOString() });
+  let fixes;
+  try {
+    fixes = await getJson(`/vehicles/${v.id}/positions?${query}`);
+  } catch (error) {
+    notice(error.message, true);
+    return;
+  }
+  const line = fixes.map((f) => [f.lat, f.lon]);
+  if (line.length > 1) {
+    map.setLine("replay", line, { kind: "replay" });
+    map.fit(fixes.map((f) => ({ lat: f.lat, lon: f.lon })), { maxZoom: 16, force: true });
+  }
+  const first = fixes[0];
+  const last = fixes[fixes.length - 1];
+  $("replay-facts").textContent = fixes.length
+    ? `${fixes.length} fixes today, ${hhmm(first.time)} to ${hhmm(last.time)}; the line shows where the van went.`
+    : "No fixes today.";
+}
+
+function act() {
+  $("urgent-form").addEventListener("submit", findPlaces);
+  $("notify-affected").addEventListener("click", notifyAffected);
+  $("message-form").addEventListener("submit", messageDriver);
+  loadUnplanned();
+}
+
+staffPage((who) => {
+  me = who;
+  $("live").hidden = false;
+  startMap();
+  listen();
+  $("replay").addEventListener("click", replay);
+  if (me.canAct) act();
+  setInterval(refresh, 60000); // statuses that change with time alone (offline)
 });
-$("signout").addEventListener("click", async () => {
-  await fetch(`${API}/auth/logout`, { method: "POST" });
-  location.reload();
-});
-window.addEventListener("load", boot);

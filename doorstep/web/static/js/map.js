@@ -20,6 +20,7 @@ const MINOR_ROAD = [1.25, "#b9c0c7"];
 const LINE_STYLE = {
   path: { color: "#1a56db", weight: 4, opacity: 0.85 },
   route: { color: "#6e7781", weight: 3, opacity: 0.8 },
+  replay: { color: "#b3261e", weight: 3, opacity: 0.9, dashArray: "6 4" },
 };
 
 /** Text for Leaflet's attribution (which takes HTML): always escaped. */
