@@ -44,6 +44,7 @@ class LiveVehicle(Output):
     reason: str = Field(description="Why, in words, for the dispatcher.")
     position: LivePosition | None
     driver: str | None
+    driver_id: uuid.UUID | None = Field(None, description="Today's driver, to message.")
     route: LiveRoute | None
 
 

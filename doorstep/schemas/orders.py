@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Any, Self
 
@@ -220,3 +221,42 @@ class ImportedOrder(Output):
 class ImportResult(Output):
     created: int
     orders: list[ImportedOrder]
+
+
+class NotifyRequest(Input):
+    order_ids: list[uuid.UUID] = Field(min_length=1, max_length=200)
+
+
+class NotifyResult(Output):
+    order_id: uuid.UUID
+    rule: str | None = Field(description="delayed or scheduled; None when nothing fits.")
+    messages: int = Field(description="Messages queued (SMS, email).")
+    why: str | None = Field(description="When none were: why.")
+
+
+class NotifyResults(Output):
+    results: list[NotifyResult]
+
+
+class BoardRow(Output):
+    order: OrderPublic
+    route_id: uuid.UUID | None
+    route_name: str | None
+    route_date: dt.date | None
+    route_revision: int | None = Field(description="Send as If-Match to move the stop.")
+    stop_id: uuid.UUID | None
+    sequence: int | None
+    stop_status: str | None
+    eta: Timestamp | None
+    eta_earliest: Timestamp | None
+    eta_latest: Timestamp | None
+    late_risk: float | None
+    at_risk: bool
+
+
+class Board(Output):
+    timezone: str
+    total: int
+    limit: int
+    offset: int
+    items: list[BoardRow]

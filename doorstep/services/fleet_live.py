@@ -140,6 +140,7 @@ def _vehicle(
             "at": live.time,
         },
         "driver": drivers.get(driver_id) if driver_id else None,
+        "driver_id": driver_id,
         "route": None
         if route is None
         else {

@@ -184,6 +184,55 @@ def on_eta(session: Session, order: Order, stop: Stop, now: datetime) -> None:
         )
 
 
+def announce_change(
+    session: Session, order: Order, stop: Stop | None, now: datetime
+) -> tuple[Rule | None, int, str]:
+    """A dispatcher tells the customer of a change now (a route changed under them, a
+    new window): "delayed" when the expected arrival is past the promised window, else
+    "scheduled" with the window. Returns the rule, the messages written and, when none
+    were, why. Pressing it twice for the same time sends nothing the second time."""
+    o = _org(session, order.org_id)
+    if not o.settings.enabled:
+        return None, 0, "notifications are switched off for this organisation"
+    if order.status not in (S.CREATED.value, S.SCHEDULED.value, *ON_THE_WAY):
+        return None, 0, f"the order is {order.status.replace('_', ' ')}: nothing to tell"
+    rules = o.settings.rules
+    expected = None if stop is None else (stop.eta or stop.planned_arrival)
+    if expected is not None and order.window_end is not None and expected > order.window_end:
+        if not rules.delayed.enabled:
+            return Rule.delayed, 0, "the delayed message is switched off in the settings"
+        written = _send(
+            session,
+            o,
+            order,
+            Rule.delayed,
+            rules.delayed.channels,
+            now,
+            key=f"delayed-by-dispatch:{int(expected.timestamp() // 300)}",
+            stop=stop,
+            extra={"minutes": max(0, round((expected - now).total_seconds() / 60))},
+        )
+        return Rule.delayed, written, "" if written else _NOTHING_NEW
+    if order.window_start is None:
+        return None, 0, "the order has no window to tell the customer"
+    if not rules.scheduled.enabled:
+        return Rule.scheduled, 0, "the scheduled message is switched off in the settings"
+    written = _send(
+        session,
+        o,
+        order,
+        Rule.scheduled,
+        rules.scheduled.channels,
+        now,
+        key=f"scheduled-by-dispatch:{order.window_start.isoformat()}",
+        stop=stop,
+    )
+    return Rule.scheduled, written, "" if written else _NOTHING_NEW
+
+
+_NOTHING_NEW = "nothing new to send: already told of this time, or no phone or email to reach"
+
+
 # -- composing -------------------------------------------------------------------------
 
 

@@ -96,9 +96,11 @@ def enqueue(
     }
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(OutboxMessage).values(**values).on_conflict_do_nothing()
-    result = session.execute(statement)
-    added = bool(getattr(result, "rowcount", 1))
+    statement = (
+        insert(OutboxMessage).values(**values).on_conflict_do_nothing().returning(OutboxMessage.id)
+    )
+    # RETURNING, not rowcount: PostgreSQL's driver reports a skipped duplicate as a row.
+    added = session.execute(statement).first() is not None
     if added:
         session.info[WAKE] = True
     return added

@@ -1,6 +1,8 @@
-"""The dispatcher's dashboard: one page (``static/js/dashboard.js``) that signs in with
-the staff account and draws the fleet live from ``GET /api/v1/fleet/live`` and its
-event stream. Everything it shows comes from the API, under the same role checks."""
+"""The staff pages: the live map (``static/js/dashboard.js``: the fleet from
+``GET /api/v1/fleet/live`` and its event stream, exceptions, urgent jobs, messages to
+drivers, replay), the orders board (``orders.js``) and the reports (``reports.js``).
+Each signs in with the staff account (``staff.js``) and shows what the API returns,
+under the same role checks: a viewer's pages have no controls that act."""
 
 from __future__ import annotations
 
@@ -30,3 +32,13 @@ def dashboard(request: Request) -> HTMLResponse:
         tile_origin=_tile_origin(runtime),
         config=render.script_json(config),
     )
+
+
+@router.get("/dashboard/orders", response_class=HTMLResponse)
+def orders_board(request: Request) -> HTMLResponse:
+    return render.page(request, "orders.html", "en")
+
+
+@router.get("/dashboard/reports", response_class=HTMLResponse)
+def reports(request: Request) -> HTMLResponse:
+    return render.page(request, "reports.html", "en")

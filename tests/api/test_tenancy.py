@@ -80,6 +80,8 @@ WALK: dict[tuple[str, str], str] = {
         }.items()
     },
     ("GET", "/orders"): LISTED,
+    ("GET", "/orders/board"): LISTED,
+    ("POST", "/orders/notify"): COMPUTED,
     ("POST", "/orders"): CREATED,
     ("POST", "/orders/import"): CREATED,
     ("GET", "/orders/{order_id}"): HIDDEN,
@@ -410,6 +412,7 @@ COMPUTE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "/notification-templates/preview": lambda b: {"rule": "arriving", "channel": "sms"},
     "/handoffs": lambda b: {"scans": [], "to_driver_id": b["driver"]},
     "/handoffs/accept": lambda b: {"scans": []},
+    "/orders/notify": lambda b: {"order_ids": [b["order"]]},
 }
 COMPUTE_REFERENCES: dict[str, dict[str, str]] = {
     "/dispatch/options": {"order_id": "order"},
@@ -418,6 +421,7 @@ COMPUTE_REFERENCES: dict[str, dict[str, str]] = {
     "/notification-templates/preview": {"order_id": "order"},
     "/handoffs": {"to_driver_id": "driver"},
     "/handoffs/accept": {},
+    "/orders/notify": {"order_ids": "order"},
 }
 
 
@@ -437,6 +441,7 @@ def filter_values(a: Ids) -> dict[str, str]:
         "identifier": A_IDENTIFIER,
         "q": MARKER,
         "date": ROUTE_DATE,
+        "day": ROUTE_DATE,
         "window_from": f"{ROUTE_DATE}T00:00:00+00:00",
         "window_to": f"{ROUTE_DATE}T23:59:59+00:00",
         "device_id": a["device"],
@@ -459,6 +464,7 @@ NOT_IDENTIFYING = {
     "kind",
     "restricted",
     "alerts_only",
+    "at_risk",
     "opted_out",
 }
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile, status
 
+from doorstep import clock
 from doorstep.api.deps import Limit, Offset, Reader, Search, SessionDep, Writer
 from doorstep.api.limits import PayloadTooLarge
 from doorstep.domain.order_status import OrderStatus
 from doorstep.schemas.common import Page
 from doorstep.schemas.orders import (
+    Board,
     ImportResult,
+    NotifyRequest,
+    NotifyResults,
     OrderCreate,
     OrderEventPublic,
     OrderPublic,
@@ -21,7 +25,8 @@ from doorstep.schemas.orders import (
     StatusChange,
 )
 from doorstep.schemas.track import OrderRatingPublic
-from doorstep.services import order_import, track
+from doorstep.services import customer_notices, order_import, track
+from doorstep.services import order_board as order_board_svc
 from doorstep.services import orders as svc
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -103,6 +108,36 @@ def list_orders(
     )
     rows, total = svc.list_orders(session, who, filters, limit=limit, offset=offset)
     return {"items": rows, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/board", response_model=Board)
+def order_board(
+    session: SessionDep,
+    who: Reader,
+    q: Search = None,
+    status_: Annotated[list[OrderStatus] | None, Query(alias="status")] = None,
+    route_id: uuid.UUID | None = None,
+    day: Annotated[
+        date | None, Query(description="Orders on that day's routes or with a window then.")
+    ] = None,
+    at_risk: Annotated[
+        bool, Query(description="Only orders likely late: late risk >= 0.3 or ETA past window.")
+    ] = False,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Any:
+    """The dispatcher's board: orders by tracking code, reference, recipient or address,
+    status, route, day or risk, each with its route, stop, ETA and late risk."""
+    query = order_board_svc.BoardQuery(q, status_, route_id, day, at_risk)
+    return order_board_svc.board(session, who, query, limit, offset)
+
+
+@router.post("/notify", response_model=NotifyResults)
+def notify_customers(body: NotifyRequest, session: SessionDep, who: Writer) -> Any:
+    """Tell these orders' customers where they stand now, through the notification
+    rules: "delayed" if the expected arrival is past the window, else "scheduled" with the
+    window. An unknown id refuses the whole request (nobody is told anything)."""
+    return {"results": customer_notices.notify(session, who, body.order_ids, clock.now())}
 
 
 @router.get("/{order_id}", response_model=OrderPublic)

@@ -120,7 +120,8 @@ async function show(row) {
     getJson(`/orders/${o.id}/proofs`).catch(() => []),
     getJson(`/orders/${o.id}/chat`).catch(() => null),
   ]);
-  list($("timeline"), events.items, (e) => `${when(e.at)} · ${e.to_status ? STATUS_WORDS[e.to_status] || e.to_status : e.kind}${e.reason ? ` · ${e.reason}` : ""} · ${e.actor.name || e.actor.type}`);
+  const step = (status) => (status === "created" ? "Created" : STATUS_WORDS[status] || status);
+  list($("timeline"), events.items, (e) => `${when(e.at)} · ${e.to_status ? step(e.to_status) : e.kind.replace(/_/g, " ")}${e.reason ? ` · ${e.reason}` : ""} · ${e.actor.name || e.actor.type}`);
   const box = $("proofs");
   box.replaceChildren();
   for (const proof of proofs) {

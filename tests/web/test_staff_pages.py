@@ -1,0 +1,246 @@
+"""The staff pages in a real browser: an urgent job inserted from the live map changes
+the route and the affected customer's ETA (and they can be told); the orders board
+finds an order and shows its story; a scorecard shows a harsh brake fed through the
+ping pipeline; a viewer sees everything and can act on nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from doorstep.bus import Event
+from doorstep.domain.principal import system
+from doorstep.domain.roles import Role
+from doorstep.schemas.accounts import UserCreate
+from doorstep.services import accounts
+from doorstep.services.eta_live import LiveEta
+from doorstep.storage.tables import Stop
+from tests.api.test_fleet_live import _fix, _van
+from tests.conftest import auth, create_order, load_van
+from tests.reports.test_reports import the_day
+from tests.web.conftest import API
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+HEL = ZoneInfo("Europe/Helsinki")
+NEAR, ON_THE_WAY, FAR = (60.1699, 24.9384), (60.1850, 24.9490), (60.2000, 24.9600)
+
+
+def _order(client, org, where):
+    now = datetime.now(UTC)
+    return create_order(
+        client,
+        org.admin,
+        location={"lat": where[0], "lon": where[1]},
+        window_start=(now - timedelta(hours=1)).isoformat(),
+        window_end=(now + timedelta(hours=8)).isoformat(),
+    )
+
+
+def _today() -> str:
+    return datetime.now(HEL).date().isoformat()
+
+
+def _signed_in(browser, server, email, password):
+    context = browser.new_context(base_url=server, viewport={"width": 1400, "height": 900})
+    context.route(
+        lambda url: not url.startswith(server) and not url.startswith(("data:", "blob:")),
+        lambda route: route.abort(),
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/dashboard")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#who")).not_to_be_empty()
+    return context, page, errors
+
+
+def _running_route(client, org):
+    van, token = _van(client, org)
+    first, last = _order(client, org, NEAR), _order(client, org, FAR)
+    route = client.post(
+        f"{API}/routes",
+        json={
+            "name": "Morning",
+            "date": _today(),
+            "driver_id": str(org.driver_id),
+            "vehicle_id": van["id"],
+            "stops": [{"order_id": first["id"]}, {"order_id": last["id"]}],
+        },
+        headers=auth(org.dispatcher),
+    ).json()
+    load_van(client, org, route["id"])
+    assert client.post(f"{API}/routes/{route['id']}/start", headers=auth(org.driver)).is_success
+    _fix(client, token, *NEAR)
+    return van, route, first, last
+
+
+def _eta(db, stop_id: str) -> datetime | None:
+    with db.sessions() as session:
+        stop = session.get(Stop, uuid.UUID(stop_id))
+        return stop.eta if stop else None
+
+
+def test_an_urgent_job_from_the_live_map_changes_the_route_and_the_later_eta(
+    browser, server, client, org_a, db
+):
+    _van, route, _first, last = _running_route(client, org_a)
+    live = LiveEta(db.sessions)
+    org = str(org_a.id)
+    now = datetime.now(UTC)
+    live.handle(Event(org, "route.started", {"route_id": route["id"]}), now)
+    before = _eta(db, route["stops"][1]["id"])
+    assert before is not None
+    urgent = _order(client, org_a, ON_THE_WAY)
+    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    try:
+        expect(page.locator("#urgent")).to_be_visible()
+        page.get_by_label("Order not on a route yet").select_option(urgent["id"])
+        page.get_by_role("button", name="Find a place").click()
+        best = page.locator("#options li").first
+        expect(best).to_contain_text("Van 1 · as stop 2")  # between the two: on its way
+        expect(best).to_contain_text("1 customer(s) later")
+        best.get_by_role("button", name="Insert here").click()
+        expect(page.locator("#urgent-result")).to_contain_text("Inserted into Van 1's route")
+        now_route = client.get(f"{API}/routes/{route['id']}", headers=auth(org_a.admin)).json()
+        assert [s["order_id"] for s in now_route["stops"]][1] == urgent["id"]
+        live.handle(Event(org, "route.changed", {"route_id": route["id"]}), datetime.now(UTC))
+        after = _eta(db, route["stops"][1]["id"])
+        assert after is not None and after > before + timedelta(minutes=2)
+        # Tell the customers it touched: the inserted one and the one now later.
+        page.get_by_role("button", name="Tell the affected customers").click()
+        expect(page.locator("#urgent-result")).to_contain_text("Told 2 of 2 customer(s)")
+        sent = client.get(f"{API}/orders/{last['id']}/notifications", headers=auth(org_a.admin))
+        assert {m["kind"] for m in sent.json()} >= {"scheduled"}
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_message_to_the_driver_from_the_selected_van(browser, server, client, org_a, db):
+    van, _route, _first, _last = _running_route(client, org_a)
+    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    try:
+        page.locator(f'#vehicles button[data-vehicle="{van["id"]}"]').click()
+        page.get_by_label("Message to the driver").fill("Call the office")
+        page.get_by_label("Alert: the phone vibrates").check()
+        page.get_by_role("button", name="Send to the driver").click()
+        expect(page.locator("#notice")).to_have_text("Sent to Dana.")
+        page.get_by_role("button", name="Replay today's track").click()
+        expect(page.locator("#replay-facts")).to_contain_text("fixes today")
+        mine = client.get(f"{API}/me/messages", headers=auth(org_a.driver)).json()
+        assert [(m["body"], m["urgent"]) for m in mine] == [("Call the office", True)]
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_the_orders_board_finds_an_order_and_tells_its_story(browser, server, client, org_a, db):
+    _van, _route, first, _last = _running_route(client, org_a)
+    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    try:
+        page.goto(f"{server}/dashboard/orders")
+        page.get_by_label("Search").fill(first["tracking_code"])
+        page.get_by_role("button", name="Search").click()
+        expect(page.locator("#found")).to_have_text("1 order(s)")
+        page.get_by_role("button", name=first["tracking_code"]).click()
+        expect(page.locator("#order-where")).to_contain_text("On Morning as stop 1")
+        expect(page.locator("#timeline li").first).to_contain_text("Created")
+        expect(page.locator("#timeline")).to_contain_text("Out for delivery")
+        expect(page.locator("#custody li").first).to_contain_text("loaded")
+        page.get_by_label("Message to the customer").fill("We are 5 minutes away")
+        page.get_by_role("button", name="Send").click()
+        expect(page.locator("#chat li")).to_contain_text(["We are 5 minutes away"])
+        page.get_by_label("Status").select_option("out_for_delivery")
+        page.get_by_label("Search").fill("")
+        page.get_by_role("button", name="Search").click()
+        expect(page.locator("#found")).to_have_text("2 order(s)")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_scorecard_shows_the_harsh_brake_fed_through_the_pipeline(
+    browser, server, client, org_a, db
+):
+    the_day(client, org_a, db)  # 2026-11-10: a day of fixes with one hard brake
+    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    try:
+        page.goto(f"{server}/dashboard/reports?kind=drivers&from=2026-11-10&to=2026-11-10")
+        table = page.locator('section[data-table="scorecards"] table')
+        expect(table.locator("tbody tr")).to_have_count(1)
+        row = table.locator("tbody tr").first
+        expect(row).to_contain_text("Dana")
+        header = [h.strip() for h in table.locator("thead th").all_inner_texts()]
+        cells = row.locator("td").all_inner_texts()
+        card = dict(zip(header, cells, strict=True))
+        assert float(card["braking per 100km"]) == pytest.approx(
+            100 / float(card["distance km"]), abs=0.05
+        )
+        csv = page.locator('section[data-table="scorecards"] a.csv')
+        assert "format=csv" in csv.get_attribute("href")
+        expect(page.locator("#charts canvas").first).to_be_visible()
+        assert errors == []
+    finally:
+        context.close()
+
+
+def _viewer(db, org):
+    email = f"viewer-{uuid.uuid4().hex[:6]}@{org.slug}.test"
+    with db.sessions.begin() as session:
+        accounts.create_user(
+            session,
+            system(org.id),
+            UserCreate(email=email, name="Vic", role=Role.VIEWER, password=org.admin_password),
+        )
+    return email
+
+
+def test_a_viewer_sees_all_of_it_and_can_act_on_none(browser, server, client, org_a, db):
+    van, route, first, _last = _running_route(client, org_a)
+    _order(client, org_a, ON_THE_WAY)
+    email = _viewer(db, org_a)
+    context, page, errors = _signed_in(browser, server, email, org_a.admin_password)
+    try:
+        expect(page.locator("#who")).to_have_text("Vic · viewer")
+        expect(page.locator(f'#vehicles button[data-vehicle="{van["id"]}"]')).to_be_visible()
+        expect(page.locator("#urgent")).to_be_hidden()
+        page.locator(f'#vehicles button[data-vehicle="{van["id"]}"]').click()
+        expect(page.locator("#vehicle-title")).to_have_text("Van 1")
+        expect(page.locator("#message-form")).to_be_hidden()
+        page.goto(f"{server}/dashboard/orders")
+        page.get_by_role("button", name=first["tracking_code"]).click()
+        expect(page.locator("#order-where")).to_contain_text("On Morning")
+        expect(page.locator("#order-actions")).to_be_hidden()
+        expect(page.locator("#chat-form")).to_be_hidden()
+        page.goto(f"{server}/dashboard/reports")
+        expect(page.locator("#summary dt").first).to_be_visible()
+        # And the API refuses the viewer's session what the page does not offer.
+        cookies = {c["name"]: c["value"] for c in context.cookies()}
+        with httpx.Client(base_url=server, cookies=cookies) as session:
+            assert session.get(f"{API}/fleet/live").status_code == 200  # the session works
+            for method, path, body in (
+                (
+                    "POST",
+                    "/dispatch/assign",
+                    {"order_id": first["id"], "route_id": route["id"], "position": 0},
+                ),
+                ("POST", f"/drivers/{org_a.driver_id}/messages", {"body": "hi"}),
+                ("POST", "/orders/notify", {"order_ids": [first["id"]]}),
+                ("PATCH", f"/routes/{route['id']}", {"name": "x"}),
+            ):
+                response = session.request(method, f"{API}{path}", json=body)
+                assert response.status_code == 403, (path, response.text)
+                assert "viewer" in response.json()["detail"], response.text
+        assert errors == []
+    finally:
+        context.close()
