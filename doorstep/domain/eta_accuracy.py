@@ -60,44 +60,79 @@ class Accuracy:
     overall_coverage: float | None
 
 
-def summarise(stops: Iterable[tuple[Mapping[str, Any] | None, datetime | None]]) -> Accuracy:
+Stats = dict[str, dict[str, Any]]
+"""Per band: ``errors`` (absolute, seconds), ``covered`` and ``windows`` (arrivals
+inside the window, predictions with a window), ``width_s`` (their summed widths).
+Mergeable, so a route's stats are kept once its day is closed and added up later."""
+
+
+def collect(stops: Iterable[tuple[Mapping[str, Any] | None, datetime | None]]) -> Stats:
     """``stops``: (samples, actual arrival) pairs; stops not reached are skipped."""
-    errors: dict[str, list[float]] = {name: [] for name, _, _ in BANDS}
-    covered: dict[str, list[bool]] = {name: [] for name, _, _ in BANDS}
-    widths: dict[str, list[float]] = {name: [] for name, _, _ in BANDS}
+    stats: Stats = {}
     for samples, arrived in stops:
         if not samples or arrived is None:
             continue
         for name, values in samples.items():
-            if name not in errors or not isinstance(values, list) or len(values) != 3:
+            if name not in _NAMES or not isinstance(values, list) or len(values) != 3:
                 continue
             eta, earliest, latest = (datetime.fromisoformat(v) if v else None for v in values)
             if eta is None:
                 continue
-            errors[name].append(abs((arrived - eta).total_seconds()))
+            band_stats = stats.setdefault(name, _empty())
+            band_stats["errors"].append(round(abs((arrived - eta).total_seconds()), 1))
             if earliest is not None and latest is not None:
-                covered[name].append(earliest <= arrived <= latest)
-                widths[name].append((latest - earliest).total_seconds())
+                band_stats["windows"] += 1
+                band_stats["covered"] += int(earliest <= arrived <= latest)
+                band_stats["width_s"] += (latest - earliest).total_seconds()
+    return stats
+
+
+def merge(parts: Iterable[Stats]) -> Stats:
+    total: Stats = {}
+    for part in parts:
+        for name, values in part.items():
+            into = total.setdefault(name, _empty())
+            into["errors"].extend(values["errors"])
+            into["covered"] += values["covered"]
+            into["windows"] += values["windows"]
+            into["width_s"] += values["width_s"]
+    return total
+
+
+def table(stats: Stats) -> Accuracy:
     rows = []
     for name, _, _ in BANDS:
-        e, c, w = errors[name], covered[name], widths[name]
+        b = stats.get(name, _empty())
+        e = b["errors"]
         rows.append(
             [
                 name,
                 len(e),
                 round(sum(e) / len(e), 1) if e else None,
                 round(_quantile(e, 0.9), 1) if e else None,
-                round(sum(c) / len(c), 4) if c else None,
-                round(sum(w) / len(w), 1) if w else None,
+                round(b["covered"] / b["windows"], 4) if b["windows"] else None,
+                round(b["width_s"] / b["windows"], 1) if b["windows"] else None,
             ]
         )
-    every = [x for v in errors.values() for x in v]
-    cover = [x for v in covered.values() for x in v]
+    every = [x for b in stats.values() for x in b["errors"]]
+    covered = sum(b["covered"] for b in stats.values())
+    windows = sum(b["windows"] for b in stats.values())
     return Accuracy(
         rows,
         round(sum(every) / len(every), 1) if every else None,
-        round(sum(cover) / len(cover), 4) if cover else None,
+        round(covered / windows, 4) if windows else None,
     )
+
+
+def summarise(stops: Iterable[tuple[Mapping[str, Any] | None, datetime | None]]) -> Accuracy:
+    return table(collect(stops))
+
+
+_NAMES = frozenset(name for name, _, _ in BANDS)
+
+
+def _empty() -> dict[str, Any]:
+    return {"errors": [], "covered": 0, "windows": 0, "width_s": 0.0}
 
 
 def _quantile(values: list[float], q: float) -> float:

@@ -12,23 +12,21 @@ from __future__ import annotations
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from doorstep.domain import eta_accuracy, scorecards
 from doorstep.domain.principal import Principal
-from doorstep.services import accounts, rollups, timing, tracking
+from doorstep.services import accounts, rollups, route_summaries, timing, tracking
 from doorstep.services.logbook import LogbookRow
 from doorstep.storage.db import READ_ONLY
 from doorstep.storage.tables import (
     Driver,
-    Order,
     OrderEvent,
     PingRow,
     Rating,
@@ -40,73 +38,12 @@ from doorstep.storage.tables import (
 Report = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class StopFact:
-    """One delivery stop of the period, with what a report needs of its order."""
-
-    route_id: uuid.UUID
-    route_name: str
-    route_date: date
-    driver_id: uuid.UUID | None
-    order_id: uuid.UUID | None
-    status: str
-    arrived_at: datetime | None
-    departed_at: datetime | None
-    window_start: datetime | None
-    window_end: datetime | None
-    stars: int | None
-    comment: str | None
-    eta_samples: dict[str, Any] | None
-
-    @property
-    def delivered(self) -> bool:
-        return self.status == "completed"
-
-    @property
-    def on_time(self) -> bool | None:
-        """Arrived inside the promised window; None when nothing was promised."""
-        if self.window_start is None or self.window_end is None or self.arrived_at is None:
-            return None
-        return self.window_start <= self.arrived_at <= self.window_end
-
-
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> dict[str, Any]:
     return {"title": title, "columns": list(columns), "rows": [list(r) for r in rows]}
 
 
 def _period(start: date, end: date) -> dict[str, Any]:
     return {"from": start, "to": end, "days": (end - start).days + 1}
-
-
-def stop_facts(session: Session, org_id: uuid.UUID, start: date, end: date) -> list[StopFact]:
-    """Every delivery stop on the organisation's routes dated in the period."""
-    rows = session.execute(
-        select(
-            Route.id,
-            Route.name,
-            Route.date,
-            Route.driver_id,
-            Stop.order_id,
-            Stop.status,
-            Stop.arrived_at,
-            Stop.departed_at,
-            Order.window_start,
-            Order.window_end,
-            Rating.stars,
-            Rating.comment,
-            Stop.eta_samples,
-        )
-        .join(Stop, Stop.route_id == Route.id)
-        .outerjoin(Order, Order.id == Stop.order_id)
-        .outerjoin(Rating, Rating.order_id == Stop.order_id)
-        .where(
-            Route.org_id == org_id,
-            Route.date >= start,
-            Route.date <= end,
-            Stop.kind == "delivery",
-        )
-    ).all()
-    return [StopFact(*tuple(row)) for row in rows]
 
 
 def failure_reasons(
@@ -124,6 +61,26 @@ def failure_reasons(
     return counts.most_common()
 
 
+def feedback(
+    session: Session, org_id: uuid.UUID, start: date, end: date, limit: int = 50
+) -> list[tuple[date, int, str | None]]:
+    rows = session.execute(
+        select(Route.date, Rating.stars, Rating.comment)
+        .join(Stop, Stop.order_id == Rating.order_id)
+        .join(Route, Route.id == Stop.route_id)
+        .where(
+            Rating.org_id == org_id,
+            Rating.comment.is_not(None),
+            Stop.status == "completed",
+            Route.date >= start,
+            Route.date <= end,
+        )
+        .order_by(Rating.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [(d, stars, comment) for d, stars, comment in rows]
+
+
 def service(
     session: Session, principal: Principal, start: date, end: date, now: datetime
 ) -> Report:
@@ -131,62 +88,38 @@ def service(
     success, why deliveries failed, ratings and feedback, and ETA accuracy."""
     rollups.check_period(start, end)
     org = accounts.get_organisation(session, principal)
-    zone = ZoneInfo(org.timezone)
-    facts = stop_facts(session, org.id, start, end)
+    routes = rollups.routes_period(session, principal, start, end, now)
     since = timing.day_epoch(start, org.timezone)
     until = timing.day_epoch(end + timedelta(days=1), org.timezone)
-
     by_day: dict[date, Counter[str]] = defaultdict(Counter)
-    by_hour: Counter[int] = Counter()
-    stars_by_day: dict[date, list[int]] = defaultdict(list)
-    first: dict[uuid.UUID, StopFact] = {}
-    for f in facts:
-        day = by_day[f.route_date]
-        day["stops"] += 1
-        if f.delivered:
-            day["delivered"] += 1
-            if f.arrived_at is not None:
-                by_hour[f.arrived_at.astimezone(zone).hour] += 1
-        elif f.status == "failed":
-            day["failed"] += 1
-        if f.on_time is not None and f.delivered:
-            day["with_window"] += 1
-            day["on_time"] += int(f.on_time)
-        if f.stars is not None:
-            stars_by_day[f.route_date].append(f.stars)
-        if f.order_id is not None and f.status in ("completed", "failed"):
-            seen = first.get(f.order_id)
-            when = f.departed_at or f.arrived_at
-            seen_when = seen.departed_at or seen.arrived_at if seen else None
-            if seen is None or (when and seen_when and when < seen_when):
-                first[f.order_id] = f
-    attempted = len(first)
-    first_ok = sum(1 for f in first.values() if f.delivered)
-    delivered = sum(c["delivered"] for c in by_day.values())
-    failed = sum(c["failed"] for c in by_day.values())
-    with_window = sum(c["with_window"] for c in by_day.values())
-    on_time = sum(c["on_time"] for c in by_day.values())
+    by_hour = [0] * 24
+    for r in routes:
+        day = by_day[r.date]
+        for key in ("stops", "delivered", "failed", "with_window", "on_time", "stars_sum"):
+            day[key] += getattr(r, key)
+        day["stars_n"] += r.stars_n
+        for hour, n in enumerate(r.by_hour):
+            by_hour[hour] += n
+    total: Counter[str] = Counter()
+    for c in by_day.values():
+        total.update(c)
+    first_attempts = sum(r.first_attempts for r in routes)
+    first_ok = sum(r.first_ok for r in routes)
     logbook = rollups.logbook_period(session, principal, start, end, now)
     duty_h = sum((r.last_fix - r.first_fix).total_seconds() for r in logbook) / 3600.0
-    ratings = [s for v in stars_by_day.values() for s in v]
-    feedback = sorted(
-        (f for f in facts if f.comment),
-        key=lambda f: f.departed_at or f.arrived_at or since,
-        reverse=True,
-    )[:50]
-    accuracy = eta_accuracy.summarise((f.eta_samples, f.arrived_at) for f in facts)
+    accuracy = eta_accuracy.table(eta_accuracy.merge(r.eta for r in routes))
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     return {
         "period": _period(start, end),
         "summary": {
-            "stops": len(facts),
-            "delivered": delivered,
-            "failed": failed,
-            "on_time_rate": _share(on_time, with_window),
-            "first_attempt_success_rate": _share(first_ok, attempted),
-            "deliveries_per_hour": round(delivered / duty_h, 2) if duty_h > 0 else None,
-            "rating": round(sum(ratings) / len(ratings), 2) if ratings else None,
-            "ratings": len(ratings),
+            "stops": total["stops"],
+            "delivered": total["delivered"],
+            "failed": total["failed"],
+            "on_time_rate": _share(total["on_time"], total["with_window"]),
+            "first_attempt_success_rate": _share(first_ok, first_attempts),
+            "deliveries_per_hour": round(total["delivered"] / duty_h, 2) if duty_h > 0 else None,
+            "rating": round(total["stars_sum"] / total["stars_n"], 2) if total["stars_n"] else None,
+            "ratings": total["stars_n"],
             "eta_mae_s": accuracy.overall_mae_s,
             "eta_window_coverage": accuracy.overall_coverage,
         },
@@ -201,8 +134,10 @@ def service(
                         by_day[d]["delivered"],
                         by_day[d]["failed"],
                         _share(by_day[d]["on_time"], by_day[d]["with_window"]),
-                        _mean(stars_by_day.get(d, [])),
-                        len(stars_by_day.get(d, [])),
+                        round(by_day[d]["stars_sum"] / by_day[d]["stars_n"], 2)
+                        if by_day[d]["stars_n"]
+                        else None,
+                        by_day[d]["stars_n"],
                     ]
                     for d in days
                 ),
@@ -225,7 +160,7 @@ def service(
             "feedback": table(
                 "Latest feedback",
                 ["date", "stars", "comment"],
-                ([f.route_date, f.stars, f.comment] for f in feedback),
+                feedback(session, org.id, start, end),
             ),
         },
         "charts": [
@@ -242,7 +177,7 @@ def driver_facts(
     session: Session,
     org_id: uuid.UUID,
     logbook: Sequence[LogbookRow],
-    facts: Sequence[StopFact],
+    routes: Sequence[route_summaries.RouteSummary],
 ) -> list[scorecards.DriverFacts]:
     names: dict[uuid.UUID, str] = {
         driver_id: name
@@ -250,7 +185,6 @@ def driver_facts(
             select(Driver.id, Driver.name).where(Driver.org_id == org_id)
         )
     }
-
     totals: dict[uuid.UUID, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for row in logbook:
         if row.driver_id is None:
@@ -264,18 +198,16 @@ def driver_facts(
         t["harsh_braking"] += row.harsh_braking
         t["harsh_acceleration"] += row.harsh_acceleration
         t["harsh_cornering"] += row.harsh_cornering
-    for f in facts:
-        if f.driver_id is None:
+    for r in routes:
+        if r.driver_id is None:
             continue
-        t = totals[f.driver_id]
-        t["deliveries"] += int(f.delivered)
-        t["failed"] += int(f.status == "failed")
-        if f.on_time is not None and f.delivered:
-            t["with_window"] += 1
-            t["on_time"] += int(f.on_time)
-        if f.stars is not None:
-            t["rating_sum"] += f.stars
-            t["ratings"] += 1
+        t = totals[r.driver_id]
+        t["deliveries"] += r.delivered
+        t["failed"] += r.failed
+        t["with_window"] += r.with_window
+        t["on_time"] += r.on_time
+        t["rating_sum"] += r.stars_sum
+        t["ratings"] += r.stars_n
     return [
         scorecards.DriverFacts(
             driver_id=str(driver_id),
@@ -326,13 +258,13 @@ def drivers(
         session,
         principal.org_id,
         rollups.logbook_period(session, principal, start, end, now, limits),
-        stop_facts(session, principal.org_id, start, end),
+        rollups.routes_period(session, principal, start, end, now),
     )
     previous = driver_facts(
         session,
         principal.org_id,
         rollups.logbook_period(session, principal, before_start, before_end, now, limits),
-        stop_facts(session, principal.org_id, before_start, before_end),
+        rollups.routes_period(session, principal, before_start, before_end, now),
     )
     cards = scorecards.rank_and_coach(current, previous)
     medians = scorecards.fleet_medians(cards)
@@ -374,8 +306,8 @@ def fleet(
     and driven against planned distance."""
     rollups.check_period(start, end)
     logbook = rollups.logbook_period(session, principal, start, end, now, limits)
-    facts = stop_facts(session, principal.org_id, start, end)
-    delivered_by_route: Counter[uuid.UUID] = Counter(f.route_id for f in facts if f.delivered)
+    routes = rollups.routes_period(session, principal, start, end, now)
+    delivered_by_route: Counter[uuid.UUID] = Counter({r.route_id: r.delivered for r in routes})
     vehicles: dict[uuid.UUID, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     names: dict[uuid.UUID, tuple[str, str | None, str | None]] = {}
     people: dict[uuid.UUID, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -399,30 +331,15 @@ def fleet(
             people_names[row.driver_id] = row.driver_name or ""
         for zone, metres in row.distance_by_jurisdiction_m.items():
             jurisdictions[(row.vehicle_name, zone)] += metres
-    routes = session.execute(
-        select(
-            Route.id,
-            Route.name,
-            Route.date,
-            Route.vehicle_id,
-            Route.planned_distance_m,
-            Route.end_leg_metres,
-        ).where(
-            Route.org_id == principal.org_id,
-            Route.date >= start,
-            Route.date <= end,
-            Route.status != "cancelled",
-        )
-    ).all()
     routes_per_vehicle_day = Counter((r.vehicle_id, r.date) for r in routes)
-    route_rows = []
+    route_rows: list[list[Any]] = []
     for r in routes:
         day = by_vehicle_day.get((r.vehicle_id, r.date)) if r.vehicle_id else None
         alone = routes_per_vehicle_day[(r.vehicle_id, r.date)] == 1
         driven = day.distance_m if day is not None and alone else None
-        planned = (r.planned_distance_m or 0.0) + (r.end_leg_metres or 0.0) or None
+        planned = r.planned_m
         co2 = day.co2_kg if day is not None and alone else None
-        delivered = delivered_by_route[r.id]
+        delivered = r.delivered
         route_rows.append(
             [
                 r.date,
@@ -437,7 +354,7 @@ def fleet(
             ]
         )
     delivered_by_vehicle: Counter[uuid.UUID] = Counter()
-    route_vehicle = {r.id: r.vehicle_id for r in routes}
+    route_vehicle = {r.route_id: r.vehicle_id for r in routes}
     for route_id, n in delivered_by_route.items():
         vehicle_id = route_vehicle.get(route_id)
         if vehicle_id is not None:

@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from doorstep.domain.errors import FieldError, InvalidInput
 from doorstep.domain.principal import Principal, system
-from doorstep.services import accounts, timing, tracking
+from doorstep.services import accounts, route_summaries, timing, tracking
 from doorstep.services.logbook import LogbookRow, day_logbook
 from doorstep.storage.db import READ_ONLY
-from doorstep.storage.tables import ClosedDay, Organisation, PingRow, VehicleDay
+from doorstep.storage.tables import ClosedDay, Organisation, PingRow, RouteDay, VehicleDay
 
 MAX_DAYS = 366
 """The longest period one report covers: a year (a leap year's), so a yearly report
@@ -89,6 +89,48 @@ def logbook_period(
     return rows
 
 
+def routes_period(
+    session: Session, principal: Principal, start: date, end: date, now: datetime
+) -> list[route_summaries.RouteSummary]:
+    """Every route dated ``start`` to ``end`` added up: closed days from ``route_days``,
+    the rest from their stops."""
+    check_period(start, end)
+    org = accounts.get_organisation(session, principal)
+    closed_set = set(
+        session.scalars(
+            select(ClosedDay.date).where(
+                ClosedDay.org_id == org.id, ClosedDay.date >= start, ClosedDay.date <= end
+            )
+        )
+    )
+    out: list[route_summaries.RouteSummary] = []
+    if closed_set:
+        out.extend(
+            route_summaries.from_json(summary)
+            for day, summary in session.execute(
+                select(RouteDay.date, RouteDay.summary).where(
+                    RouteDay.org_id == org.id, RouteDay.date >= start, RouteDay.date <= end
+                )
+            )
+            if day in closed_set
+        )
+    # Open stretches between closed days, each read in one query.
+    day = start
+    while day <= end:
+        if day in closed_set:
+            day += timedelta(days=1)
+            continue
+        stretch_end = day
+        while (
+            stretch_end + timedelta(days=1) <= end
+            and stretch_end + timedelta(days=1) not in closed_set
+        ):
+            stretch_end += timedelta(days=1)
+        out.extend(route_summaries.summarise(session, org.id, org.timezone, day, stretch_end))
+        day = stretch_end + timedelta(days=1)
+    return out
+
+
 def close_days(
     sessions: sessionmaker[Session],
     now: datetime,
@@ -136,6 +178,7 @@ def close_day(
         high_water = session.scalar(select(func.max(PingRow.id))) or 0
         rows = day_logbook(session, system(org_id), day, limits=limits)
         zone = session.scalar(select(Organisation.timezone).where(Organisation.id == org_id))
+        summaries = route_summaries.summarise(session, org_id, zone or "UTC", day, day)
     since = timing.day_epoch(day, zone or "UTC")
     until = timing.day_epoch(day + timedelta(days=1), zone or "UTC")
     with sessions.begin() as session:
@@ -153,8 +196,17 @@ def close_day(
         )
         if newer is not None:
             return False
-        session.execute(
-            delete(VehicleDay).where(VehicleDay.org_id == org_id, VehicleDay.date == day)
+        for table in (VehicleDay, RouteDay):
+            session.execute(delete(table).where(table.org_id == org_id, table.date == day))
+        session.add_all(
+            RouteDay(
+                org_id=org_id,
+                date=day,
+                route_id=summary.route_id,
+                driver_id=summary.driver_id,
+                summary=route_summaries.to_json(summary),
+            )
+            for summary in summaries
         )
         session.add_all(
             VehicleDay(

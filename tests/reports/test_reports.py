@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from doorstep.services import rollups
-from doorstep.storage.tables import ClosedDay, Rating, VehicleDay
+from doorstep.storage.tables import ClosedDay, Rating, Stop, VehicleDay
 from tests.conftest import auth, load_van
 from tests.tracking.test_logbook import DAY, send, vehicle_with_device, working_day
 
@@ -107,6 +107,21 @@ def test_the_service_report_counts_on_time_first_attempts_and_failures(client, o
     assert hours[9] == 1 and hours[12] == 1 and sum(hours.values()) == 2
     assert tables["feedback"]["rows"] == [[DAY, 5, "Friendly and quick"]]
     assert {c["table"] for c in body["charts"]} <= set(tables)
+    assert s["eta_mae_s"] is None  # no live ETAs were given on that day
+
+
+def test_eta_accuracy_compares_the_etas_given_with_the_arrivals(client, org_a, db):
+    _, route = the_day(client, org_a, db)
+    # An hour ahead the first stop was promised 09:40 (09:25-09:50); it came at 09:30.
+    with db.sessions.begin() as session:
+        stop = session.get(Stop, uuid.UUID(route["stops"][0]["id"]))
+        assert stop is not None
+        stop.eta_samples = {"30-60": [local(9, 40), local(9, 25), local(9, 50)]}
+    body = report(client, org_a.viewer, "service")
+    rows = {r[0]: r for r in body["tables"]["eta_accuracy"]["rows"]}
+    assert rows["30-60"] == ["30-60", 1, 600.0, 600.0, 1.0, 1500.0]
+    assert rows["0-15"][1] == 0
+    assert body["summary"]["eta_mae_s"] == 600.0 and body["summary"]["eta_window_coverage"] == 1.0
 
 
 def test_a_scorecard_reflects_the_harsh_brake_per_100_km_with_a_hint(client, org_a, db):

@@ -23,7 +23,7 @@ from doorstep.storage.tables.messaging import (
 )
 from doorstep.storage.tables.orders import Customer, Order, OrderEvent, Rating
 from doorstep.storage.tables.proofs import Proof
-from doorstep.storage.tables.rollups import ClosedDay, VehicleDay
+from doorstep.storage.tables.rollups import ClosedDay, RouteDay, VehicleDay
 from doorstep.storage.tables.routes import Plan, Route, RouteChange, Stop
 from doorstep.storage.tables.telemetry import LiveState, PingRow, TelemetryEvent
 
@@ -55,6 +55,7 @@ __all__ = [
     "Rating",
     "Route",
     "RouteChange",
+    "RouteDay",
     "ServiceRecord",
     "SignInLink",
     "Stop",

@@ -43,3 +43,22 @@ class VehicleDay(IdMixin, Base):
         ForeignKey("drivers.id", ondelete="SET NULL")
     )
     row: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RouteDay(IdMixin, Base):
+    """One route's day of deliveries added up (``services.route_summaries``), for a
+    closed day."""
+
+    __tablename__ = "route_days"
+    __table_args__ = (
+        UniqueConstraint("org_id", "date", "route_id"),
+        Index("ix_route_days_org_driver_date", "org_id", "driver_id", "date"),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    date: Mapped[date] = mapped_column(Date)
+    route_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("routes.id", ondelete="CASCADE"))
+    driver_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("drivers.id", ondelete="SET NULL")
+    )
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
