@@ -25,6 +25,7 @@ ACTIONS = {
     "late": "Call the driver, move stops to a nearby route, or tell the customers affected.",
     "at_risk": "Watch it; if it slips further, move its last stops to a nearby route.",
     "offline": "Call the driver: the tracker has gone quiet on a route under way.",
+    "idle": "Call the driver: standing still with stops to do (a problem, or a long break?).",
     "failed_delivery": "Reschedule the order with the customer or send it out again.",
     "unplanned": "Plan these orders, or slot them into a route already running.",
     "speeding_started": "Talk to the driver about speed.",
@@ -48,7 +49,7 @@ def current(session: Session, principal: Principal, now: dt.datetime) -> dict[st
     for vehicle in fleet_live.snapshot(session, principal, now)["vehicles"]:
         route = vehicle["route"]
         under_way = route is not None and route["status"] == "in_progress"
-        if vehicle["status"] in ("late", "at_risk") or (
+        if vehicle["status"] in ("late", "at_risk", "idle") or (
             vehicle["status"] == "offline" and under_way
         ):
             items.append(

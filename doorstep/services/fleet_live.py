@@ -19,7 +19,16 @@ from sqlalchemy.orm import Session
 
 from doorstep.domain.fleet_status import FleetStatus, OpenStop, vehicle_status
 from doorstep.domain.principal import Principal
-from doorstep.storage.tables import Driver, LiveState, Order, Organisation, Route, Stop, Vehicle
+from doorstep.storage.tables import (
+    Driver,
+    LiveState,
+    Order,
+    Organisation,
+    Route,
+    Stop,
+    TelemetryEvent,
+    Vehicle,
+)
 
 OPEN = ("pending", "arrived")
 NEXT_SHOWN = 3
@@ -83,12 +92,22 @@ def snapshot(session: Session, principal: Principal, now: dt.datetime) -> dict[s
         d.id: d.name
         for d in session.scalars(select(Driver).where(Driver.org_id == principal.org_id))
     }
+    standing = _standing(session, principal.org_id, now - dt.timedelta(hours=12))
     items = []
     for vehicle in vehicles:
         todays = by_vehicle.get(vehicle.id)
         route_stops = stops.get(todays.id, []) if todays else []
         items.append(
-            _vehicle(vehicle, newest.get(vehicle.id), todays, route_stops, orders, drivers, now)
+            _vehicle(
+                vehicle,
+                newest.get(vehicle.id),
+                todays,
+                route_stops,
+                orders,
+                drivers,
+                now,
+                standing.get(vehicle.id),
+            )
         )
     counts: dict[str, int] = defaultdict(int)
     for item in items:
@@ -101,6 +120,31 @@ def snapshot(session: Session, principal: Principal, now: dt.datetime) -> dict[s
     }
 
 
+STANDING = ("idling_started", "idling_ended", "stationary_started", "stationary_ended")
+
+
+def _standing(
+    session: Session, org_id: uuid.UUID, since: dt.datetime
+) -> dict[uuid.UUID, dt.datetime]:
+    """Vehicles standing still now, by the idling detector (engine on, or a phone away
+    from any known place), and since when: the newest standing event is a start."""
+    newest: dict[uuid.UUID, tuple[dt.datetime, str]] = {}
+    for vehicle_id, kind, time in session.execute(
+        select(TelemetryEvent.vehicle_id, TelemetryEvent.kind, TelemetryEvent.time).where(
+            TelemetryEvent.org_id == org_id,
+            TelemetryEvent.kind.in_(STANDING),
+            TelemetryEvent.time >= since,
+            TelemetryEvent.vehicle_id.is_not(None),
+        )
+    ):
+        # An *_ended event's time is when the standing ended; a start's, when it began.
+        if vehicle_id is None:
+            continue
+        if vehicle_id not in newest or time >= newest[vehicle_id][0]:
+            newest[vehicle_id] = (time, kind)
+    return {v: began for v, (began, kind) in newest.items() if kind.endswith("_started")}
+
+
 def _vehicle(
     vehicle: Vehicle,
     live: LiveState | None,
@@ -109,6 +153,7 @@ def _vehicle(
     orders: dict[uuid.UUID, Order],
     drivers: dict[uuid.UUID, str],
     now: dt.datetime,
+    stood_since: dt.datetime | None = None,
 ) -> dict[str, Any]:
     open_stops = [s for s in route_stops if s.status in OPEN]
 
@@ -119,7 +164,7 @@ def _vehicle(
     verdict = vehicle_status(
         now,
         live.time if live else None,
-        None,  # how long it has stood still is not kept per vehicle yet
+        None if stood_since is None else (False, stood_since),
         route is not None and route.status == "in_progress",
         [OpenStop(s.eta, window_end(s), s.late_risk) for s in open_stops],
     )

@@ -106,6 +106,41 @@ def test_a_silent_vehicle_turns_offline(client, org_a):
     assert vehicle["status"] == "offline" and vehicle["reason"] == "no position for 20 min"
 
 
+def test_a_van_standing_still_on_its_route_turns_idle_and_is_an_exception(client, org_a):
+    van, token = _van(client, org_a)
+    _started_route(client, org_a, van, count=1)
+    now = datetime.now(UTC).replace(microsecond=0)
+    standing = [  # a phone (no ignition) still for 20 min, far from its stop and depot
+        {
+            "time": (now - timedelta(minutes=20 - i)).isoformat(),
+            "lat": 60.1800,
+            "lon": 24.9500,
+            "speed": 0.0,
+        }
+        for i in range(0, 20)
+    ]
+    sent = client.post(f"{API}/pings", json=standing, headers=auth(token))
+    assert sent.status_code == 200, sent.text
+    vehicle = _live(client, org_a.admin)["vehicles"][0]
+    assert vehicle["status"] == "idle", vehicle
+    assert vehicle["reason"] == "stopped for 20 min"
+    items = client.get(f"{API}/fleet/exceptions", headers=auth(org_a.viewer)).json()["items"]
+    idle = [i for i in items if i["kind"] == "idle"]
+    assert idle and idle[0]["subject"] == "Van 1" and "standing still" in idle[0]["action"]
+    # It moves on: no longer idle.
+    moving = [
+        {
+            "time": (now - timedelta(seconds=30 - s)).isoformat(),
+            "lat": 60.1800 + s * 0.00005,
+            "lon": 24.9500,
+            "speed": 8.0,
+        }
+        for s in (0, 5, 10)
+    ]
+    assert client.post(f"{API}/pings", json=moving, headers=auth(token)).status_code == 200
+    assert _live(client, org_a.admin)["vehicles"][0]["status"] == "on_time"
+
+
 class Stream:
     def __init__(self, url: str, key: str) -> None:
         self.items: queue.Queue[tuple[str, dict]] = queue.Queue()
