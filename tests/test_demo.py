@@ -14,6 +14,7 @@ from rich.console import Console
 from sqlalchemy import create_engine, func, select
 
 from doorstep.demo.run import DemoOptions, run
+from doorstep.demo.seed import URGENT_JOBS
 from doorstep.sim import ScenarioError
 from doorstep.storage.tables import Order, PingRow, Route, Stop
 from tests.conftest import free_port
@@ -39,6 +40,7 @@ def test_a_fast_demo_day_is_driven_end_to_end(tmp_path):
     out = io.StringIO()
     stats = asyncio.run(run(options, Console(file=out, width=120)))
     assert "API docs" in out.getvalue() and "/t/" in out.getvalue()
+    assert "urgent orders came in after planning" in out.getvalue()
     assert stats.finished and stats.refused == 0
     total = sum(v.stops for v in stats.vans.values())
     assert total == 12 and stats.arrivals == 12 and stats.fixes > 100
@@ -47,6 +49,9 @@ def test_a_fast_demo_day_is_driven_end_to_end(tmp_path):
         statuses = dict(
             conn.execute(select(Order.status, func.count()).group_by(Order.status)).all()
         )
+        # Every planned order driven; the urgent ones wait for a dispatcher to insert.
+        urgent = statuses.pop("created", 0)
+        assert urgent == URGENT_JOBS
         assert set(statuses) <= {"delivered", "failed"} and sum(statuses.values()) == 12
         # Every acknowledged fix is stored, less any the pipeline dropped as a resend
         # of a fix time it already had (the simulator may emit two at one instant).

@@ -271,6 +271,12 @@ def _welcome(out: Console, world: DemoWorld, options: DemoOptions) -> None:
     )
     out.print(f"  Dashboard:  {api}/dashboard  (the fleet live on a map)")
     out.print(f"  Log in:     {world.admin_email} / {world.admin_password}")
+    if world.urgent_orders:
+        out.print(
+            f"  Try:        {world.urgent_orders} urgent orders came in after planning: pick one"
+            " under 'Urgent job' and insert it into a running route"
+        )
+    out.print(f"  Orders:     {api}/dashboard/orders   Reports: {api}/dashboard/reports")
     out.print(f"  API docs:   {api}/api/docs   (admin API key: {world.admin_key})")
     out.print(
         f"  Trackers:   OsmAnd / Traccar Client on http://{options.host}:{options.osmand_port}/"

@@ -55,6 +55,7 @@ class DemoWorld:
     tracking_codes: list[str] = field(default_factory=list)
     planned_orders: int = 0
     unplanned_orders: int = 0
+    urgent_orders: int = 0
     route_ids: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
@@ -69,6 +70,9 @@ class DemoWorld:
         data["depot"] = tuple(data["depot"])
         data["vans"] = [Van(**van) for van in data["vans"]]
         return cls(**data)
+
+
+URGENT_JOBS = 3
 
 
 def seed_demo(
@@ -171,8 +175,9 @@ def seed_demo(
                 Van(str(vehicle.id), vehicle.name, str(driver.id), first, key, device.identifier)
             )
         generated = generate_orders(
-            points, orders_count, seed, day, timezone=timezone, day_hours=(9.0, 18.0)
+            points, orders_count + URGENT_JOBS, seed, day, timezone=timezone, day_hours=(9.0, 18.0)
         )
+        urgent, generated = generated[-URGENT_JOBS:], generated[:-URGENT_JOBS]
         created = []
         for i, g in enumerate(generated):
             street = STREETS[i % len(STREETS)]
@@ -210,6 +215,29 @@ def seed_demo(
         world.route_ids = [str(r.id) for r in outcome.routes]
         world.unplanned_orders = len(outcome.plan.unplanned)
         world.planned_orders = orders_count - world.unplanned_orders
+        # Phoned in after the day was planned: for the dashboard's urgent-job panel.
+        afternoon = (
+            dt.datetime.combine(day, dt.time(12, 0), ZoneInfo(timezone)),
+            dt.datetime.combine(day, dt.time(18, 0), ZoneInfo(timezone)),
+        )
+        for i, g in enumerate(urgent):
+            body = OrderCreate.model_validate(
+                {
+                    "recipient": {
+                        "name": f"Urgent customer {i + 1}",
+                        "phone": f"+35850{2000000 + i}",
+                    },
+                    "address": f"{STREETS[(i * 7) % len(STREETS)]} {2 + i}, Helsinki",
+                    "location": {"lat": g.lat, "lon": g.lon},
+                    "window_start": afternoon[0].isoformat(),
+                    "window_end": afternoon[1].isoformat(),
+                    "service_minutes": 3,
+                    "priority": 1,
+                    "external_ref": f"DEMO-URGENT-{i + 1}",
+                }
+            )
+            orders.create_order(session, actor, body)
+        world.urgent_orders = len(urgent)
     return world
 
 
