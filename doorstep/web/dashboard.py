@@ -42,3 +42,8 @@ def orders_board(request: Request) -> HTMLResponse:
 @router.get("/dashboard/reports", response_class=HTMLResponse)
 def reports(request: Request) -> HTMLResponse:
     return render.page(request, "reports.html", "en")
+
+
+@router.get("/dashboard/admin", response_class=HTMLResponse)
+def admin(request: Request) -> HTMLResponse:
+    return render.page(request, "admin.html", "en")

@@ -5,6 +5,7 @@ ping pipeline; a viewer sees everything and can act on nothing."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -241,6 +242,50 @@ def test_a_viewer_sees_all_of_it_and_can_act_on_none(browser, server, client, or
                 response = session.request(method, f"{API}{path}", json=body)
                 assert response.status_code == 403, (path, response.text)
                 assert "viewer" in response.json()["detail"], response.text
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_the_admin_manages_zones_users_and_rules_and_a_dispatcher_cannot(
+    browser, server, client, org_a, db
+):
+    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    try:
+        page.get_by_role("link", name="Admin").click()
+        expect(page.locator("#users tbody tr")).to_have_count(2)  # the admin and Dana
+        page.locator("#zone-name").fill("Bow tie")
+        page.locator("#zone-corners").fill("60.16, 24.93\n60.18, 24.95\n60.16, 24.95\n60.18, 24.93")
+        page.get_by_role("button", name="Add zone").click()
+        expect(page.locator("#notice")).to_contain_text("edges cross each other near lat 60.17")
+        expect(page.locator("#zones tbody tr")).to_have_count(0)
+        page.locator("#zone-corners").fill("60.16, 24.93\n60.16, 24.95\n60.18, 24.95\n60.18, 24.93")
+        page.get_by_role("button", name="Add zone").click()
+        expect(page.locator("#zones tbody tr")).to_have_count(1)
+        page.locator("#user-email").fill("disp@acme.test")
+        page.locator("#user-name").fill("Dee Spatcher")
+        page.locator("#user-password").fill(org_a.admin_password)
+        page.get_by_role("button", name="Add user").click()
+        expect(page.locator("#users tbody tr")).to_have_count(3)
+        rules = page.locator("#rules")
+        expect(rules).to_have_value(re.compile('"enabled": true'))
+        rules.fill(rules.input_value().replace('"enabled": true', '"enabled": false', 1))
+        page.get_by_role("button", name="Save notification settings").click()
+        expect(page.locator("#notice")).to_have_text("Notification settings saved.")
+        rules.fill("{ not json")
+        page.get_by_role("button", name="Save notification settings").click()
+        expect(page.locator("#notice")).to_contain_text("not valid JSON")
+        assert errors == []
+    finally:
+        context.close()
+    saved = client.get(f"{API}/organisation/notification-settings", headers=auth(org_a.admin))
+    assert saved.json()["enabled"] is False
+    context, page, errors = _signed_in(browser, server, "disp@acme.test", org_a.admin_password)
+    try:
+        expect(page.get_by_role("link", name="Admin")).to_be_hidden()
+        page.goto(f"{server}/dashboard/admin")
+        expect(page.locator("#not-admin")).to_be_visible()
+        expect(page.locator("#admin")).to_be_hidden()
         assert errors == []
     finally:
         context.close()

@@ -80,6 +80,7 @@ export async function staffPage(start) {
     $("signout").hidden = false;
     $("who").textContent = `${me.name} · ${me.role}`;
     for (const el of document.querySelectorAll("[data-acts]")) el.hidden = !me.canAct;
+    for (const el of document.querySelectorAll("[data-admin]")) el.hidden = me.role !== "admin";
     start(me);
   }
   window.addEventListener("load", boot);
