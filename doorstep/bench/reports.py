@@ -59,9 +59,13 @@ def reports_bench(
     database_url: str | None = None,
     seed: int = 1,
 ) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="doorstep-bench-reports-") as folder:
+    # The served app's threads may still hold the database for a moment at the end.
+    with tempfile.TemporaryDirectory(
+        prefix="doorstep-bench-reports-", ignore_cleanup_errors=True
+    ) as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
-        settings = load_settings(data_dir=Path(folder), database_url=url)
+        # No background workers: only the requests measured touch the database.
+        settings = load_settings(data_dir=Path(folder), database_url=url, workers=False)
         runtime = build_runtime(settings)
         try:
             migrate(runtime.engine)

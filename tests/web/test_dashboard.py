@@ -73,6 +73,11 @@ def test_the_fleet_moves_and_turns_late_on_the_dashboard(browser, server, client
         harsh = page.locator('#vehicle-events li[data-kind^="harsh"]')
         expect(harsh.first).to_be_visible()
         expect(harsh.first).to_have_class("alert")
+        # Replay: the day's track as a line, the harsh brake on it.
+        page.get_by_role("button", name="Replay the day's track").click()
+        expect(page.locator("#replay-facts")).to_contain_text("events on the map")
+        expect(page.locator("path.ds-replay")).to_have_count(1)
+        expect(page.locator(".ds-marker.ds-event-alert").first).to_be_attached()
         assert errors == []
     finally:
         context.close()

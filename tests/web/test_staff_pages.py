@@ -136,8 +136,9 @@ def test_a_message_to_the_driver_from_the_selected_van(browser, server, client, 
         page.get_by_label("Alert: the phone vibrates").check()
         page.get_by_role("button", name="Send to the driver").click()
         expect(page.locator("#notice")).to_have_text("Sent to Dana.")
-        page.get_by_role("button", name="Replay today's track").click()
-        expect(page.locator("#replay-facts")).to_contain_text("fixes today")
+        page.get_by_role("button", name="Replay the day's track").click()
+        expect(page.locator("#replay-facts")).to_contain_text(": 1 fixes")
+        expect(page.locator(".ds-line.ds-replay")).to_have_count(0)  # one fix: no line
         mine = client.get(f"{API}/me/messages", headers=auth(org_a.driver)).json()
         assert [(m["body"], m["urgent"]) for m in mine] == [("Call the office", True)]
         assert errors == []

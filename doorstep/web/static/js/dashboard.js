@@ -356,30 +356,48 @@ async function messageDriver(event) {
   notice(`Sent to ${v.driver}.`);
 }
 
-// Replay: the vehicle's stored fixes of today as a line, with its events on it.
-async function replay() {
+// Replay: the vehicle's stored fixes of a day as a line, its events as markers on it.
+let replayMarkers = [];
+async function replay(event) {
+  if (event) event.preventDefault();
   const v = selected && fleet.get(selected);
   if (!v || !map) return;
-  const midnight = new Date();
-  midnight.setHours(0, 0, 0, 0);
-  const query = new URLSearchParams({ since: midnight.toISOString(), until: new Date(Date.now() + 60000).toISOString() });
+  const day = $("replay-day").value || new Date().toLocaleDateString("en-CA", { timeZone: zone });
+  const start = new Date(`${day}T00:00:00`);
+  const end = new Date(start.getTime() + 86400000);
+  const span = new URLSearchParams({ since: start.toISOString(), until: end.toISOString() });
   let fixes;
+  let events;
   try {
-    fixes = await getJson(`/vehicles/${v.id}/positions?${query}`);
+    [fixes, events] = await Promise.all([
+      getJson(`/vehicles/${v.id}/positions?${span}`),
+      getJson(`/telemetry-events?${new URLSearchParams({ vehicle_id: v.id, since: start.toISOString(), until: end.toISOString(), limit: "200" })}`),
+    ]);
   } catch (error) {
     notice(error.message, true);
     return;
   }
+  for (const id of replayMarkers) map.removeMarker(id);
+  replayMarkers = [];
+  map.removeLine("replay");
   const line = fixes.map((f) => [f.lat, f.lon]);
   if (line.length > 1) {
     map.setLine("replay", line, { kind: "replay" });
     map.fit(fixes.map((f) => ({ lat: f.lat, lon: f.lon })), { maxZoom: 16, force: true });
   }
+  for (const e of events.items) {
+    const d = e.data || {};
+    const at = d.fix || d.peak || d.start || d.entered || d.first || d.from || d.end || d.last || d.last_fix;
+    if (!at || at.lat === undefined) continue;
+    const id = `event-${e.id}`;
+    map.setMarker(id, { lat: at.lat, lon: at.lon }, { kind: e.alert ? "event-alert" : "event", label: `${hhmm(e.time)} ${e.summary}` });
+    replayMarkers.push(id);
+  }
   const first = fixes[0];
   const last = fixes[fixes.length - 1];
   $("replay-facts").textContent = fixes.length
-    ? `${fixes.length} fixes today, ${hhmm(first.time)} to ${hhmm(last.time)}; the line shows where the van went.`
-    : "No fixes today.";
+    ? `${day}: ${fixes.length} fixes, ${hhmm(first.time)} to ${hhmm(last.time)}, ${replayMarkers.length} events on the map.`
+    : `${day}: no fixes.`;
 }
 
 function act() {
@@ -394,7 +412,7 @@ staffPage((who) => {
   $("live").hidden = false;
   startMap();
   listen();
-  $("replay").addEventListener("click", replay);
+  $("replay-form").addEventListener("submit", replay);
   if (me.canAct) act();
   setInterval(refresh, 60000); // statuses that change with time alone (offline)
 });
