@@ -290,3 +290,35 @@ def test_the_admin_manages_zones_users_and_rules_and_a_dispatcher_cannot(
         assert errors == []
     finally:
         context.close()
+
+
+def test_the_assets_report_shows_what_is_overdue_and_the_service_history(
+    browser, server, client, org_a, db
+):
+    van, _ = _van(client, org_a)
+    base = f"{API}/vehicles/{van['id']}"
+    long_ago = (datetime.now(HEL).date() - timedelta(days=200)).isoformat()
+    made = client.post(
+        f"{base}/maintenance-schedules",
+        json={"name": "Brakes", "every_days": 90, "last_done_on": long_ago},
+        headers=auth(org_a.admin),
+    )
+    assert made.status_code == 201, made.text
+    repair = client.post(
+        f"{base}/service-records",
+        json={"kind": "repair", "description": "New wing mirror", "cost": "89.50"},
+        headers=auth(org_a.admin),
+    )
+    assert repair.status_code == 201, repair.text
+    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    try:
+        page.goto(f"{server}/dashboard/reports?kind=assets")
+        due = page.locator('section[data-table="due"] tbody tr')
+        expect(due).to_have_count(1)
+        expect(due.first).to_contain_text("overdue")
+        history = page.locator('section[data-table="history"] tbody tr')
+        expect(history).to_have_count(1)
+        expect(history.first).to_contain_text("New wing mirror")
+        assert errors == []
+    finally:
+        context.close()

@@ -105,9 +105,19 @@ async function assets(params) {
     getJson(`/maintenance/unusual?${new URLSearchParams({ since: params.from, until: params.to })}`).catch(() => null),
     getJson(`/telemetry-events?${new URLSearchParams({ alerts_only: "true", since: `${params.from}T00:00:00Z`, until: `${params.to}T23:59:59Z`, limit: "200" })}`),
   ]);
+  const vehicles = await getJson("/vehicles?limit=200");
+  const histories = await Promise.all(
+    vehicles.items.map((v) => getJson(`/vehicles/${v.id}/service-records?limit=100`).then((page) => page.items.map((r) => [v.name, r])).catch(() => [])),
+  );
+  const history = histories
+    .flat()
+    .filter(([, r]) => r.done_on >= params.from && r.done_on <= params.to)
+    .sort((a, b) => b[1].done_on.localeCompare(a[1].done_on))
+    .map(([name, r]) => [r.done_on, name, r.kind, r.description, r.odometer_km, r.cost]);
   const due = status.vehicles.flatMap((v) => v.schedules.filter((s) => s.level !== "ok").map((s) => [v.vehicle_name, s.name, s.level, s.reasons.join("; "), s.next_due_on, s.next_due_km]));
   const tables = {
     due: { title: "Maintenance due and overdue", columns: ["vehicle", "schedule", "level", "why", "next_due_on", "next_due_km"], rows: due },
+    history: { title: "Service history in the period", columns: ["done_on", "vehicle", "kind", "description", "odometer_km", "cost"], rows: history },
     alerts: { title: "Geofence, theft and safety alerts", columns: ["time", "vehicle", "kind", "what"], rows: alerts.items.map((e) => [e.time, e.vehicle_name, e.kind, e.summary]) },
   };
   if (unusual) {
@@ -117,7 +127,7 @@ async function assets(params) {
       rows: unusual.unusual.map((v) => [v.vehicle_name, v.metric, v.value, v.fleet_median, v.factor]),
     };
   }
-  return { summary: { due: due.length, alerts: alerts.items.length }, tables, charts: [] };
+  return { summary: { due: due.length, services: history.length, alerts: alerts.items.length }, tables, charts: [] };
 }
 
 async function show(event) {
