@@ -76,6 +76,8 @@ class DispatchQuery(Input):
 class StopDelay(Output):
     stop_id: uuid.UUID
     order_id: uuid.UUID | None
+    recipient: str | None = Field(None, description="Whose delivery gets later.")
+    tracking_code: str | None = None
     delay_s: int
     breaks_window: bool
 

@@ -58,7 +58,18 @@ def options(
     order = _plannable(session, principal, query.order_id)
     board = _board(session, principal, roads, order, query.date, query.at or clock.now())
     ranked = ins.options(board.active, board.job, board.to_job, board.from_job, limit=query.limit)
-    result = [_public(board, option) for option in ranked]
+    delayed = {board.stops[d.stop_id].order_id for option in ranked for d in option.delays} - {None}
+    customers = (
+        {
+            o.id: (o.recipient_name, o.tracking_code)
+            for o in session.scalars(
+                repo.owned(Order, principal.org_id).where(Order.id.in_(delayed))
+            )
+        }
+        if delayed
+        else {}
+    )
+    result = [_public(board, option, customers) for option in ranked]
     return result, round((time.perf_counter() - started) * 1000, 2)
 
 
@@ -297,8 +308,22 @@ def _orders_of(session: Session, principal: Principal, route: Route) -> list[Ord
     return list(session.scalars(repo.owned(Order, principal.org_id).where(Order.id.in_(ids))))
 
 
-def _public(board: _Board, option: ins.InsertionOption) -> dict[str, object]:
+def _customer(
+    known: dict[uuid.UUID, tuple[str, str]], order_id: uuid.UUID | None
+) -> tuple[str | None, str | None]:
+    found = known.get(order_id) if order_id is not None else None
+    return found if found is not None else (None, None)
+
+
+def _public(
+    board: _Board,
+    option: ins.InsertionOption,
+    customers: dict[uuid.UUID, tuple[str, str]] | None = None,
+) -> dict[str, object]:
+    """One option as the API shows it; ``customers``: (name, tracking code) by order,
+    for the people whose delivery it would make later."""
     route = board.routes[option.route_id]
+    known = customers or {}
     return {
         "route_id": route.id,
         "route_revision": route.revision,
@@ -315,6 +340,8 @@ def _public(board: _Board, option: ins.InsertionOption) -> dict[str, object]:
             {
                 "stop_id": board.stops[d.stop_id].id,
                 "order_id": board.stops[d.stop_id].order_id,
+                "recipient": _customer(known, board.stops[d.stop_id].order_id)[0],
+                "tracking_code": _customer(known, board.stops[d.stop_id].order_id)[1],
                 "delay_s": d.seconds,
                 "breaks_window": d.breaks_window,
             }

@@ -219,6 +219,9 @@ def test_urgent_job_options_are_ranked_and_explain_delays(client, org_a, depot):
     assert feasible == sorted(feasible)
     assert {o["route_id"] for o in options} <= {r["id"] for r in plan["routes"]}
     assert all(d["delay_s"] > 0 for o in options for d in o["delays"])
+    # Who would wait longer, by name and tracking code, for the dispatcher to weigh.
+    delays = [d for o in options for d in o["delays"]]
+    assert delays and all(d["recipient"].startswith("R") and d["tracking_code"] for d in delays)
 
 
 def test_assigning_an_urgent_job_inserts_retimes_and_announces(client, org_a, depot):

@@ -109,7 +109,7 @@ def test_an_urgent_job_from_the_live_map_changes_the_route_and_the_later_eta(
         page.get_by_role("button", name="Find a place").click()
         best = page.locator("#options li").first
         expect(best).to_contain_text("Van 1 · as stop 2")  # between the two: on its way
-        expect(best).to_contain_text("1 customer(s) later")
+        expect(best).to_contain_text("1 customer(s) later: Ann Example +")
         best.get_by_role("button", name="Insert here").click()
         expect(page.locator("#urgent-result")).to_contain_text("Inserted into Van 1's route")
         now_route = client.get(f"{API}/routes/{route['id']}", headers=auth(org_a.admin)).json()

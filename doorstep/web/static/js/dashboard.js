@@ -296,7 +296,7 @@ async function findPlaces(event) {
     item.className = option.feasible ? "feasible" : "infeasible";
     const van = names.get(option.route_id) || "A route";
     const later = option.delays.length
-      ? `${option.delays.length} customer(s) later, up to ${Math.round(Math.max(...option.delays.map((d) => d.delay_s)) / 60)} min${option.delays.some((d) => d.breaks_window) ? ", a window broken" : ""}`
+      ? `${option.delays.length} customer(s) later: ${option.delays.map((d) => `${d.recipient || "a customer"} +${Math.round(d.delay_s / 60)} min${d.breaks_window ? " (misses the window)" : ""}`).join(", ")}`
       : "nobody else later";
     const text = document.createElement("span");
     text.textContent = `${van} · as stop ${option.position + 1} · +${Math.round(option.added_drive_s / 60)} min driving · arrives ${hhmm(option.arrival)} · ${later}${option.feasible ? "" : ` · ${option.problems.join("; ")}`}`;
