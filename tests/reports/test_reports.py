@@ -301,3 +301,25 @@ def test_a_driver_cannot_read_the_reports(client, org_a, db):
         "/api/v1/reports/drivers", params={"from": DAY, "to": DAY}, headers=auth(org_a.driver)
     )
     assert response.status_code == 403
+
+
+def test_a_day_is_not_closed_on_a_replay_that_missed_a_fix_arriving_meanwhile(
+    client, org_a, db, monkeypatch
+):
+    the_day(client, org_a, db)
+    _, device = vehicle_with_device(client, org_a)
+    replay = rollups.day_logbook
+
+    def replay_while_a_phone_uploads(*args, **kwargs):
+        rows = replay(*args, **kwargs)
+        send(client, device, [working_day()[1]])  # stored after the replay read its fixes
+        return rows
+
+    monkeypatch.setattr(rollups, "day_logbook", replay_while_a_phone_uploads)
+    now = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
+    assert rollups.close_day(db.sessions, org_a.id, date(2026, 11, 10), now) is False
+    monkeypatch.setattr(rollups, "day_logbook", replay)
+    assert rollups.close_day(db.sessions, org_a.id, date(2026, 11, 10), now) is True
+    with db.sessions() as session:
+        rows = session.query(VehicleDay).filter_by(org_id=org_a.id).all()
+    assert sorted(r.row["fixes"] for r in rows) == [1, len(working_day())]
