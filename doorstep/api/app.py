@@ -29,6 +29,7 @@ from doorstep.api.routes import (
     reports,
     resources,
     routes,
+    settlements,
     telemetry_events,
     track,
     tracking,
@@ -121,6 +122,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         proofs.router,
         driver_app.router,
         fleet_live.router,
+        settlements.rules,
+        settlements.statements,
     ):
         api.include_router(router)
     app.include_router(api)

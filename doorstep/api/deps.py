@@ -95,7 +95,7 @@ def _verb(permission: Permission) -> str:
     return {
         Permission.READ: "read the organisation's data",
         Permission.WRITE: "create or change data",
-        Permission.MANAGE: "manage users, keys or organisation settings",
+        Permission.MANAGE: "manage users, keys, organisation settings or drivers' pay",
         Permission.OWN_ROUTES: "see driver routes",
     }[permission]
 

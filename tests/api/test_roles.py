@@ -65,6 +65,8 @@ def required(method: str, path: str) -> set[str]:
         return {"read"}
     if path.startswith(("/users", "/api-keys", "/organisation", "/webhooks")):
         return {"manage"}
+    if path.startswith(("/pay-rules", "/statements")):  # drivers' pay: admins only
+        return {"manage"}
     if (method, path) == ("PUT", "/contacts"):
         return {"manage"}
     if (method, path) in READ_ONLY_POSTS:
@@ -313,7 +315,7 @@ def test_dispatcher_cannot_manage_users_keys_or_the_organisation(client, org_a, 
     response = send(client, org_a.dispatcher, method, path.format(**ids), body)
     assert response.status_code == 403, response.text
     assert response.json()["detail"] == (
-        "your role (dispatcher) may not manage users, keys or organisation settings"
+        "your role (dispatcher) may not manage users, keys, organisation settings or drivers' pay"
     )
     assert snapshot(client, org_a) == before
 

@@ -84,7 +84,7 @@ def test_only_an_admin_changes_them(client, org_a):
         response = client.put(URL, json={"speeding": {"tolerance_kmh": 1}}, headers=auth(key))
         assert response.status_code == 403
         assert response.json()["detail"] == (
-            f"your role ({role}) may not manage users, keys or organisation settings"
+            f"your role ({role}) may not manage users, keys, organisation settings or drivers' pay"
         )
     driver = client.get(URL, headers=auth(org_a.driver))
     assert driver.status_code == 403

@@ -81,6 +81,14 @@ WALK: dict[tuple[str, str], str] = {
     },
     ("GET", "/orders"): LISTED,
     ("GET", "/orders/board"): LISTED,
+    ("GET", "/pay-rules"): LISTED,
+    ("POST", "/pay-rules"): CREATED,
+    ("GET", "/statements"): LISTED,
+    ("POST", "/statements"): COMPUTED,
+    ("GET", "/statements/{statement_id}"): HIDDEN,
+    ("POST", "/statements/{statement_id}/approve"): HIDDEN,
+    ("POST", "/statements/{statement_id}/paid"): HIDDEN,
+    ("POST", "/statements/{statement_id}/adjustments"): HIDDEN,
     ("POST", "/orders/notify"): COMPUTED,
     ("POST", "/orders"): CREATED,
     ("POST", "/orders/import"): CREATED,
@@ -242,6 +250,7 @@ PARAM_KINDS = {
     "proof_id": "proof",
     "driver_id": "driver",
     "message_id": "driver_message",
+    "statement_id": "statement",
 }
 ITEM_KINDS = {
     "depots": "depot",
@@ -277,6 +286,10 @@ BY_ID_BODIES: dict[tuple[str, str], Body] = {
     ("PATCH", "/orders/{order_id}"): lambda b: {"notes": "Mallory"},
     ("POST", "/orders/{order_id}/chat"): lambda b: {"body": "Mallory"},
     ("POST", "/drivers/{driver_id}/messages"): lambda b: {"body": "Mallory"},
+    ("POST", "/statements/{statement_id}/adjustments"): lambda b: {
+        "amount": "1.00",
+        "reason": "Mallory",
+    },
     ("POST", "/routes/{route_id}/load-scans"): lambda b: {"scans": []},
     ("POST", "/routes/{route_id}/returns"): lambda b: {"scans": []},
     ("PATCH", "/webhooks/{webhook_id}"): lambda b: {"description": "Mallory"},
@@ -381,6 +394,7 @@ CREATE_BODIES: dict[str, Callable[[], dict[str, Any]]] = {
     },
     "/plans": lambda: {"date": ROUTE_DATE, "time_limit_s": 0.2},
     "/webhooks": lambda: {"url": "https://hooks.example/bravo", "event_types": ["*"]},
+    "/pay-rules": lambda: {"effective_from": "2026-01-01", "rates": {"per_stop": "1.00"}},
 }
 
 # Creates that reference other objects: field -> kind referenced.
@@ -397,6 +411,7 @@ CREATE_REFERENCES: dict[str, dict[str, str]] = {
         "stops": "order",
     },
     "/plans": {"depot_id": "depot", "order_ids": "order", "vehicle_ids": "vehicle"},
+    "/pay-rules": {"driver_id": "driver"},
 }
 WRAP: dict[str, Callable[[str], Any]] = {
     "stops": lambda ident: [{"order_id": ident}],
@@ -413,6 +428,11 @@ COMPUTE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "/handoffs": lambda b: {"scans": [], "to_driver_id": b["driver"]},
     "/handoffs/accept": lambda b: {"scans": []},
     "/orders/notify": lambda b: {"order_ids": [b["order"]]},
+    "/statements": lambda b: {
+        "driver_id": b["driver"],
+        "period_start": ROUTE_DATE,
+        "period_end": ROUTE_DATE,
+    },
 }
 COMPUTE_REFERENCES: dict[str, dict[str, str]] = {
     "/dispatch/options": {"order_id": "order"},
@@ -422,6 +442,7 @@ COMPUTE_REFERENCES: dict[str, dict[str, str]] = {
     "/handoffs": {"to_driver_id": "driver"},
     "/handoffs/accept": {},
     "/orders/notify": {"order_ids": "order"},
+    "/statements": {"driver_id": "driver"},
 }
 
 
@@ -617,6 +638,15 @@ def build_a(client, org) -> Ids:
     assert response.status_code == 201, response.text
     a["proof"] = response.json()["id"]
     # A message from A's dispatch to A's driver.
+    # A's pay: a rule and a settled statement for A's driver.
+    _post(client, key, "/pay-rules", {"effective_from": "2026-01-01", "rates": {"per_stop": "1"}})
+    settled = client.post(
+        API + "/statements",
+        json={"driver_id": a["driver"], "period_start": ROUTE_DATE, "period_end": ROUTE_DATE},
+        headers=auth(key),
+    )
+    assert settled.status_code == 200, settled.text
+    a["statement"] = settled.json()["id"]
     a["driver_message"] = _post(
         client, key, f"/drivers/{a['driver']}/messages", {"body": "Gate code 1234 zebra"}
     )["id"]

@@ -25,6 +25,12 @@ from doorstep.storage.tables.orders import Customer, Order, OrderEvent, Rating
 from doorstep.storage.tables.proofs import Proof
 from doorstep.storage.tables.rollups import ClosedDay, RouteDay, VehicleDay
 from doorstep.storage.tables.routes import Plan, Route, RouteChange, Stop
+from doorstep.storage.tables.settlements import (
+    PayAdjustment,
+    PayRuleVersion,
+    Statement,
+    StatementLine,
+)
 from doorstep.storage.tables.telemetry import LiveState, PingRow, TelemetryEvent
 
 __all__ = [
@@ -49,6 +55,8 @@ __all__ = [
     "Organisation",
     "OutboxAttempt",
     "OutboxMessage",
+    "PayAdjustment",
+    "PayRuleVersion",
     "PingRow",
     "Plan",
     "Proof",
@@ -58,6 +66,8 @@ __all__ = [
     "RouteDay",
     "ServiceRecord",
     "SignInLink",
+    "Statement",
+    "StatementLine",
     "Stop",
     "TelemetryEvent",
     "User",

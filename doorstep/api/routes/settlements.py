@@ -1,0 +1,115 @@
+"""Driver pay: rule versions, settling a period into a statement, approving, paying,
+adjusting a frozen statement; a statement's lines as CSV. Admins only."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, status
+
+from doorstep import clock
+from doorstep.api import csv_stream
+from doorstep.api.deps import Manager, SessionDep
+from doorstep.schemas.settlements import (
+    AdjustmentCreate,
+    AdjustmentPublic,
+    PayRuleCreate,
+    PayRulePublic,
+    SettleRequest,
+    StatementPublic,
+)
+from doorstep.services import settlements as svc
+
+rules = APIRouter(prefix="/pay-rules", tags=["settlements"])
+statements = APIRouter(prefix="/statements", tags=["settlements"])
+LINE_COLUMNS = (
+    "position",
+    "day",
+    "kind",
+    "description",
+    "quantity",
+    "rate",
+    "amount",
+    "flag",
+    "version_id",
+    "evidence",
+)
+
+
+@rules.post("", status_code=status.HTTP_201_CREATED, response_model=PayRulePublic)
+def create_pay_rule(body: PayRuleCreate, session: SessionDep, who: Manager) -> Any:
+    """A new version of the rates, for a driver or (no driver) the organisation's
+    default, from a date on. Versions are never edited: a change is a new version."""
+    return svc.create_rule(session, who, body)
+
+
+@rules.get("", response_model=list[PayRulePublic])
+def list_pay_rules(session: SessionDep, who: Manager, driver_id: uuid.UUID | None = None) -> Any:
+    return svc.list_rules(session, who, driver_id)
+
+
+def _public(session: Any, statement: Any) -> dict[str, Any]:
+    out = StatementPublic.model_validate(statement).model_dump()
+    out["lines"] = svc.lines_of(session, statement)
+    return out
+
+
+@statements.post("", response_model=StatementPublic)
+def settle(body: SettleRequest, session: SessionDep, who: Manager) -> Any:
+    """The driver's statement for the period: every line with its evidence (the stop and
+    its proofs, the logbook day, the rule version). A draft is computed again each time;
+    an approved or paid one comes back unchanged."""
+    return _public(session, svc.settle(session, who, body, clock.now()))
+
+
+@statements.get("", response_model=list[StatementPublic])
+def list_statements(
+    session: SessionDep,
+    who: Manager,
+    driver_id: uuid.UUID | None = None,
+    status_: Annotated[Literal["draft", "approved", "paid"] | None, Query(alias="status")] = None,
+) -> Any:
+    """Statements, newest period first, without their lines."""
+    return svc.list_statements(session, who, driver_id, status_)
+
+
+@statements.get("/{statement_id}", response_model=StatementPublic)
+def get_statement(
+    statement_id: uuid.UUID,
+    session: SessionDep,
+    who: Manager,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Any:
+    statement = svc.get_statement(session, who, statement_id)
+    if format == "csv":
+        lines = svc.lines_of(session, statement)
+        return csv_stream.response(
+            f"statement-{statement.period_start}-{statement.period_end}.csv",
+            LINE_COLUMNS,
+            ([getattr(line, c) for c in LINE_COLUMNS] for line in lines),
+        )
+    return _public(session, statement)
+
+
+@statements.post("/{statement_id}/approve", response_model=StatementPublic)
+def approve(statement_id: uuid.UUID, session: SessionDep, who: Manager) -> Any:
+    """Freeze the statement: settling its period again changes nothing."""
+    return _public(session, svc.approve(session, who, statement_id, clock.now()))
+
+
+@statements.post("/{statement_id}/paid", response_model=StatementPublic)
+def paid(statement_id: uuid.UUID, session: SessionDep, who: Manager) -> Any:
+    return _public(session, svc.mark_paid(session, who, statement_id, clock.now()))
+
+
+@statements.post(
+    "/{statement_id}/adjustments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AdjustmentPublic,
+)
+def adjust(
+    statement_id: uuid.UUID, body: AdjustmentCreate, session: SessionDep, who: Manager
+) -> Any:
+    """A correction to an approved or paid statement: a line on the driver's next one."""
+    return svc.adjust(session, who, statement_id, body)

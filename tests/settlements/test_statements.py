@@ -1,0 +1,187 @@
+"""Settling a driver's pay through the API on a hand-checked day (the reports' day: two
+deliveries and a failed attempt, 08:00 to 08:40:40 on the tracker, about 14.4 km), then
+freezing, correcting and paying it; every refusal says why."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import ROUND_HALF_UP, Decimal
+
+from tests.conftest import auth
+from tests.reports.test_reports import DAY, the_day
+
+RATES = {
+    "per_stop": "1.20",
+    "per_parcel": "0.15",
+    "per_failed_attempt": "0.60",
+    "per_km": "0.25",
+    "per_hour": "10.00",
+    "pay_unproven": True,
+    "extras": [
+        {"name": "On-time bonus", "amount": "5.00", "metric": "on_time_rate", "at_least": "0.5"}
+    ],
+}
+
+
+def rule(client, org, effective_from="2026-01-01", driver_id=None, **rates):
+    body = {"effective_from": effective_from, "rates": {**RATES, **rates}}
+    if driver_id:
+        body["driver_id"] = str(driver_id)
+    return client.post("/api/v1/pay-rules", json=body, headers=auth(org.admin))
+
+
+def settle(client, org, start=DAY, end=DAY):
+    body = {"driver_id": str(org.driver_id), "period_start": start, "period_end": end}
+    return client.post("/api/v1/statements", json=body, headers=auth(org.admin))
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def test_a_day_settles_to_hand_computed_lines_each_with_its_evidence(client, org_a, db):
+    the_day(client, org_a, db)
+    assert rule(client, org_a).status_code == 201
+    response = settle(client, org_a)
+    assert response.status_code == 200, response.text
+    statement = response.json()
+    logbook = client.get(
+        "/api/v1/reports/logbook", params={"date": DAY}, headers=auth(org_a.admin)
+    ).json()[0]
+    km = (Decimal(str(logbook["distance_m"])) / 1000).quantize(Decimal("0.001"))
+    kinds = [(line["kind"], Decimal(line["amount"])) for line in statement["lines"]]
+    assert kinds == [
+        ("stop", Decimal("1.20")),
+        ("parcel", Decimal("0.15")),
+        ("stop", Decimal("1.20")),
+        ("parcel", Decimal("0.15")),
+        ("failed_attempt", Decimal("0.60")),
+        ("km", cents(km * Decimal("0.25"))),
+        ("hour", Decimal("6.80")),  # 2440 s = 0.68 h x 10.00
+        ("bonus", Decimal("5.00")),  # on time 1 of 2 = 0.5
+    ]
+    expected = Decimal("1.20") * 2 + Decimal("0.15") * 2 + Decimal("0.60")
+    expected += cents(km * Decimal("0.25")) + Decimal("6.80") + Decimal("5.00")
+    assert Decimal(statement["total"]) == expected
+    assert Decimal(statement["total"]) == sum(
+        Decimal(line["amount"]) for line in statement["lines"]
+    )
+    stops = [line for line in statement["lines"] if line["kind"] in ("stop", "failed_attempt")]
+    assert all(line["evidence"]["stop_id"] and line["version_id"] for line in stops)
+    assert {line["flag"] for line in stops} == {"delivered without proof", "attempt without proof"}
+    km_line = next(line for line in statement["lines"] if line["kind"] == "km")
+    assert km_line["evidence"] == {"logbook_date": DAY, "vehicle": "Van 1"}
+    assert statement["status"] == "draft" and statement["currency"] == "EUR"
+
+
+def test_approved_is_frozen_corrections_go_to_the_next_statement_then_paid(client, org_a, db):
+    the_day(client, org_a, db)
+    rule(client, org_a)
+    first = settle(client, org_a).json()
+    approved = client.post(
+        f"/api/v1/statements/{first['id']}/approve", headers=auth(org_a.admin)
+    ).json()
+    assert approved["status"] == "approved" and approved["approved_by"].startswith("admin")
+    # A richer rule for this driver from that very month: the frozen statement ignores it.
+    assert rule(client, org_a, "2026-11-01", org_a.driver_id, per_stop="9.99").status_code == 201
+    again = settle(client, org_a).json()
+    assert again["lines"] == approved["lines"] and again["total"] == approved["total"]
+    # A parcel was missed: an adjustment, carried to the next statement.
+    adjustment = client.post(
+        f"/api/v1/statements/{first['id']}/adjustments",
+        json={"amount": "2.50", "reason": "Parcel scanned late"},
+        headers=auth(org_a.admin),
+    )
+    assert adjustment.status_code == 201, adjustment.text
+    nxt = settle(client, org_a, "2026-11-11", "2026-11-11").json()
+    assert [(line["kind"], line["amount"]) for line in nxt["lines"]] == [("adjustment", "2.50")]
+    assert nxt["lines"][0]["evidence"]["refers_to"] == first["id"]
+    client.post(f"/api/v1/statements/{nxt['id']}/approve", headers=auth(org_a.admin))
+    later = settle(client, org_a, "2026-11-12", "2026-11-12").json()
+    assert later["lines"] == [] and Decimal(later["total"]) == 0  # applied once only
+    paid = client.post(f"/api/v1/statements/{first['id']}/paid", headers=auth(org_a.admin))
+    assert paid.json()["status"] == "paid" and paid.json()["paid_by"].startswith("admin")
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    f"/api/v1/statements/{first['id']}?format=csv", headers=auth(org_a.admin)
+                ).text
+            )
+        )
+    )
+    assert rows[0][:3] == ["position", "day", "kind"] and len(rows) == len(first["lines"]) + 1
+
+
+def test_bad_rules_and_wrong_steps_are_refused_with_why(client, org_a, org_b, db):
+    negative = rule(client, org_a, per_stop="-1.00")
+    assert negative.status_code == 422
+    assert "deduction" in negative.json()["detail"]
+    assert rule(client, org_a).status_code == 201
+    twice = rule(client, org_a)
+    assert twice.status_code == 409 and "already has a pay rule version" in twice.json()["detail"]
+    no_bound = rule(
+        client, org_a, "2026-02-01", extras=[{"name": "x", "amount": "1", "metric": "rating"}]
+    )
+    assert no_bound.status_code == 422 and "at_least or at_most" in no_bound.json()["detail"]
+    # A period with no work: an empty statement, not an error.
+    empty = settle(client, org_a, "2026-03-02", "2026-03-08")
+    assert empty.status_code == 200 and empty.json()["lines"] == []
+    # Before any rule: refused with the day and what to do.
+    early = settle(client, org_a, "2025-12-30", "2025-12-31")
+    assert early.status_code == 200  # nothing to price, so nothing missing a rule
+    the_day(client, org_a, db)
+    client.post(
+        "/api/v1/pay-rules",
+        json={"effective_from": "2026-11-11", "rates": RATES, "driver_id": str(org_a.driver_id)},
+        headers=auth(org_a.admin),
+    )
+    draft = settle(client, org_a).json()
+    assert (
+        client.post(f"/api/v1/statements/{draft['id']}/paid", headers=auth(org_a.admin)).status_code
+        == 409
+    )
+    adjust = client.post(
+        f"/api/v1/statements/{draft['id']}/adjustments",
+        json={"amount": "1.00", "reason": "x"},
+        headers=auth(org_a.admin),
+    )
+    assert adjust.status_code == 409 and "still a draft" in adjust.json()["detail"]
+    assert (
+        client.post(
+            f"/api/v1/statements/{draft['id']}/approve", headers=auth(org_a.admin)
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            f"/api/v1/statements/{draft['id']}/approve", headers=auth(org_a.admin)
+        ).status_code
+        == 409
+    )
+    zero = client.post(
+        f"/api/v1/statements/{draft['id']}/adjustments",
+        json={"amount": "0", "reason": "x"},
+        headers=auth(org_a.admin),
+    )
+    assert zero.status_code == 422
+    for key in (org_a.dispatcher, org_a.viewer, org_a.driver):
+        assert settle_as(client, key, org_a).status_code == 403
+    assert (
+        client.get(f"/api/v1/statements/{draft['id']}", headers=auth(org_b.admin)).status_code
+        == 404
+    )
+
+
+def test_a_day_without_a_rule_in_force_is_refused_with_the_day(client, org_a, db):
+    the_day(client, org_a, db)
+    rule(client, org_a, "2026-11-11")
+    response = settle(client, org_a)
+    assert response.status_code == 422
+    assert "no pay rule is in force on 2026-11-10 for Dana" in response.json()["detail"]
+
+
+def settle_as(client, key, org):
+    body = {"driver_id": str(org.driver_id), "period_start": DAY, "period_end": DAY}
+    return client.post("/api/v1/statements", json=body, headers=auth(key))
