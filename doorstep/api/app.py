@@ -124,6 +124,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         fleet_live.router,
         settlements.rules,
         settlements.statements,
+        settlements.disputes,
+        settlements.mine,
     ):
         api.include_router(router)
     app.include_router(api)

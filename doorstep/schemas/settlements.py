@@ -129,3 +129,47 @@ class AdjustmentPublic(Output):
     applied_to: uuid.UUID | None
     created_by: str
     created_at: Timestamp
+
+
+class DisputeCreate(Input):
+    line: int | None = Field(None, ge=0, description="The line's position; omitted: the whole.")
+    comment: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class DisputeResolve(Input):
+    accepted: bool
+    resolution: Annotated[str, Field(min_length=1, max_length=2000)]
+    amount: Annotated[Decimal, Field(max_digits=12, decimal_places=2)] | None = Field(
+        None, description="Accepted: what the driver is owed (or owes); an adjustment line."
+    )
+
+    @model_validator(mode="after")
+    def _amount_with_acceptance(self) -> Self:
+        if self.amount is not None and not self.accepted:
+            raise ValueError("a refused dispute pays nothing: leave amount out")
+        if self.amount == 0:
+            raise ValueError("an amount of 0 changes nothing: leave it out")
+        return self
+
+
+class DisputePublic(Output):
+    id: uuid.UUID
+    statement_id: uuid.UUID
+    driver_id: uuid.UUID
+    line_position: int | None
+    comment: str
+    status: Literal["open", "accepted", "refused"]
+    resolution: str | None
+    resolved_by: str | None
+    resolved_at: Timestamp | None
+    adjustment_id: uuid.UUID | None
+    created_at: Timestamp
+    line: StatementLinePublic | None = None
+
+
+class Earnings(Output):
+    day: dt.date
+    total: Decimal
+    currency: str
+    lines: list[StatementLinePublic]
+    note: str = Field(description="Earnings so far are an estimate until the statement.")

@@ -18,17 +18,26 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from doorstep.bus import Event
 from doorstep.domain import settlements as pay
-from doorstep.domain.errors import Conflict, FieldError, InvalidInput
+from doorstep.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from doorstep.domain.principal import Principal
-from doorstep.schemas.settlements import AdjustmentCreate, PayRuleCreate, SettleRequest
+from doorstep.schemas.settlements import (
+    AdjustmentCreate,
+    DisputeCreate,
+    DisputeResolve,
+    PayRuleCreate,
+    SettleRequest,
+)
 from doorstep.services import accounts, rollups
+from doorstep.services.events import emit
 from doorstep.services.references import check_references
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import (
     Driver,
     Order,
     PayAdjustment,
+    PayDispute,
     PayRuleVersion,
     Proof,
     Route,
@@ -389,3 +398,160 @@ def adjust(
 
 def _str(value: uuid.UUID | None) -> str | None:
     return None if value is None else str(value)
+
+
+def own_statements(session: Session, principal: Principal, driver_id: uuid.UUID) -> list[Statement]:
+    return list_statements(session, principal, driver_id)
+
+
+def own_statement(
+    session: Session, principal: Principal, driver_id: uuid.UUID, statement_id: uuid.UUID
+) -> Statement:
+    """The driver's own statement; another driver's is as unknown as a made-up id."""
+    statement = get_statement(session, principal, statement_id)
+    if statement.driver_id != driver_id:
+        raise NotFound("statement", statement_id)
+    return statement
+
+
+def earnings(
+    session: Session, principal: Principal, driver_id: uuid.UUID, day: date, now: datetime
+) -> dict[str, Any]:
+    """The day's pay so far, priced as a statement would be, stored nowhere."""
+    org = accounts.get_organisation(session, principal)
+    own, default = _versions(session, principal.org_id, driver_id)
+    facts = _facts(session, principal, driver_id, day, day, now)
+    try:
+        lines = pay.price(facts, own, day, day, fallback=default)
+    except pay.NoRule:
+        lines = []
+    public = [
+        {
+            "position": i,
+            "day": line.day,
+            "kind": line.kind,
+            "description": line.description,
+            "quantity": line.quantity,
+            "rate": line.rate,
+            "amount": line.amount,
+            "version_id": line.version_id,
+            "evidence": line.evidence,
+            "flag": line.flag,
+        }
+        for i, line in enumerate(lines)
+    ]
+    return {
+        "day": day,
+        "total": pay.total(lines),
+        "currency": org.currency,
+        "lines": public,
+        "note": "So far today, by the rules in force; the statement is what is paid."
+        if lines
+        else "Nothing priced yet today.",
+    }
+
+
+def dispute(
+    session: Session,
+    principal: Principal,
+    driver_id: uuid.UUID,
+    statement_id: uuid.UUID,
+    data: DisputeCreate,
+) -> PayDispute:
+    statement = own_statement(session, principal, driver_id, statement_id)
+    if data.line is not None and data.line >= len(lines_of(session, statement)):
+        raise InvalidInput(
+            [FieldError(("body", "line"), "no such line on the statement")],
+            f"the statement has no line {data.line}",
+        )
+    row = PayDispute(
+        org_id=principal.org_id,
+        statement_id=statement.id,
+        driver_id=driver_id,
+        line_position=data.line,
+        comment=data.comment,
+        status="open",
+    )
+    session.add(row)
+    session.flush()
+    emit(
+        session,
+        Event(
+            str(principal.org_id),
+            "pay.disputed",
+            {"dispute_id": str(row.id), "statement_id": str(statement.id)},
+        ),
+    )
+    return row
+
+
+def disputes(
+    session: Session, principal: Principal, status: str | None = None
+) -> list[dict[str, Any]]:
+    """Disputes with the disputed line (and so its evidence) attached."""
+    stmt = repo.owned(PayDispute, principal.org_id)
+    if status is not None:
+        stmt = stmt.where(PayDispute.status == status)
+    out = []
+    for row in session.scalars(stmt.order_by(PayDispute.created_at.desc()).limit(500)):
+        line = None
+        if row.line_position is not None:
+            line = session.scalar(
+                select(StatementLine).where(
+                    StatementLine.statement_id == row.statement_id,
+                    StatementLine.position == row.line_position,
+                )
+            )
+        out.append({**dispute_fields(row), "line": line})
+    return out
+
+
+def resolve(
+    session: Session,
+    principal: Principal,
+    dispute_id: uuid.UUID,
+    data: DisputeResolve,
+    now: datetime,
+) -> dict[str, Any]:
+    """Accepted with an amount: an adjustment, on the driver's next statement (or the
+    current one while it is a draft)."""
+    row = repo.get_owned(session, PayDispute, principal.org_id, dispute_id, "dispute")
+    if row.status != "open":
+        raise Conflict(f"the dispute was already {row.status}")
+    row.status = "accepted" if data.accepted else "refused"
+    row.resolution = data.resolution
+    row.resolved_by = principal.name
+    row.resolved_at = now
+    if data.amount is not None:
+        adjustment = PayAdjustment(
+            org_id=principal.org_id,
+            driver_id=row.driver_id,
+            amount=data.amount,
+            reason=f"Dispute: {data.resolution}",
+            refers_to=row.statement_id,
+            created_by=principal.name,
+        )
+        session.add(adjustment)
+        session.flush()
+        row.adjustment_id = adjustment.id
+    session.flush()
+    return {**dispute_fields(row), "line": None}
+
+
+def dispute_fields(row: PayDispute) -> dict[str, Any]:
+    return {
+        name: getattr(row, name)
+        for name in (
+            "id",
+            "statement_id",
+            "driver_id",
+            "line_position",
+            "comment",
+            "status",
+            "resolution",
+            "resolved_by",
+            "resolved_at",
+            "adjustment_id",
+            "created_at",
+        )
+    }

@@ -65,7 +65,7 @@ def required(method: str, path: str) -> set[str]:
         return {"read"}
     if path.startswith(("/users", "/api-keys", "/organisation", "/webhooks")):
         return {"manage"}
-    if path.startswith(("/pay-rules", "/statements")):  # drivers' pay: admins only
+    if path.startswith(("/pay-rules", "/statements", "/disputes")):  # drivers' pay: admins only
         return {"manage"}
     if (method, path) == ("PUT", "/contacts"):
         return {"manage"}

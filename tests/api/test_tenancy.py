@@ -89,6 +89,12 @@ WALK: dict[tuple[str, str], str] = {
     ("POST", "/statements/{statement_id}/approve"): HIDDEN,
     ("POST", "/statements/{statement_id}/paid"): HIDDEN,
     ("POST", "/statements/{statement_id}/adjustments"): HIDDEN,
+    ("GET", "/disputes"): LISTED,
+    ("POST", "/disputes/{dispute_id}/resolve"): HIDDEN,
+    ("GET", "/me/statements"): DRIVER,
+    ("GET", "/me/statements/{statement_id}"): DRIVER,
+    ("POST", "/me/statements/{statement_id}/disputes"): DRIVER,
+    ("GET", "/me/earnings"): DRIVER,
     ("POST", "/orders/notify"): COMPUTED,
     ("POST", "/orders"): CREATED,
     ("POST", "/orders/import"): CREATED,
@@ -251,6 +257,7 @@ PARAM_KINDS = {
     "driver_id": "driver",
     "message_id": "driver_message",
     "statement_id": "statement",
+    "dispute_id": "dispute",
 }
 ITEM_KINDS = {
     "depots": "depot",
@@ -286,6 +293,10 @@ BY_ID_BODIES: dict[tuple[str, str], Body] = {
     ("PATCH", "/orders/{order_id}"): lambda b: {"notes": "Mallory"},
     ("POST", "/orders/{order_id}/chat"): lambda b: {"body": "Mallory"},
     ("POST", "/drivers/{driver_id}/messages"): lambda b: {"body": "Mallory"},
+    ("POST", "/disputes/{dispute_id}/resolve"): lambda b: {
+        "accepted": False,
+        "resolution": "Mallory",
+    },
     ("POST", "/statements/{statement_id}/adjustments"): lambda b: {
         "amount": "1.00",
         "reason": "Mallory",
@@ -642,11 +653,22 @@ def build_a(client, org) -> Ids:
     _post(client, key, "/pay-rules", {"effective_from": "2026-01-01", "rates": {"per_stop": "1"}})
     settled = client.post(
         API + "/statements",
-        json={"driver_id": a["driver"], "period_start": ROUTE_DATE, "period_end": ROUTE_DATE},
+        json={
+            "driver_id": str(org.driver_id),  # Dana's, so her phone can dispute it
+            "period_start": ROUTE_DATE,
+            "period_end": ROUTE_DATE,
+        },
         headers=auth(key),
     )
     assert settled.status_code == 200, settled.text
     a["statement"] = settled.json()["id"]
+    disputed = client.post(
+        API + f"/me/statements/{a['statement']}/disputes",
+        json={"comment": "Zebra: the km look short"},
+        headers=auth(org.driver),
+    )
+    assert disputed.status_code == 201, disputed.text
+    a["dispute"] = disputed.json()["id"]
     a["driver_message"] = _post(
         client, key, f"/drivers/{a['driver']}/messages", {"body": "Gate code 1234 zebra"}
     )["id"]

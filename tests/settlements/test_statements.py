@@ -185,3 +185,66 @@ def test_a_day_without_a_rule_in_force_is_refused_with_the_day(client, org_a, db
 def settle_as(client, key, org):
     body = {"driver_id": str(org.driver_id), "period_start": DAY, "period_end": DAY}
     return client.post("/api/v1/statements", json=body, headers=auth(key))
+
+
+def test_a_driver_checks_disputes_and_is_paid_the_correction_next_time(client, org_a, db):
+    from tests.conftest import add_driver
+
+    the_day(client, org_a, db)
+    rule(client, org_a)
+    statement = settle(client, org_a).json()
+    me = auth(org_a.driver)
+    earnings = client.get("/api/v1/me/earnings", params={"day": DAY}, headers=me).json()
+    assert earnings["total"] == statement["total"] and len(earnings["lines"]) == 8
+    assert [s["id"] for s in client.get("/api/v1/me/statements", headers=me).json()] == [
+        statement["id"]
+    ]
+    mine = client.get(f"/api/v1/me/statements/{statement['id']}", headers=me).json()
+    assert mine["lines"] == statement["lines"]
+    for step in ("approve", "paid"):
+        client.post(f"/api/v1/statements/{statement['id']}/{step}", headers=auth(org_a.admin))
+    # The failed attempt (line 4) was a real attempt with a photo the app lost: disputed.
+    disputed = client.post(
+        f"/api/v1/me/statements/{statement['id']}/disputes",
+        json={"line": 4, "comment": "I was there at 13:00, the photo did not upload"},
+        headers=me,
+    )
+    assert disputed.status_code == 201, disputed.text
+    listed = client.get("/api/v1/disputes?status=open", headers=auth(org_a.admin)).json()
+    assert len(listed) == 1 and listed[0]["line"]["kind"] == "failed_attempt"
+    assert listed[0]["line"]["evidence"]["stop_id"]
+    resolved = client.post(
+        f"/api/v1/disputes/{listed[0]['id']}/resolve",
+        json={
+            "accepted": True,
+            "resolution": "Attempt confirmed by the customer",
+            "amount": "0.60",
+        },
+        headers=auth(org_a.admin),
+    )
+    assert resolved.status_code == 200 and resolved.json()["status"] == "accepted"
+    again = client.post(
+        f"/api/v1/disputes/{listed[0]['id']}/resolve",
+        json={"accepted": False, "resolution": "no"},
+        headers=auth(org_a.admin),
+    )
+    assert again.status_code == 409
+    nxt = settle(client, org_a, "2026-11-11", "2026-11-17").json()
+    assert [(line["kind"], line["amount"]) for line in nxt["lines"]] == [("adjustment", "0.60")]
+    # Refusals: a line that does not exist, someone else's statement, a refused payout.
+    bad = client.post(
+        f"/api/v1/me/statements/{statement['id']}/disputes",
+        json={"line": 99, "comment": "x"},
+        headers=me,
+    )
+    assert bad.status_code == 422 and "no line 99" in bad.json()["detail"]
+    other, _ = add_driver(db, org_a, "Eve")
+    theirs = client.get(f"/api/v1/me/statements/{statement['id']}", headers=auth(other))
+    assert theirs.status_code == 404
+    refused_with_money = client.post(
+        f"/api/v1/disputes/{listed[0]['id']}/resolve",
+        json={"accepted": False, "resolution": "no", "amount": "1.00"},
+        headers=auth(org_a.admin),
+    )
+    assert refused_with_money.status_code == 422
+    assert client.get("/api/v1/disputes", headers=auth(org_a.dispatcher)).status_code == 403

@@ -3,26 +3,38 @@ adjusting a frozen statement; a statement's lines as CSV. Admins only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from doorstep import clock
 from doorstep.api import csv_stream
-from doorstep.api.deps import Manager, SessionDep
+from doorstep.api.deps import Manager, SessionDep, require
+from doorstep.domain.principal import Principal
+from doorstep.domain.roles import Permission
 from doorstep.schemas.settlements import (
     AdjustmentCreate,
     AdjustmentPublic,
+    DisputeCreate,
+    DisputePublic,
+    DisputeResolve,
+    Earnings,
     PayRuleCreate,
     PayRulePublic,
     SettleRequest,
     StatementPublic,
 )
+from doorstep.services import accounts, driver_app
 from doorstep.services import settlements as svc
 
 rules = APIRouter(prefix="/pay-rules", tags=["settlements"])
 statements = APIRouter(prefix="/statements", tags=["settlements"])
+disputes = APIRouter(prefix="/disputes", tags=["settlements"])
+mine = APIRouter(prefix="/me", tags=["driver app"])
+DriverOnly = Annotated[Principal, Depends(require(Permission.OWN_ROUTES))]
 LINE_COLUMNS = (
     "position",
     "day",
@@ -113,3 +125,57 @@ def adjust(
 ) -> Any:
     """A correction to an approved or paid statement: a line on the driver's next one."""
     return svc.adjust(session, who, statement_id, body)
+
+
+@disputes.get("", response_model=list[DisputePublic])
+def list_disputes(
+    session: SessionDep,
+    who: Manager,
+    status_: Annotated[Literal["open", "accepted", "refused"] | None, Query(alias="status")] = None,
+) -> Any:
+    """Drivers' disputes, newest first, each with the line it is about and its evidence."""
+    return svc.disputes(session, who, status_)
+
+
+@disputes.post("/{dispute_id}/resolve", response_model=DisputePublic)
+def resolve_dispute(
+    dispute_id: uuid.UUID, body: DisputeResolve, session: SessionDep, who: Manager
+) -> Any:
+    """Accept (with the amount owed: an adjustment on the driver's next statement) or
+    refuse, with the reason the driver will read."""
+    return svc.resolve(session, who, dispute_id, body, clock.now())
+
+
+@mine.get("/statements", response_model=list[StatementPublic])
+def my_statements(session: SessionDep, who: DriverOnly) -> Any:
+    """The driver's own statements, newest period first."""
+    return svc.own_statements(session, who, driver_app.driver_id_of(who))
+
+
+@mine.get("/statements/{statement_id}", response_model=StatementPublic)
+def my_statement(statement_id: uuid.UUID, session: SessionDep, who: DriverOnly) -> Any:
+    statement = svc.own_statement(session, who, driver_app.driver_id_of(who), statement_id)
+    return _public(session, statement)
+
+
+@mine.post(
+    "/statements/{statement_id}/disputes",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DisputePublic,
+)
+def dispute_line(
+    statement_id: uuid.UUID, body: DisputeCreate, session: SessionDep, who: DriverOnly
+) -> Any:
+    """Object to a line (or the whole statement) with a comment; dispatch sees it with
+    the line's evidence."""
+    row = svc.dispute(session, who, driver_app.driver_id_of(who), statement_id, body)
+    return {**svc.dispute_fields(row), "line": None}
+
+
+@mine.get("/earnings", response_model=Earnings)
+def my_earnings(session: SessionDep, who: DriverOnly, day: dt.date | None = None) -> Any:
+    """Today's pay so far (or `day`'s), priced as the statement would be."""
+    now = clock.now()
+    org = accounts.get_organisation(session, who)
+    org_day = day or now.astimezone(ZoneInfo(org.timezone)).date()
+    return svc.earnings(session, who, driver_app.driver_id_of(who), org_day, now)

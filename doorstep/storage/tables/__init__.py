@@ -27,6 +27,7 @@ from doorstep.storage.tables.rollups import ClosedDay, RouteDay, VehicleDay
 from doorstep.storage.tables.routes import Plan, Route, RouteChange, Stop
 from doorstep.storage.tables.settlements import (
     PayAdjustment,
+    PayDispute,
     PayRuleVersion,
     Statement,
     StatementLine,
@@ -56,6 +57,7 @@ __all__ = [
     "OutboxAttempt",
     "OutboxMessage",
     "PayAdjustment",
+    "PayDispute",
     "PayRuleVersion",
     "PingRow",
     "Plan",

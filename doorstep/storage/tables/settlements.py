@@ -91,3 +91,22 @@ class PayAdjustment(OrgMixin, Base):
         ForeignKey("statements.id", ondelete="SET NULL")
     )
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+class PayDispute(OrgMixin, Base):
+    """A driver's objection to a line of their statement, and how it was settled."""
+
+    __tablename__ = "pay_disputes"
+    __table_args__ = (Index("ix_pay_disputes_org_status", "org_id", "status"),)
+
+    statement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
+    driver_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drivers.id", ondelete="CASCADE"))
+    line_position: Mapped[int | None] = mapped_column()
+    comment: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    adjustment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("pay_adjustments.id", ondelete="SET NULL")
+    )
