@@ -521,6 +521,27 @@ def bench_reports(
     )
 
 
+@bench_app.command("settle")
+def bench_settle(
+    drivers: Annotated[int, typer.Option(help="Drivers with a route every day.", min=1)] = 200,
+    days: Annotated[int, typer.Option(help="Days settled.", min=1, max=366)] = 30,
+    stops: Annotated[int, typer.Option(help="Delivery stops per route.", min=1)] = 25,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON report as the last line.")] = False,
+) -> None:
+    """A month of 200 drivers settled (target <= 10 s): fresh drafts, drafts again, and
+    once approved (frozen)."""
+    import json
+
+    from doorstep.bench.settle import settle_bench
+
+    report = settle_bench(drivers=drivers, days=days, stops=stops)
+    typer.echo(
+        json.dumps(
+            report, separators=(",", ":") if as_json else None, indent=None if as_json else 2
+        )
+    )
+
+
 @contextmanager
 def _clear_errors() -> Iterator[None]:
     try:

@@ -79,6 +79,19 @@ class SettleRequest(Input):
     period_end: dt.date
 
 
+class SettleAll(Input):
+    period_start: dt.date
+    period_end: dt.date
+
+
+class SettledAll(Output):
+    statements: int
+    drafts: int
+    frozen: int
+    total: Decimal
+    computed_ms: float
+
+
 class StatementLinePublic(Output):
     position: int
     day: dt.date | None

@@ -58,8 +58,10 @@ def logbook_period(
     end: date,
     now: datetime,
     limits: tracking.SpeedLimits | None = None,
+    driver_id: uuid.UUID | None = None,
 ) -> list[LogbookRow]:
-    """Every vehicle-day from ``start`` to ``end`` (both included), by day then vehicle."""
+    """Every vehicle-day from ``start`` to ``end`` (both included), by day then vehicle;
+    only the driver's when one is named."""
     check_period(start, end)
     org = accounts.get_organisation(session, principal)
     closed = set(
@@ -71,26 +73,35 @@ def logbook_period(
     )
     rows: list[LogbookRow] = []
     if closed:
-        stored = session.scalars(
-            select(VehicleDay.row).where(
-                VehicleDay.org_id == org.id,
-                VehicleDay.date >= start,
-                VehicleDay.date <= end,
-            )
+        query = select(VehicleDay.row).where(
+            VehicleDay.org_id == org.id,
+            VehicleDay.date >= start,
+            VehicleDay.date <= end,
         )
-        rows.extend(r for r in map(from_json, stored) if r.date in closed)
+        if driver_id is not None:
+            query = query.where(VehicleDay.driver_id == driver_id)
+        rows.extend(r for r in map(from_json, session.scalars(query)) if r.date in closed)
     today = local_today(org, now)
     day = start
     while day <= end and day <= today:
         if day not in closed:
-            rows.extend(day_logbook(session, principal, day, limits=limits))
+            rows.extend(
+                r
+                for r in day_logbook(session, principal, day, limits=limits)
+                if driver_id is None or r.driver_id == driver_id
+            )
         day += timedelta(days=1)
     rows.sort(key=lambda r: (r.date, r.vehicle_name, str(r.vehicle_id)))
     return rows
 
 
 def routes_period(
-    session: Session, principal: Principal, start: date, end: date, now: datetime
+    session: Session,
+    principal: Principal,
+    start: date,
+    end: date,
+    now: datetime,
+    driver_id: uuid.UUID | None = None,
 ) -> list[route_summaries.RouteSummary]:
     """Every route dated ``start`` to ``end`` added up: closed days from ``route_days``,
     the rest from their stops."""
@@ -109,7 +120,10 @@ def routes_period(
             route_summaries.from_json(summary)
             for day, summary in session.execute(
                 select(RouteDay.date, RouteDay.summary).where(
-                    RouteDay.org_id == org.id, RouteDay.date >= start, RouteDay.date <= end
+                    RouteDay.org_id == org.id,
+                    RouteDay.date >= start,
+                    RouteDay.date <= end,
+                    *([RouteDay.driver_id == driver_id] if driver_id is not None else []),
                 )
             )
             if day in closed_set
@@ -126,7 +140,11 @@ def routes_period(
             and stretch_end + timedelta(days=1) not in closed_set
         ):
             stretch_end += timedelta(days=1)
-        out.extend(route_summaries.summarise(session, org.id, org.timezone, day, stretch_end))
+        out.extend(
+            r
+            for r in route_summaries.summarise(session, org.id, org.timezone, day, stretch_end)
+            if driver_id is None or r.driver_id == driver_id
+        )
         day = stretch_end + timedelta(days=1)
     return out
 

@@ -269,11 +269,7 @@ def _facts(
         )
         for stop_id, order_id, status, route_id, day, items, sequence in rows
     )
-    logbook = [
-        r
-        for r in rollups.logbook_period(session, principal, start, end, now)
-        if r.driver_id == driver_id
-    ]
+    logbook = rollups.logbook_period(session, principal, start, end, now, driver_id=driver_id)
     by_day: dict[date, list[Any]] = defaultdict(list)
     for r in logbook:
         by_day[r.date].append(r)
@@ -288,11 +284,7 @@ def _facts(
         )
         for day, rs in sorted(by_day.items())
     )
-    routes = [
-        r
-        for r in rollups.routes_period(session, principal, start, end, now)
-        if r.driver_id == driver_id
-    ]
+    routes = rollups.routes_period(session, principal, start, end, now, driver_id=driver_id)
     delivered = sum(r.delivered for r in routes)
     with_window = sum(r.with_window for r in routes)
     stars_n = sum(r.stars_n for r in routes)
@@ -555,3 +547,23 @@ def dispute_fields(row: PayDispute) -> dict[str, Any]:
             "created_at",
         )
     }
+
+
+def settle_all(
+    session: Session, principal: Principal, start: date, end: date, now: datetime
+) -> list[Statement]:
+    """Every active driver's statement for the period (drafts computed, frozen ones as
+    they are). A driver with work but no rule in force stops the whole run, naming them."""
+    rollups.check_period(start, end)
+    drivers = session.scalars(
+        repo.owned(Driver, principal.org_id).where(Driver.active.is_(True)).order_by(Driver.name)
+    )
+    return [
+        settle(
+            session,
+            principal,
+            SettleRequest(driver_id=d.id, period_start=start, period_end=end),
+            now,
+        )
+        for d in list(drivers)
+    ]

@@ -4,7 +4,9 @@ adjusting a frozen statement; a statement's lines as CSV. Admins only."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -24,6 +26,8 @@ from doorstep.schemas.settlements import (
     Earnings,
     PayRuleCreate,
     PayRulePublic,
+    SettleAll,
+    SettledAll,
     SettleRequest,
     StatementPublic,
 )
@@ -73,6 +77,21 @@ def settle(body: SettleRequest, session: SessionDep, who: Manager) -> Any:
     its proofs, the logbook day, the rule version). A draft is computed again each time;
     an approved or paid one comes back unchanged."""
     return _public(session, svc.settle(session, who, body, clock.now()))
+
+
+@statements.post("/settle-all", response_model=SettledAll)
+def settle_all(body: SettleAll, session: SessionDep, who: Manager) -> Any:
+    """Every active driver's statement for the period, in one transaction: drafts
+    computed again, approved and paid ones untouched."""
+    started = time.perf_counter()
+    done = svc.settle_all(session, who, body.period_start, body.period_end, clock.now())
+    return {
+        "statements": len(done),
+        "drafts": sum(1 for s in done if s.status == "draft"),
+        "frozen": sum(1 for s in done if s.status != "draft"),
+        "total": sum((s.total for s in done), Decimal(0)),
+        "computed_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
 
 
 @statements.get("", response_model=list[StatementPublic])
