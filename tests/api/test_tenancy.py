@@ -85,6 +85,7 @@ WALK: dict[tuple[str, str], str] = {
     ("POST", "/pay-rules"): CREATED,
     ("GET", "/statements"): LISTED,
     ("POST", "/statements"): COMPUTED,
+    ("POST", "/statements/settle-all"): COMPUTED,
     ("GET", "/statements/{statement_id}"): HIDDEN,
     ("POST", "/statements/{statement_id}/approve"): HIDDEN,
     ("POST", "/statements/{statement_id}/paid"): HIDDEN,
@@ -439,6 +440,7 @@ COMPUTE_BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "/handoffs": lambda b: {"scans": [], "to_driver_id": b["driver"]},
     "/handoffs/accept": lambda b: {"scans": []},
     "/orders/notify": lambda b: {"order_ids": [b["order"]]},
+    "/statements/settle-all": lambda b: {"period_start": ROUTE_DATE, "period_end": ROUTE_DATE},
     "/statements": lambda b: {
         "driver_id": b["driver"],
         "period_start": ROUTE_DATE,
@@ -454,6 +456,7 @@ COMPUTE_REFERENCES: dict[str, dict[str, str]] = {
     "/handoffs/accept": {},
     "/orders/notify": {"order_ids": "order"},
     "/statements": {"driver_id": "driver"},
+    "/statements/settle-all": {},
 }
 
 
