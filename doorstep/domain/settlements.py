@@ -204,6 +204,7 @@ def price(
 def _price_day(day: date, stops: Iterable[Stop], work: Day | None, version: Version) -> list[Line]:
     rates = version.rates
     lines: list[Line] = []
+    parcels, parcel_stops = 0, []
     for s in sorted(stops, key=lambda s: (s.route_id or "", s.sequence, s.stop_id)):
         evidence: dict[str, Any] = {
             "stop_id": s.stop_id,
@@ -220,19 +221,9 @@ def _price_day(day: date, stops: Iterable[Stop], work: Day | None, version: Vers
             lines.append(
                 _line(day, "stop", f"Delivery{note}", qty, rates.per_stop, version, evidence, flag)
             )
-            if rates.per_parcel and paid:
-                lines.append(
-                    _line(
-                        day,
-                        "parcel",
-                        f"{s.parcels} parcel(s)",
-                        Decimal(s.parcels),
-                        rates.per_parcel,
-                        version,
-                        evidence,
-                        flag,
-                    )
-                )
+            if paid:
+                parcels += s.parcels
+                parcel_stops.append(s.stop_id)
         else:
             paid = proven or rates.pay_unproven
             flag = None if proven else "attempt without proof"
@@ -248,6 +239,18 @@ def _price_day(day: date, stops: Iterable[Stop], work: Day | None, version: Vers
                     flag,
                 )
             )
+    if rates.per_parcel and parcels:
+        lines.append(
+            _line(
+                day,
+                "parcel",
+                f"{parcels} parcel(s) delivered",
+                Decimal(parcels),
+                rates.per_parcel,
+                version,
+                {"stop_ids": parcel_stops},
+            )
+        )
     if work is not None:
         evidence = {"logbook_date": day.isoformat(), "vehicle": work.vehicle}  # the trip log
         if rates.per_km:

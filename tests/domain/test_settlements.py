@@ -66,11 +66,10 @@ def test_a_hand_computed_day():
     got = [(line.kind, line.quantity, line.amount, line.flag) for line in lines]
     assert got == [
         ("stop", 1, Decimal("1.20"), None),
-        ("parcel", 1, Decimal("0.15"), None),
         ("stop", 1, Decimal("1.20"), None),
-        ("parcel", 3, Decimal("0.45"), None),
         ("failed_attempt", 1, Decimal("0.60"), None),
         ("stop", 0, Decimal("0.00"), "delivered without proof"),  # not priced, flagged
+        ("parcel", 4, Decimal("0.60"), None),  # the day's priced parcels: 1 + 3
         ("km", Decimal("42.3"), Decimal("10.36"), None),  # 10.3635 -> 10.36
         ("hour", Decimal("7.5"), Decimal("30.00"), None),
         ("bonus", 1, Decimal("5.00"), None),
@@ -79,6 +78,7 @@ def test_a_hand_computed_day():
     # The minimum tops a short day up, with what was earned as its evidence.
     short = price(Facts(stops=(stop(1),)), [V1], D, D)
     assert [line.kind for line in short] == ["stop", "parcel", "minimum"]
+    assert lines[4].evidence == {"stop_ids": ["s1", "s2"]}
     assert total(short) == Decimal("20.00")
 
 

@@ -53,10 +53,9 @@ def test_a_day_settles_to_hand_computed_lines_each_with_its_evidence(client, org
     kinds = [(line["kind"], Decimal(line["amount"])) for line in statement["lines"]]
     assert kinds == [
         ("stop", Decimal("1.20")),
-        ("parcel", Decimal("0.15")),
         ("stop", Decimal("1.20")),
-        ("parcel", Decimal("0.15")),
         ("failed_attempt", Decimal("0.60")),
+        ("parcel", Decimal("0.30")),  # 2 parcels delivered that day
         ("km", cents(km * Decimal("0.25"))),
         ("hour", Decimal("6.80")),  # 2440 s = 0.68 h x 10.00
         ("bonus", Decimal("5.00")),  # on time 1 of 2 = 0.5
@@ -195,7 +194,7 @@ def test_a_driver_checks_disputes_and_is_paid_the_correction_next_time(client, o
     statement = settle(client, org_a).json()
     me = auth(org_a.driver)
     earnings = client.get("/api/v1/me/earnings", params={"day": DAY}, headers=me).json()
-    assert earnings["total"] == statement["total"] and len(earnings["lines"]) == 8
+    assert earnings["total"] == statement["total"] and len(earnings["lines"]) == 7
     assert [s["id"] for s in client.get("/api/v1/me/statements", headers=me).json()] == [
         statement["id"]
     ]
@@ -203,10 +202,10 @@ def test_a_driver_checks_disputes_and_is_paid_the_correction_next_time(client, o
     assert mine["lines"] == statement["lines"]
     for step in ("approve", "paid"):
         client.post(f"/api/v1/statements/{statement['id']}/{step}", headers=auth(org_a.admin))
-    # The failed attempt (line 4) was a real attempt with a photo the app lost: disputed.
+    # The failed attempt (line 2) was a real attempt with a photo the app lost: disputed.
     disputed = client.post(
         f"/api/v1/me/statements/{statement['id']}/disputes",
-        json={"line": 4, "comment": "I was there at 13:00, the photo did not upload"},
+        json={"line": 2, "comment": "I was there at 13:00, the photo did not upload"},
         headers=me,
     )
     assert disputed.status_code == 201, disputed.text

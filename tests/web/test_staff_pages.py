@@ -273,6 +273,7 @@ def test_the_admin_manages_zones_users_and_rules_and_a_dispatcher_cannot(
         rules.fill(rules.input_value().replace('"enabled": true', '"enabled": false', 1))
         page.get_by_role("button", name="Save notification settings").click()
         expect(page.locator("#notice")).to_have_text("Notification settings saved.")
+        expect(rules).to_have_value(re.compile('"enabled": false'))  # read back after saving
         rules.fill("{ not json")
         page.get_by_role("button", name="Save notification settings").click()
         expect(page.locator("#notice")).to_contain_text("not valid JSON")
