@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 CENT = Decimal("0.01")
@@ -128,6 +129,12 @@ def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=4096)
+def _amount(quantity: Decimal, rate: Decimal) -> Decimal:
+    """Quantity times rate, in cents: most lines repeat a handful of these."""
+    return money(quantity * rate)
+
+
 def in_force(versions: Sequence[Version], day: date) -> Version | None:
     fitting = [v for v in versions if v.effective_from <= day]
     return max(fitting, key=lambda v: v.effective_from) if fitting else None
@@ -150,7 +157,7 @@ def _line(
         description,
         quantity,
         rate,
-        money(quantity * rate) * sign,
+        _amount(quantity, rate) * sign,
         version.id,
         evidence or {},
         flag,

@@ -9,6 +9,7 @@ adjustment, paid (or taken) on the driver's next statement. Paid follows approve
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections import defaultdict
 from datetime import date, datetime
@@ -185,7 +186,7 @@ def _settle(
             delete(StatementLine).where(StatementLine.statement_id.in_(stale[chunk : chunk + 500]))
         )
     values = [
-        {**row, "id": uuid.uuid4(), "org_id": principal.org_id, "statement_id": statement.id}
+        {**row, "org_id": principal.org_id, "statement_id": statement.id}
         for statement, rows in priced
         for row in rows
     ]
@@ -209,10 +210,19 @@ def _insert_lines(session: Session, values: list[dict[str, Any]]) -> None:
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name != "sqlite":
+        for value in values:
+            value["id"] = uuid.uuid4()
         for chunk in range(0, len(values), 5000):
             session.execute(table.insert(), values[chunk : chunk + 5000])
         return
-    columns = [c for c in table.columns if c.name in values[0]] if values else []
+    if not values:
+        return
+    # Random version-4 ids, as the column stores them (32 hex digits), drawn in one go.
+    blob = os.urandom(16 * len(values)).hex()
+    for i, value in enumerate(values):
+        h = blob[32 * i : 32 * i + 32]
+        value["id"] = f"{h[:12]}4{h[13:16]}{'89ab'[int(h[16], 16) & 3]}{h[17:]}"
+    columns = [c for c in table.columns if c.name in values[0]]
     processors = [c.type.bind_processor(dialect) for c in columns]
     sql = (
         f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "
@@ -220,7 +230,9 @@ def _insert_lines(session: Session, values: list[dict[str, Any]]) -> None:
     )
     rows = [
         tuple(
-            value[c.name] if p is None or value[c.name] is None else p(value[c.name])
+            value[c.name]
+            if p is None or value[c.name] is None or c.name == "id"
+            else p(value[c.name])
             for c, p in zip(columns, processors, strict=True)
         )
         for value in values
