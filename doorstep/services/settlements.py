@@ -228,17 +228,36 @@ def _insert_lines(session: Session, values: list[dict[str, Any]]) -> None:
         f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "
         f"VALUES ({', '.join('?' for _ in columns)})"
     )
-    rows = [
-        tuple(
-            value[c.name]
-            if p is None or value[c.name] is None or c.name == "id"
-            else p(value[c.name])
-            for c, p in zip(columns, processors, strict=True)
-        )
-        for value in values
-    ]
+    # Most columns repeat a few values (the statement, the day, the rate, the amount):
+    # each distinct value is processed once.
+    converters = [_converter(c.name, p) for c, p in zip(columns, processors, strict=True)]
+    names = [c.name for c in columns]
+    rows = [tuple(f(value[n]) for n, f in zip(names, converters, strict=True)) for value in values]
     for chunk in range(0, len(rows), 5000):
         connection.exec_driver_sql(sql, rows[chunk : chunk + 5000])
+
+
+def _converter(name: str, process: Any) -> Any:
+    if process is None or name == "id":
+        return _same
+    if name == "evidence":
+        return lambda value: None if value is None else process(value)
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = done = process(value)
+            return done
+
+    return convert
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _line_values(position: int, line: pay.Line) -> dict[str, Any]:
@@ -373,10 +392,15 @@ def _facts(
             if stop_id is not None:
                 proofs[_id_text(stop_id)].append(_id_text(proof_id))
     stops: dict[str, list[pay.Stop]] = defaultdict(list)
+    raw_drivers = {str(d): str(d) for d in driver_ids} | {d.hex: str(d) for d in driver_ids}
+    route_text: dict[Any, str] = {}
     for stop_id, order_id, status, route_id, day, items, sequence, driver_id in rows:
-        driver = _id_text(driver_id) if driver_id is not None else None
-        if driver is None or driver not in wanted:
+        driver = raw_drivers.get(str(driver_id)) if driver_id is not None else None
+        if driver is None:
             continue
+        route_key = route_text.get(route_id)
+        if route_key is None:
+            route_key = route_text[route_id] = _id_text(route_id)
         stop = _id_text(stop_id)
         stops[driver].append(
             pay.Stop(
@@ -385,8 +409,8 @@ def _facts(
                 order_id=_id_text(order_id) if order_id is not None else None,
                 delivered=status == "completed",
                 parcels=items or 1,
-                proof_ids=tuple(sorted(proofs.get(stop, []))),
-                route_id=_id_text(route_id),
+                proof_ids=tuple(sorted(proofs.get(stop, ()))),
+                route_id=route_key,
                 sequence=sequence,
             )
         )
