@@ -475,6 +475,61 @@ def fleet(
     }
 
 
+MILEAGE_COLUMNS = (
+    "date",
+    "vehicle",
+    "plate",
+    "driver",
+    "first_fix",
+    "last_fix",
+    "on_duty_h",
+    "driving_h",
+    "distance_km",
+    "trips",
+    "jurisdictions_km",
+)
+
+
+def mileage(
+    session: Session,
+    principal: Principal,
+    start: date,
+    end: date,
+    now: datetime,
+    limits: tracking.SpeedLimits | None = None,
+) -> Report:
+    """The mileage and driving-hours log: one row per vehicle and day, for payroll,
+    expense claims and fuel-tax filing (distance per jurisdiction zone)."""
+    rollups.check_period(start, end)
+    rows = rollups.logbook_period(session, principal, start, end, now, limits)
+    log = [
+        [
+            r.date,
+            r.vehicle_name,
+            r.plate,
+            r.driver_name,
+            r.first_fix,
+            r.last_fix,
+            round((r.last_fix - r.first_fix).total_seconds() / 3600.0, 2),
+            round(r.driving_seconds / 3600.0, 2),
+            _km(r.distance_m),
+            r.trips,
+            {zone: _km(m) for zone, m in sorted(r.distance_by_jurisdiction_m.items())},
+        ]
+        for r in rows
+    ]
+    return {
+        "period": _period(start, end),
+        "summary": {
+            "vehicle_days": len(log),
+            "distance_km": _km(sum(r.distance_m for r in rows)),
+            "driving_h": round(sum(r.driving_seconds for r in rows) / 3600.0, 2),
+        },
+        "tables": {"log": table("Mileage and driving-hours log", MILEAGE_COLUMNS, log)},
+        "charts": [],
+    }
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 

@@ -725,3 +725,93 @@ def dispute_fields(row: PayDispute) -> dict[str, Any]:
             "created_at",
         )
     }
+
+
+PAYROLL_COLUMNS = (
+    "statement_id",
+    "driver_id",
+    "driver_name",
+    "period_start",
+    "period_end",
+    "status",
+    "currency",
+    "deliveries",
+    "failed_attempts",
+    "km",
+    "hours",
+    "earned",
+    "adjustments",
+    "total",
+    "flagged_lines",
+)
+
+
+def payroll(
+    session: Session,
+    principal: Principal,
+    start: date,
+    end: date,
+    statuses: tuple[str, ...] = ("approved", "paid"),
+) -> list[list[Any]]:
+    """One row per statement whose period lies within ``start``..``end`` (approved and
+    paid ones by default: what payroll pays). ``earned`` is the priced work, ``total``
+    adds the adjustments; ``total == earned + adjustments`` on every row."""
+    rollups.check_period(start, end)
+    names = dict((d.id, d.name) for d in session.scalars(repo.owned(Driver, principal.org_id)))
+    statements = list(
+        session.scalars(
+            repo.owned(Statement, principal.org_id)
+            .where(
+                Statement.period_start >= start,
+                Statement.period_end <= end,
+                Statement.status.in_(statuses),
+            )
+            .order_by(Statement.period_start, Statement.driver_id)
+        )
+    )
+    sums: dict[uuid.UUID, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    if statements:
+        for statement_id, kind, quantity, amount, flag in session.execute(
+            select(
+                StatementLine.statement_id,
+                StatementLine.kind,
+                StatementLine.quantity,
+                StatementLine.amount,
+                StatementLine.flag,
+            ).where(StatementLine.statement_id.in_([s.id for s in statements]))
+        ):
+            totals = sums[statement_id]
+            if kind == "adjustment":
+                totals["adjustments"] += amount
+            else:
+                totals["earned"] += amount
+            if kind == "stop" and amount:
+                totals["deliveries"] += 1
+            elif kind == "failed_attempt":
+                totals["failed"] += 1
+            elif kind == "km":
+                totals["km"] += quantity
+            elif kind == "hour":
+                totals["hours"] += quantity
+            if flag:
+                totals["flagged"] += 1
+    return [
+        [
+            s.id,
+            s.driver_id,
+            names.get(s.driver_id, ""),
+            s.period_start,
+            s.period_end,
+            s.status,
+            s.currency,
+            int(sums[s.id]["deliveries"]),
+            int(sums[s.id]["failed"]),
+            sums[s.id]["km"],
+            sums[s.id]["hours"],
+            sums[s.id]["earned"],
+            sums[s.id]["adjustments"],
+            s.total,
+            int(sums[s.id]["flagged"]),
+        ]
+        for s in statements
+    ]

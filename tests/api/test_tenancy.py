@@ -133,6 +133,8 @@ WALK: dict[tuple[str, str], str] = {
     ("GET", "/reports/drivers"): REPORT,
     ("GET", "/reports/fleet"): REPORT,
     ("GET", "/reports/fixes"): REPORT,
+    ("GET", "/reports/mileage"): REPORT,
+    ("GET", "/statements/payroll"): REPORT,
     ("GET", "/telemetry-events"): LISTED,
     ("GET", "/telemetry-events/{event_id}"): HIDDEN,
     **{
@@ -224,6 +226,11 @@ REPORTS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "/reports/drivers": ({"from": ROUTE_DATE, "to": ROUTE_DATE}, {}),
     "/reports/fleet": ({"from": ROUTE_DATE, "to": ROUTE_DATE}, {}),
     "/reports/fixes": ({"from": ROUTE_DATE, "to": ROUTE_DATE}, {"vehicle_id": "vehicle"}),
+    "/reports/mileage": ({"from": ROUTE_DATE, "to": ROUTE_DATE}, {}),
+    "/statements/payroll": (
+        {"from": ROUTE_DATE, "to": ROUTE_DATE, "include_drafts": "true"},
+        {},
+    ),
     "/maintenance/status": ({}, {"vehicle_id": "vehicle"}),
     "/maintenance/unusual": ({}, {}),
     "/fleet/live": ({}, {}),

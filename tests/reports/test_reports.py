@@ -323,3 +323,30 @@ def test_a_day_is_not_closed_on_a_replay_that_missed_a_fix_arriving_meanwhile(
     with db.sessions() as session:
         rows = session.query(VehicleDay).filter_by(org_id=org_a.id).all()
     assert sorted(r.row["fixes"] for r in rows) == [1, len(working_day())]
+
+
+def test_the_mileage_log_has_each_vehicle_day_with_hours_and_kilometres(client, org_a, db):
+    the_day(client, org_a, db)
+    body = report(client, org_a.viewer, "mileage")
+    (row,) = [
+        dict(zip(body["tables"]["log"]["columns"], r, strict=True))
+        for r in body["tables"]["log"]["rows"]
+    ]
+    logbook = client.get(
+        "/api/v1/reports/logbook", params={"date": DAY}, headers=auth(org_a.viewer)
+    ).json()[0]
+    assert row["vehicle"] == "Van 1" and row["driver"] == "Dana"
+    assert row["distance_km"] == round(logbook["distance_m"] / 1000, 2)
+    assert row["on_duty_h"] == round(2440 / 3600, 2) and row["trips"] == logbook["trips"]
+    csv_rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    "/api/v1/reports/mileage",
+                    params={"from": DAY, "to": DAY, "format": "csv"},
+                    headers=auth(org_a.viewer),
+                ).text
+            )
+        )
+    )
+    assert csv_rows[0][:4] == ["date", "vehicle", "plate", "driver"] and len(csv_rows) == 2

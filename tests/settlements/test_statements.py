@@ -247,3 +247,40 @@ def test_a_driver_checks_disputes_and_is_paid_the_correction_next_time(client, o
     )
     assert refused_with_money.status_code == 422
     assert client.get("/api/v1/disputes", headers=auth(org_a.dispatcher)).status_code == 403
+
+
+def test_the_payroll_export_has_a_row_per_payable_statement_that_adds_up(client, org_a, db):
+    the_day(client, org_a, db)
+    rule(client, org_a)
+    statement = settle(client, org_a).json()
+
+    def rows(**params):
+        response = client.get(
+            "/api/v1/statements/payroll",
+            params={"from": "2026-11-01", "to": "2026-11-30", **params},
+            headers=auth(org_a.admin),
+        )
+        assert response.status_code == 200, response.text
+        return list(csv.DictReader(io.StringIO(response.text)))
+
+    assert rows() == []  # a draft is not payable yet
+    assert len(rows(include_drafts="true")) == 1
+    client.post(f"/api/v1/statements/{statement['id']}/approve", headers=auth(org_a.admin))
+    (row,) = rows()
+    assert row["driver_name"] == "Dana" and row["status"] == "approved"
+    assert (row["deliveries"], row["failed_attempts"], row["flagged_lines"]) == ("2", "1", "3")
+    assert Decimal(row["hours"]) == Decimal("0.68")
+    assert Decimal(row["total"]) == Decimal(row["earned"]) + Decimal(row["adjustments"])
+    assert Decimal(row["total"]) == Decimal(statement["total"])
+    too_long = client.get(
+        "/api/v1/statements/payroll",
+        params={"from": "2016-01-01", "to": "2026-11-30"},
+        headers=auth(org_a.admin),
+    )
+    assert too_long.status_code == 422 and "at most 366 days" in too_long.json()["detail"]
+    refused = client.get(
+        "/api/v1/statements/payroll",
+        params={"from": "2026-11-01", "to": "2026-11-30"},
+        headers=auth(org_a.dispatcher),
+    )
+    assert refused.status_code == 403

@@ -177,6 +177,23 @@ def fleet_report(
     return _answer(report, "fleet", format, table)
 
 
+@router.get("/mileage", response_model=ReportPublic)
+def mileage_log(
+    request: Request,
+    session: SessionDep,
+    who: Reader,
+    start: Start,
+    end: End,
+    format: Format = "json",
+    table: TableName = None,
+) -> Any:
+    """The mileage and driving-hours log for a period: each vehicle's day with its
+    driver, first and last fix, hours on duty and driving, kilometres, trips and the
+    kilometres per jurisdiction zone."""
+    report = reports.mileage(session, who, start, end, clock.now(), _limits(request))
+    return _answer(report, "mileage", format, table)
+
+
 FIX_COLUMNS = ("time", "vehicle", "device_id", "lat", "lon", "speed_kmh", "heading", "accuracy_m")
 
 

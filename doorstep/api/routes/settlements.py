@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import StreamingResponse
 
 from doorstep import clock
 from doorstep.api import csv_stream
@@ -92,6 +93,26 @@ def settle_all(body: SettleAll, session: SessionDep, who: Manager) -> Any:
         "total": sum((s.total for s in done), Decimal(0)),
         "computed_ms": round((time.perf_counter() - started) * 1000, 1),
     }
+
+
+@statements.get("/payroll", response_class=StreamingResponse)
+def payroll_export(
+    session: SessionDep,
+    who: Manager,
+    start: Annotated[dt.date, Query(alias="from", description="First day of the periods.")],
+    end: Annotated[dt.date, Query(alias="to", description="Last day of the periods.")],
+    include_drafts: Annotated[
+        bool, Query(description="Also drafts (default: approved and paid only).")
+    ] = False,
+) -> Any:
+    """The payroll export as CSV: one row per statement whose period lies in `from`..`to`.
+    Columns: statement_id, driver_id, driver_name, period_start, period_end, status,
+    currency, deliveries (priced), failed_attempts, km, hours, earned (the priced
+    work), adjustments, total (= earned + adjustments), flagged_lines (work without
+    proof: check before paying)."""
+    statuses = ("draft", "approved", "paid") if include_drafts else ("approved", "paid")
+    rows = svc.payroll(session, who, start, end, statuses)
+    return csv_stream.response(f"payroll-{start}-{end}.csv", svc.PAYROLL_COLUMNS, rows)
 
 
 @statements.get("", response_model=list[StatementPublic])
