@@ -132,7 +132,15 @@ function wire() {
       notice(`The settings are not valid JSON: ${error.message}`, true);
       return;
     }
-    if (await result(send("PUT", "/organisation/notification-settings", body), "Notification settings saved.")) settings();
+    const saved = await send("PUT", "/organisation/notification-settings", body);
+    if (!saved.ok) {
+      notice(saved.detail, true);
+      return;
+    }
+    // What the server kept (secrets masked), shown before saying it is saved.
+    const { org_id: _org, ...kept } = saved.body;
+    $("rules").value = JSON.stringify(kept, null, 2);
+    notice("Notification settings saved.");
   });
 }
 
