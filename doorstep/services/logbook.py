@@ -156,7 +156,7 @@ def day_logbook(
     else:
         vehicles = _vehicles_with_fixes(session, principal.org_id, since, until)
     rows = []
-    zones = _jurisdictions(session, principal.org_id)
+    zones = jurisdiction_zones(session, principal.org_id)
     for vehicle in sorted(vehicles, key=lambda v: (v.name, str(v.id))):
         row = _vehicle_day(session, vehicle, day, since, until, zones, params)
         if row is not None and (driver_id is None or row.driver_id == driver_id):
@@ -211,7 +211,7 @@ def _trip_spans(
     return tuple(spans)
 
 
-def _jurisdictions(session: Session, org_id: uuid.UUID) -> list[geofence.Zone]:
+def jurisdiction_zones(session: Session, org_id: uuid.UUID) -> list[geofence.Zone]:
     rows = session.scalars(
         repo.owned(Zone, org_id)
         .where(Zone.kind == "jurisdiction", Zone.active.is_(True))

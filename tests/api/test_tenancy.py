@@ -134,6 +134,9 @@ WALK: dict[tuple[str, str], str] = {
     ("GET", "/reports/fleet"): REPORT,
     ("GET", "/reports/fixes"): REPORT,
     ("GET", "/reports/mileage"): REPORT,
+    ("GET", "/reports/fuel-tax"): REPORT,
+    ("GET", "/fuel-purchases"): REPORT,
+    ("POST", "/fuel-purchases"): CREATED,
     ("GET", "/statements/payroll"): REPORT,
     ("GET", "/telemetry-events"): LISTED,
     ("GET", "/telemetry-events/{event_id}"): HIDDEN,
@@ -227,6 +230,8 @@ REPORTS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "/reports/fleet": ({"from": ROUTE_DATE, "to": ROUTE_DATE}, {}),
     "/reports/fixes": ({"from": ROUTE_DATE, "to": ROUTE_DATE}, {"vehicle_id": "vehicle"}),
     "/reports/mileage": ({"from": ROUTE_DATE, "to": ROUTE_DATE}, {}),
+    "/reports/fuel-tax": ({"from": ROUTE_DATE, "to": ROUTE_DATE}, {}),
+    "/fuel-purchases": ({"from": ROUTE_DATE, "to": ROUTE_DATE}, {"vehicle_id": "vehicle"}),
     "/statements/payroll": (
         {"from": ROUTE_DATE, "to": ROUTE_DATE, "include_drafts": "true"},
         {},
@@ -414,6 +419,13 @@ CREATE_BODIES: dict[str, Callable[[], dict[str, Any]]] = {
     "/plans": lambda: {"date": ROUTE_DATE, "time_limit_s": 0.2},
     "/webhooks": lambda: {"url": "https://hooks.example/bravo", "event_types": ["*"]},
     "/pay-rules": lambda: {"effective_from": "2026-01-01", "rates": {"per_stop": "1.00"}},
+    "/fuel-purchases": lambda: {
+        "purchased_at": f"{ROUTE_DATE}T12:00:00+00:00",
+        "litres": "40",
+        "cost": "70.00",
+        "place": "Bravo station",
+        "location": {"lat": 60.2, "lon": 24.9},
+    },
 }
 
 # Creates that reference other objects: field -> kind referenced.
@@ -431,6 +443,7 @@ CREATE_REFERENCES: dict[str, dict[str, str]] = {
     },
     "/plans": {"depot_id": "depot", "order_ids": "order", "vehicle_ids": "vehicle"},
     "/pay-rules": {"driver_id": "driver"},
+    "/fuel-purchases": {"vehicle_id": "vehicle"},
 }
 WRAP: dict[str, Callable[[str], Any]] = {
     "stops": lambda ident: [{"order_id": ident}],
@@ -548,6 +561,20 @@ def build_a(client, org) -> Ids:
         },
     )
     a["device"] = device["id"]
+    _post(
+        client,
+        key,
+        "/fuel-purchases",
+        {
+            "vehicle_id": a["vehicle"],
+            "purchased_at": f"{ROUTE_DATE}T12:00:00+00:00",
+            "litres": "40",
+            "cost": "70.00",
+            "place": "Zebra station",
+            "location": {"lat": 60.2, "lon": 24.9},
+            "receipt": "ZEBRA-1",
+        },
+    )
     a["customer"] = _post(
         client,
         key,
@@ -934,6 +961,8 @@ class Walk:
         body = CREATE_BODIES[path]()
         if path == "/plans":
             body["depot_id"] = self.b["depot"]
+        if path == "/fuel-purchases":
+            body["vehicle_id"] = self.b["vehicle"]
         return body
 
     def computed(self, method: str, path: str) -> None:

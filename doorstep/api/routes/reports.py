@@ -17,7 +17,7 @@ from doorstep.api import csv_stream
 from doorstep.api.deps import Reader, SessionDep, get_runtime
 from doorstep.domain.errors import FieldError, InvalidInput
 from doorstep.schemas.common import Output, Timestamp
-from doorstep.services import accounts, logbook, reports, rollups, timing
+from doorstep.services import accounts, fuel_tax, logbook, reports, rollups, timing
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Vehicle
 
@@ -175,6 +175,25 @@ def fleet_report(
     and the distance driven against the distance planned."""
     report = reports.fleet(session, who, start, end, clock.now(), fuel_price, _limits(request))
     return _answer(report, "fleet", format, table)
+
+
+@router.get("/fuel-tax", response_model=ReportPublic)
+def fuel_tax_return(
+    request: Request,
+    session: SessionDep,
+    who: Reader,
+    start: Start,
+    end: End,
+    format: Format = "json",
+    table: TableName = None,
+) -> Any:
+    """The fuel-tax return's numbers (IFTA-style): kilometres per vehicle and
+    jurisdiction zone, the fuel burnt there at the vehicle's economy over the period
+    (from the fuel bought, else the logbook's estimate), the fuel bought there, and the
+    net taxable fuel (burnt minus bought: owed where positive, a credit where negative).
+    Tables: jurisdictions, vehicles, economy, purchases."""
+    report = fuel_tax.report(session, who, start, end, clock.now(), _limits(request))
+    return _answer(report, "fuel-tax", format, table)
 
 
 @router.get("/mileage", response_model=ReportPublic)

@@ -11,6 +11,7 @@ from doorstep.storage.tables.accounts import (
 from doorstep.storage.tables.base import Base
 from doorstep.storage.tables.custody import CustodyEvent
 from doorstep.storage.tables.fleet import Depot, Device, Driver, Vehicle, Zone
+from doorstep.storage.tables.fuel import FuelPurchase
 from doorstep.storage.tables.maintenance import MaintenanceSchedule, ServiceRecord
 from doorstep.storage.tables.messaging import (
     ChatMessage,
@@ -47,6 +48,7 @@ __all__ = [
     "Device",
     "Driver",
     "DriverMessage",
+    "FuelPurchase",
     "IdempotencyRecord",
     "LiveState",
     "LoginSession",
