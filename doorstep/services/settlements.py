@@ -480,6 +480,29 @@ def get_statement(session: Session, principal: Principal, statement_id: uuid.UUI
     return repo.get_owned(session, Statement, principal.org_id, statement_id, "statement")
 
 
+def document(session: Session, principal: Principal, statement: Statement) -> dict[str, Any]:
+    """What a printed statement shows: the statement, its lines, whose and whose pay."""
+    org = accounts.get_organisation(session, principal)
+    driver = session.get(Driver, statement.driver_id)
+    return {
+        "organisation": org.name,
+        "driver": driver.name if driver is not None else str(statement.driver_id),
+        "period_start": statement.period_start,
+        "period_end": statement.period_end,
+        "status": statement.status,
+        "currency": statement.currency,
+        "total": statement.total,
+        "computed_at": statement.computed_at,
+        "approved": None
+        if statement.approved_at is None
+        else f"by {statement.approved_by} at {statement.approved_at:%Y-%m-%d %H:%M} UTC",
+        "paid": None
+        if statement.paid_at is None
+        else f"by {statement.paid_by} at {statement.paid_at:%Y-%m-%d %H:%M} UTC",
+        "lines": lines_of(session, statement),
+    }
+
+
 def lines_of(session: Session, statement: Statement) -> list[StatementLine]:
     return list(
         session.scalars(

@@ -1,20 +1,23 @@
 """Printable documents: proof-of-delivery receipts as pages and PDFs, the operator's (by
 order id, signed in or with an API key) and the recipient's (by tracking code), with the
-images inside, each with its SHA-256; and a route's parcel labels to print at the depot."""
+images inside, each with its SHA-256; a route's parcel labels to print at the depot; and
+pay statements as PDF (admins any, a driver their own)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
-from doorstep.api.deps import Reader, SessionDep
+from doorstep.api.deps import Manager, Reader, SessionDep, require
 from doorstep.api.track_limits import TrackLimited
-from doorstep.services import loading, receipts
+from doorstep.domain.principal import Principal
+from doorstep.domain.roles import Permission
+from doorstep.services import driver_app, loading, receipts, settlements
 from doorstep.services import track as track_svc
-from doorstep.web import label_pdf, receipt_pdf, render
+from doorstep.web import label_pdf, receipt_pdf, render, statement_pdf
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,3 +79,33 @@ def parcel_labels_pdf(route_id: uuid.UUID, session: SessionDep, who: Reader) -> 
             "Cache-Control": "no-store",
         },
     )
+
+
+def _statement_pdf(session: Any, who: Principal, statement: Any) -> Response:
+    doc = statement_pdf.StatementDoc(**settlements.document(session, who, statement))
+    name = f"statement-{statement.period_start}-{statement.period_end}.pdf"
+    return Response(
+        statement_pdf.render(doc),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/statements/{statement_id}.pdf")
+def statement_as_pdf(statement_id: uuid.UUID, session: SessionDep, who: Manager) -> Response:
+    """A pay statement to file or hand over: every line with its evidence, the total."""
+    return _statement_pdf(session, who, settlements.get_statement(session, who, statement_id))
+
+
+@router.get("/me/statements/{statement_id}.pdf")
+def own_statement_as_pdf(
+    statement_id: uuid.UUID,
+    session: SessionDep,
+    who: Annotated[Principal, Depends(require(Permission.OWN_ROUTES))],
+) -> Response:
+    """The driver's own statement; another driver's answers 404 like a made-up id."""
+    found = settlements.own_statement(session, who, driver_app.driver_id_of(who), statement_id)
+    return _statement_pdf(session, who, found)

@@ -284,3 +284,40 @@ def test_the_payroll_export_has_a_row_per_payable_statement_that_adds_up(client,
         headers=auth(org_a.dispatcher),
     )
     assert refused.status_code == 403
+
+
+def test_a_statement_prints_as_pdf_with_every_line_and_only_for_whom_it_concerns(
+    client, org_a, org_b, db
+):
+    from tests.conftest import add_driver
+
+    the_day(client, org_a, db)
+    rule(client, org_a)
+    statement = settle(client, org_a).json()
+    client.post(f"/api/v1/statements/{statement['id']}/approve", headers=auth(org_a.admin))
+    pdf = client.get(f"/statements/{statement['id']}.pdf", headers=auth(org_a.admin))
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    text = pdf.content
+    assert b"Pay statement" in text and b"Dana" in text and b"approved" in text
+    assert statement["total"].encode() in text
+    for line in statement["lines"]:
+        assert line["amount"].encode() in text
+    assert b"FLAG:" in text and b"line\\(s\\) flagged" in text  # flagged lines say so
+    mine = client.get(f"/me/statements/{statement['id']}.pdf", headers=auth(org_a.driver))
+    assert mine.status_code == 200 and mine.content.startswith(b"%PDF-")
+    # Another driver, a dispatcher, another organisation: refused or unknown.
+    other, _ = add_driver(db, org_a, "Eve")
+    assert (
+        client.get(f"/me/statements/{statement['id']}.pdf", headers=auth(other)).status_code == 404
+    )
+    assert (
+        client.get(f"/statements/{statement['id']}.pdf", headers=auth(org_a.dispatcher)).status_code
+        == 403
+    )
+    assert (
+        client.get(f"/statements/{statement['id']}.pdf", headers=auth(org_b.admin)).status_code
+        == 404
+    )
+    assert client.get("/statements/not-an-id.pdf", headers=auth(org_a.admin)).status_code == 422
