@@ -1,8 +1,11 @@
 """The staff pages: the live map (``static/js/dashboard.js``: the fleet from
 ``GET /api/v1/fleet/live`` and its event stream, exceptions, urgent jobs, messages to
-drivers, replay), the orders board (``orders.js``) and the reports (``reports.js``).
-Each signs in with the staff account (``staff.js``) and shows what the API returns,
-under the same role checks: a viewer's pages have no controls that act."""
+drivers, replay), the orders board (``orders.js``), the reports (``reports.js``), the
+admin's page (``admin.js``) and driver pay (``pay.js``: pay rule versions, settling a
+period, statements with their lines' evidence, approving, paying, adjusting, drivers'
+disputes, the payroll export). Each signs in with the staff account (``staff.js``) and
+shows what the API returns, under the same role checks: a viewer's pages have no
+controls that act, and the admin's pages (admin, pay) show a non-admin only why not."""
 
 from __future__ import annotations
 
@@ -47,3 +50,8 @@ def reports(request: Request) -> HTMLResponse:
 @router.get("/dashboard/admin", response_class=HTMLResponse)
 def admin(request: Request) -> HTMLResponse:
     return render.page(request, "admin.html", "en")
+
+
+@router.get("/dashboard/pay", response_class=HTMLResponse)
+def pay(request: Request) -> HTMLResponse:
+    return render.page(request, "pay.html", "en")

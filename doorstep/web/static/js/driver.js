@@ -8,7 +8,7 @@ import { NEAR_METRES, keep, metresBetween } from "./tracking_rate.js";
 
 const API = "/api/v1";
 const $ = (id) => document.getElementById(id);
-const state = { me: null, day: null, stopId: null, signed: false };
+const state = { me: null, day: null, stopId: null, signed: false, pay: false };
 const SEND_FIXES_MS = 10000;
 
 // -- the device's queue ---------------------------------------------------------------
@@ -241,8 +241,9 @@ function hhmm(iso) {
 function draw() {
   const route = state.day && state.day.route;
   $("signin").hidden = true;
-  $("day").hidden = !!state.stopId;
+  $("day").hidden = !!state.stopId || state.pay;
   $("stop").hidden = !state.stopId;
+  $("pay").hidden = !state.pay;
   $("no-route").hidden = !!route;
   $("start").hidden = !route || route.status !== "planned";
   $("load").hidden = !route || route.status !== "planned" || !!state.stopId;
@@ -583,6 +584,27 @@ function drawStop() {
   $("fail-photo").value = "";
 }
 
+// -- pay: its own module (driver_pay.js), fetched when first opened: it needs the network --
+
+let pay = null;
+let payTries = 0;
+async function openPay() {
+  state.pay = true;
+  draw();
+  window.scrollTo(0, 0);
+  try {
+    // Some browsers remember a failed import: a retry asks under a new URL.
+    pay ??= await import(payTries++ ? `./driver_pay.js?retry=${payTries}` : "./driver_pay.js");
+  } catch {
+    $("pay-home").hidden = true;
+    $("pay-status").textContent = "Offline: pay needs the network. Try again when you have signal.";
+    $("pay-status").className = "notice warn";
+    $("pay-status").hidden = false;
+    return;
+  }
+  pay.showPay();
+}
+
 // -- proof: the signature pad and the photo ----------------------------------------------
 
 const pad = () => $("signature");
@@ -743,6 +765,11 @@ function wire() {
     state.stopId = null;
     draw();
   });
+  $("open-pay").addEventListener("click", openPay);
+  $("pay-back").addEventListener("click", () => {
+    state.pay = false;
+    draw();
+  });
   $("arrive").addEventListener("click", () => {
     enqueue({ kind: "post", url: `${API}/routes/${state.day.route.id}/stops/${state.stopId}/arrive`, body: lastFix ? { location: lastFix } : {} });
     notice("Arrived.");
@@ -822,6 +849,7 @@ function wire() {
     $("chat-body").value = "";
   });
   window.addEventListener("online", flush);
+  window.addEventListener("online", () => state.pay && $("pay-home").hidden && $("statement").hidden && openPay());
   setInterval(flush, 15000);
   setInterval(() => state.me && load(), 120000);
   setUpSignature();
