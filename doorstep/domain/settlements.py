@@ -175,6 +175,51 @@ def price(
     ``versions`` are the driver's own; on a day none of them is in force, ``fallback``
     (the organisation's) prices it. Days with no version at all are an error
     (``NoRule``), not unpaid work."""
+    return _price_days(facts, versions, start, end, fallback) + _extras(
+        facts.metrics, versions, end, fallback
+    )
+
+
+def price_carrier(
+    drivers: Sequence[tuple[str, Facts]],
+    metrics: dict[Metric, Decimal | None],
+    versions: Sequence[Version],
+    start: date,
+    end: date,
+    fallback: Sequence[Version] = (),
+) -> list[Line]:
+    """A subcontracted carrier's period: each of its drivers' work priced at the
+    carrier's rates (a daily minimum per driver and day), every line naming the driver,
+    then the bonuses and deductions on the carrier's figures over all its drivers."""
+    lines: list[Line] = []
+    for name, facts in sorted(drivers, key=lambda d: d[0]):
+        for line in _price_days(facts, versions, start, end, fallback):
+            evidence = {**line.evidence, "driver": name}
+            lines.append(
+                Line(
+                    line.day,
+                    line.kind,
+                    f"{name}: {line.description}",
+                    line.quantity,
+                    line.rate,
+                    line.amount,
+                    line.version_id,
+                    evidence,
+                    line.flag,
+                )
+            )
+    lines.sort(key=lambda line: line.day or end)  # stable: by day, drivers by name within it
+    lines.extend(_extras(metrics, versions, end, fallback))
+    return lines
+
+
+def _price_days(
+    facts: Facts,
+    versions: Sequence[Version],
+    start: date,
+    end: date,
+    fallback: Sequence[Version],
+) -> list[Line]:
     lines: list[Line] = []
     days = sorted({s.day for s in facts.stops} | {d.day for d in facts.days})
     stops_by_day: dict[date, list[Stop]] = {}
@@ -188,10 +233,20 @@ def price(
         if version is None:
             raise NoRule(f"no pay rule is in force on {day}")
         lines.extend(_price_day(day, stops_by_day.get(day, []), logbook.get(day), version))
+    return lines
+
+
+def _extras(
+    metrics: dict[Metric, Decimal | None],
+    versions: Sequence[Version],
+    end: date,
+    fallback: Sequence[Version],
+) -> list[Line]:
+    lines: list[Line] = []
     closing = in_force(versions, end) or in_force(fallback, end)
     if closing is not None:
         for extra in closing.rates.extras:
-            value = facts.metrics.get(extra.condition.metric)
+            value = metrics.get(extra.condition.metric)
             if extra.condition.holds(value):
                 lines.append(
                     _line(

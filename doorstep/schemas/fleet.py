@@ -256,6 +256,9 @@ class DriverCreate(Input):
     shift_end: dt.time | None = Field(None, description="Local time, e.g. 17:30.")
     max_shift_minutes: ShiftMinutes | None = None
     active: bool = True
+    carrier_id: uuid.UUID | None = Field(
+        None, description="Drives for this carrier: the carrier is paid for the work."
+    )
 
 
 class DriverUpdate(Input):
@@ -270,6 +273,7 @@ class DriverUpdate(Input):
     shift_end: dt.time | None = None
     max_shift_minutes: ShiftMinutes | None = None
     active: bool | None = None
+    carrier_id: uuid.UUID | None = None
 
 
 class DriverPublic(Output):
@@ -284,6 +288,36 @@ class DriverPublic(Output):
     shift_start: dt.time | None
     shift_end: dt.time | None
     max_shift_minutes: int | None
+    active: bool
+    carrier_id: uuid.UUID | None
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class CarrierCreate(Input):
+    name: Name
+    email: Email | None = None
+    phone: Phone | None = None
+    tax_ref: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = (
+        Field(None, description="The carrier's VAT or company number, for its statements.")
+    )
+    active: bool = True
+
+
+class CarrierUpdate(Input):
+    name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    tax_ref: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    active: bool | None = None
+
+
+class CarrierPublic(Output):
+    id: uuid.UUID
+    name: str
+    email: str | None
+    phone: str | None
+    tax_ref: str | None
     active: bool
     created_at: Timestamp
     updated_at: Timestamp

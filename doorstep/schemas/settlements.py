@@ -56,16 +56,26 @@ class RatesIn(Input):
 
 class PayRuleCreate(Input):
     driver_id: uuid.UUID | None = Field(
-        None, description="Omitted: the organisation's default for every driver."
+        None, description="Omitted (and no carrier): the organisation's default."
+    )
+    carrier_id: uuid.UUID | None = Field(
+        None, description="A carrier's rates, for all its drivers' work."
     )
     effective_from: dt.date
     rates: RatesIn
     note: LongText = ""
 
+    @model_validator(mode="after")
+    def _one_payee(self) -> Self:
+        if self.driver_id is not None and self.carrier_id is not None:
+            raise ValueError("a version is a driver's or a carrier's: give one of them")
+        return self
+
 
 class PayRulePublic(Output):
     id: uuid.UUID
     driver_id: uuid.UUID | None
+    carrier_id: uuid.UUID | None
     effective_from: dt.date
     rates: dict[str, Any]
     note: str
@@ -74,9 +84,16 @@ class PayRulePublic(Output):
 
 
 class SettleRequest(Input):
-    driver_id: uuid.UUID
+    driver_id: uuid.UUID | None = None
+    carrier_id: uuid.UUID | None = Field(None, description="Instead of driver_id.")
     period_start: dt.date
     period_end: dt.date
+
+    @model_validator(mode="after")
+    def _one_payee(self) -> Self:
+        if (self.driver_id is None) == (self.carrier_id is None):
+            raise ValueError("settle a driver (driver_id) or a carrier (carrier_id): one of them")
+        return self
 
 
 class SettleAll(Input):
@@ -107,7 +124,8 @@ class StatementLinePublic(Output):
 
 class StatementPublic(Output):
     id: uuid.UUID
-    driver_id: uuid.UUID
+    driver_id: uuid.UUID | None
+    carrier_id: uuid.UUID | None = None
     period_start: dt.date
     period_end: dt.date
     status: Literal["draft", "approved", "paid"]
@@ -135,7 +153,8 @@ class AdjustmentCreate(Input):
 
 class AdjustmentPublic(Output):
     id: uuid.UUID
-    driver_id: uuid.UUID
+    driver_id: uuid.UUID | None
+    carrier_id: uuid.UUID | None = None
     amount: Decimal
     reason: str
     refers_to: uuid.UUID | None

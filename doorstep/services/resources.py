@@ -1,5 +1,5 @@
 """Plain CRUD for the organisation's reference data: depots, vehicles, drivers, devices,
-customers. Orders and routes have lifecycles and live in their own modules."""
+customers, carriers. Orders and routes have lifecycles and live in their own modules."""
 
 from __future__ import annotations
 
@@ -17,7 +17,17 @@ from sqlalchemy.orm import Session
 from doorstep.domain.errors import Conflict, FieldError, InvalidInput
 from doorstep.domain.principal import Principal
 from doorstep.storage import repository as repo
-from doorstep.storage.tables import Customer, Depot, Device, Driver, User, Vehicle, Zone
+from doorstep.storage.tables import (
+    Carrier,
+    Customer,
+    Depot,
+    Device,
+    Driver,
+    Statement,
+    User,
+    Vehicle,
+    Zone,
+)
 from doorstep.storage.tables.base import OrgMixin
 
 M = TypeVar("M", bound=OrgMixin)
@@ -42,15 +52,17 @@ VEHICLES = Resource(
     filters=("depot_id", "active", "vehicle_type", "fuel_type"),
     references={"depot_id": (Depot, "depot"), "designated_zone_id": (Zone, "zone")},
 )
+CARRIERS = Resource(Carrier, "carrier", search=("name", "email", "tax_ref"), filters=("active",))
 DRIVERS = Resource(
     Driver,
     "driver",
     search=("name", "phone", "email"),
-    filters=("depot_id", "vehicle_id", "active", "user_id"),
+    filters=("depot_id", "vehicle_id", "active", "user_id", "carrier_id"),
     references={
         "depot_id": (Depot, "depot"),
         "vehicle_id": (Vehicle, "vehicle"),
         "user_id": (User, "user"),
+        "carrier_id": (Carrier, "carrier"),
     },
     unique={"user_id": False},
 )
@@ -139,6 +151,13 @@ def update(
 
 def delete(session: Session, principal: Principal, res: Resource[M], ident: uuid.UUID) -> None:
     row = get(session, principal, res, ident)
+    if res is DRIVERS or res is CARRIERS:
+        column = Statement.driver_id if res is DRIVERS else Statement.carrier_id
+        if session.scalar(select(Statement.id).where(column == row.id).limit(1)) is not None:
+            raise Conflict(
+                f"the {res.kind} has pay statements, which are kept: set active to false "
+                "instead of deleting"
+            )
     session.delete(row)
     session.flush()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -35,6 +36,7 @@ from doorstep.services.events import emit
 from doorstep.services.references import check_references
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import (
+    Carrier,
     Driver,
     Order,
     PayAdjustment,
@@ -46,24 +48,54 @@ from doorstep.storage.tables import (
     StatementLine,
     Stop,
 )
+from doorstep.storage.tables.base import OrgMixin
 
 FINISHED = ("completed", "failed")
 DRIVER = {"driver_id": (Driver, "driver")}
+PAYEES: dict[str, tuple[type[OrgMixin], str]] = {
+    "driver_id": (Driver, "driver"),
+    "carrier_id": (Carrier, "carrier"),
+}
+
+
+@dataclass(frozen=True)
+class Payee:
+    """Whom a statement pays: a driver for their own work, or a carrier for all its
+    drivers'."""
+
+    kind: str  # driver, carrier
+    id: uuid.UUID
+    name: str
+    drivers: tuple[Driver, ...]
 
 
 def create_rule(session: Session, principal: Principal, data: PayRuleCreate) -> PayRuleVersion:
-    check_references(session, principal.org_id, {"driver_id": data.driver_id}, DRIVER)
+    check_references(
+        session,
+        principal.org_id,
+        {"driver_id": data.driver_id, "carrier_id": data.carrier_id},
+        PAYEES,
+    )
     same = session.scalar(
         select(PayRuleVersion.id).where(
             PayRuleVersion.org_id == principal.org_id,
             PayRuleVersion.driver_id.is_(None)
             if data.driver_id is None
             else PayRuleVersion.driver_id == data.driver_id,
+            PayRuleVersion.carrier_id.is_(None)
+            if data.carrier_id is None
+            else PayRuleVersion.carrier_id == data.carrier_id,
             PayRuleVersion.effective_from == data.effective_from,
         )
     )
     if same is not None:
-        whose = "the organisation" if data.driver_id is None else "this driver"
+        whose = (
+            "this driver"
+            if data.driver_id is not None
+            else "this carrier"
+            if data.carrier_id is not None
+            else "the organisation"
+        )
         raise Conflict(
             f"{whose} already has a pay rule version from {data.effective_from}; versions "
             "are never edited or overlaid: date the new one from another day"
@@ -71,6 +103,7 @@ def create_rule(session: Session, principal: Principal, data: PayRuleCreate) -> 
     row = PayRuleVersion(
         org_id=principal.org_id,
         driver_id=data.driver_id,
+        carrier_id=data.carrier_id,
         effective_from=data.effective_from,
         rates=data.rates.model_dump(mode="json"),
         note=data.note,
@@ -82,92 +115,152 @@ def create_rule(session: Session, principal: Principal, data: PayRuleCreate) -> 
 
 
 def list_rules(
-    session: Session, principal: Principal, driver_id: uuid.UUID | None = None
+    session: Session,
+    principal: Principal,
+    driver_id: uuid.UUID | None = None,
+    carrier_id: uuid.UUID | None = None,
 ) -> list[PayRuleVersion]:
     stmt = repo.owned(PayRuleVersion, principal.org_id)
     if driver_id is not None:
         stmt = stmt.where(PayRuleVersion.driver_id == driver_id)
+    if carrier_id is not None:
+        stmt = stmt.where(PayRuleVersion.carrier_id == carrier_id)
     return list(session.scalars(stmt.order_by(PayRuleVersion.effective_from)))
 
 
 def settle(session: Session, principal: Principal, data: SettleRequest, now: datetime) -> Statement:
-    """The driver's statement for the period: computed (again) while a draft, returned
+    """The payee's statement for the period: computed (again) while a draft, returned
     as it stands once approved."""
     rollups.check_period(data.period_start, data.period_end)
-    check_references(session, principal.org_id, {"driver_id": data.driver_id}, DRIVER)
-    driver = repo.get_owned(session, Driver, principal.org_id, data.driver_id, "driver")
-    (statement,) = _settle(session, principal, [driver], data.period_start, data.period_end, now)
+    ids = {"driver_id": data.driver_id, "carrier_id": data.carrier_id}
+    check_references(session, principal.org_id, ids, PAYEES)
+    if data.driver_id is not None:
+        driver = repo.get_owned(session, Driver, principal.org_id, data.driver_id, "driver")
+        if driver.carrier_id is not None:
+            carrier = session.get(Carrier, driver.carrier_id)
+            raise InvalidInput(
+                [FieldError(("body", "driver_id"), "drives for a carrier")],
+                f"{driver.name} drives for {carrier.name if carrier else 'a carrier'}, which is "
+                "paid for their work: settle the carrier (carrier_id)",
+            )
+        payee = Payee("driver", driver.id, driver.name, (driver,))
+    else:
+        assert data.carrier_id is not None
+        carrier = repo.get_owned(session, Carrier, principal.org_id, data.carrier_id, "carrier")
+        payee = _carrier_payee(session, principal, carrier)
+    (statement,) = _settle(session, principal, [payee], data.period_start, data.period_end, now)
     return statement
+
+
+def _carrier_payee(session: Session, principal: Principal, carrier: Carrier) -> Payee:
+    drivers = session.scalars(
+        repo.owned(Driver, principal.org_id)
+        .where(Driver.carrier_id == carrier.id)
+        .order_by(Driver.name)
+    )
+    return Payee("carrier", carrier.id, carrier.name, tuple(drivers))
 
 
 def settle_all(
     session: Session, principal: Principal, start: date, end: date, now: datetime
 ) -> list[Statement]:
-    """Every active driver's statement for the period (drafts computed, frozen ones as
-    they are). A driver with work but no rule in force stops the whole run, naming them."""
+    """Every active driver's statement for the period, and every active carrier's for
+    its drivers (drafts computed, frozen ones as they are). A payee with work but no
+    rule in force stops the whole run, naming them."""
     rollups.check_period(start, end)
-    drivers = list(
-        session.scalars(
-            repo.owned(Driver, principal.org_id)
-            .where(Driver.active.is_(True))
-            .order_by(Driver.name)
-        )
+    drivers = list(session.scalars(repo.owned(Driver, principal.org_id).order_by(Driver.name)))
+    carriers = session.scalars(
+        repo.owned(Carrier, principal.org_id).where(Carrier.active.is_(True)).order_by(Carrier.name)
     )
-    return _settle(session, principal, drivers, start, end, now)
+    payees = [
+        Payee("driver", d.id, d.name, (d,)) for d in drivers if d.active and d.carrier_id is None
+    ]
+    for carrier in carriers:
+        crew = tuple(d for d in drivers if d.carrier_id == carrier.id)
+        payees.append(Payee("carrier", carrier.id, carrier.name, crew))
+    return _settle(session, principal, payees, start, end, now)
 
 
 def _settle(
     session: Session,
     principal: Principal,
-    drivers: list[Driver],
+    payees: list[Payee],
     start: date,
     end: date,
     now: datetime,
 ) -> list[Statement]:
-    """Settle these drivers' period with a handful of queries for all of them: what a
+    """Settle these payees' period with a handful of queries for all of them: what a
     month of a whole fleet costs is its pricing and its lines' insert, not round trips."""
     org = accounts.get_organisation(session, principal)
-    existing = {
-        s.driver_id: s
-        for s in session.scalars(
-            repo.owned(Statement, principal.org_id).where(
-                Statement.driver_id.in_([d.id for d in drivers]),
-                Statement.period_start == start,
-                Statement.period_end == end,
-            )
-        )
-    }
-    open_drivers = [d for d in drivers if d.id not in existing or existing[d.id].status == "draft"]
-    ids = [d.id for d in open_drivers]
-    own, default = _versions(session, principal.org_id, ids)
-    facts = _facts(session, principal, ids, start, end, now)
-    adjustments: dict[uuid.UUID, list[PayAdjustment]] = defaultdict(list)
-    if ids:
+    by_driver = [p.id for p in payees if p.kind == "driver"]
+    by_carrier = [p.id for p in payees if p.kind == "carrier"]
+    existing: dict[tuple[str, uuid.UUID], Statement] = {}
+    for chosen, column, kind in (
+        (by_driver, Statement.driver_id, "driver"),
+        (by_carrier, Statement.carrier_id, "carrier"),
+    ):
+        if chosen:
+            for s in session.scalars(
+                repo.owned(Statement, principal.org_id).where(
+                    column.in_(chosen),
+                    Statement.period_start == start,
+                    Statement.period_end == end,
+                )
+            ):
+                key = s.driver_id if kind == "driver" else s.carrier_id
+                assert key is not None
+                existing[(kind, key)] = s
+    open_payees = [
+        p
+        for p in payees
+        if (p.kind, p.id) not in existing or existing[(p.kind, p.id)].status == "draft"
+    ]
+    ids = [d.id for p in open_payees for d in p.drivers]
+    carrier_ids = [p.id for p in open_payees if p.kind == "carrier"]
+    own, own_carriers, default = _versions(session, principal.org_id, ids, carrier_ids)
+    raw = _raw_facts(session, principal, ids, start, end, now)
+    adjustments: dict[tuple[str, uuid.UUID], list[PayAdjustment]] = defaultdict(list)
+    if open_payees:
         for a in session.scalars(
             repo.owned(PayAdjustment, principal.org_id)
-            .where(PayAdjustment.driver_id.in_(ids), PayAdjustment.applied_to.is_(None))
+            .where(PayAdjustment.applied_to.is_(None))
             .order_by(PayAdjustment.created_at)
         ):
-            adjustments[a.driver_id].append(a)
+            if a.carrier_id is not None:
+                adjustments[("carrier", a.carrier_id)].append(a)
+            elif a.driver_id is not None:
+                adjustments[("driver", a.driver_id)].append(a)
     priced: list[tuple[Statement, list[dict[str, Any]]]] = []
-    for driver in open_drivers:
+    for payee in open_payees:
         try:
-            lines = pay.price(
-                facts.get(driver.id, pay.Facts()),
-                own.get(driver.id, []),
-                start,
-                end,
-                fallback=default,
-            )
+            if payee.kind == "driver":
+                lines = pay.price(
+                    _facts_of(raw.get(payee.id)),
+                    own.get(payee.id, []),
+                    start,
+                    end,
+                    fallback=default,
+                )
+            else:
+                crew = [(d.name, raw.get(d.id)) for d in payee.drivers]
+                lines = pay.price_carrier(
+                    [(name, _facts_of(r)) for name, r in crew],
+                    _facts_of(_merged([r for _, r in crew])).metrics,
+                    own_carriers.get(payee.id, []),
+                    start,
+                    end,
+                    fallback=default,
+                )
         except pay.NoRule as exc:
             raise InvalidInput(
                 [FieldError(("body", "period_start"), str(exc))],
-                f"{exc} for {driver.name}: add a pay rule version dated on or before it",
+                f"{exc} for {payee.name}: add a pay rule version dated on or before it",
             ) from None
-        extra = adjustments.get(driver.id, [])
-        statement = existing.get(driver.id) or Statement(
+        extra = adjustments.get((payee.kind, payee.id), [])
+        statement = existing.get((payee.kind, payee.id)) or Statement(
             org_id=principal.org_id,
-            driver_id=driver.id,
+            driver_id=payee.id if payee.kind == "driver" else None,
+            carrier_id=payee.id if payee.kind == "carrier" else None,
             period_start=start,
             period_end=end,
             status="draft",
@@ -190,15 +283,18 @@ def _settle(
         for statement, rows in priced
         for row in rows
     ]
-    versions = {v.id: uuid.UUID(v.id) for vs in [default, *own.values()] for v in vs}
+    versions = {
+        v.id: uuid.UUID(v.id) for vs in [default, *own.values(), *own_carriers.values()] for v in vs
+    }
     for value in values:
         if value["version_id"] is not None:
             value["version_id"] = versions[value["version_id"]]
     _insert_lines(session, values)
     session.flush()
-    return [
-        existing.get(d.id) or next(s for s, _ in priced if s.driver_id == d.id) for d in drivers
-    ]
+    fresh = {
+        (p.kind, p.id): statement for p, (statement, _) in zip(open_payees, priced, strict=True)
+    }
+    return [existing.get((p.kind, p.id)) or fresh[(p.kind, p.id)] for p in payees]
 
 
 def _insert_lines(session: Session, values: list[dict[str, Any]]) -> None:
@@ -293,17 +389,29 @@ def _adjustment_values(position: int, a: PayAdjustment) -> dict[str, Any]:
 
 
 def _versions(
-    session: Session, org_id: uuid.UUID, driver_ids: list[uuid.UUID]
-) -> tuple[dict[uuid.UUID, list[pay.Version]], list[pay.Version]]:
+    session: Session,
+    org_id: uuid.UUID,
+    driver_ids: list[uuid.UUID],
+    carrier_ids: list[uuid.UUID] | None = None,
+) -> tuple[
+    dict[uuid.UUID, list[pay.Version]], dict[uuid.UUID, list[pay.Version]], list[pay.Version]
+]:
+    """The drivers' own versions, the carriers' own, and the organisation's default."""
     own: dict[uuid.UUID, list[pay.Version]] = defaultdict(list)
+    carriers: dict[uuid.UUID, list[pay.Version]] = defaultdict(list)
     default: list[pay.Version] = []
+    wanted_drivers, wanted_carriers = set(driver_ids), set(carrier_ids or ())
     for row in session.scalars(select(PayRuleVersion).where(PayRuleVersion.org_id == org_id)):
         version = pay.Version(str(row.id), row.effective_from, rates_from(row.rates))
-        if row.driver_id is None:
+        if row.driver_id is not None:
+            if row.driver_id in wanted_drivers:
+                own[row.driver_id].append(version)
+        elif row.carrier_id is not None:
+            if row.carrier_id in wanted_carriers:
+                carriers[row.carrier_id].append(version)
+        else:
             default.append(version)
-        elif row.driver_id in driver_ids:
-            own[row.driver_id].append(version)
-    return own, default
+    return own, carriers, default
 
 
 def rates_from(data: dict[str, Any]) -> pay.Rates:
@@ -336,16 +444,40 @@ def rates_from(data: dict[str, Any]) -> pay.Rates:
     )
 
 
-def _facts(
+@dataclass(frozen=True)
+class Raw:
+    """A driver's period as read: finished stops, logbook rows, route summaries."""
+
+    stops: list[pay.Stop] = field(default_factory=list)
+    logbook: list[Any] = field(default_factory=list)
+    routes: list[Any] = field(default_factory=list)
+
+
+def _facts_of(raw: Raw | None) -> pay.Facts:
+    return pay.Facts() if raw is None else _driver_facts(raw.stops, raw.logbook, raw.routes)
+
+
+def _merged(raws: list[Raw | None]) -> Raw:
+    """Several drivers' periods as one, for a carrier's figures (on time, rating, safety)."""
+    merged = Raw()
+    for raw in raws:
+        if raw is not None:
+            merged.stops.extend(raw.stops)
+            merged.logbook.extend(raw.logbook)
+            merged.routes.extend(raw.routes)
+    return merged
+
+
+def _raw_facts(
     session: Session,
     principal: Principal,
     driver_ids: list[uuid.UUID],
     start: date,
     end: date,
     now: datetime,
-) -> dict[uuid.UUID, pay.Facts]:
-    """Each driver's finished stops (with proofs and parcels), logbook days and the
-    period's figures, read for all of them at once."""
+) -> dict[uuid.UUID, Raw]:
+    """Each driver's finished stops (with proofs and parcels), logbook rows and route
+    summaries for the period, read for all of them at once."""
     if not driver_ids:
         return {}
     # Ids are read as text (a month of a fleet is hundreds of thousands of them, and
@@ -436,7 +568,7 @@ def _facts(
     ):
         if route.driver_id is not None and str(route.driver_id) in wanted:
             routes[route.driver_id].append(route)
-    return {d: _driver_facts(stops[str(d)], logbook[d], routes[d]) for d in driver_ids}
+    return {d: Raw(stops[str(d)], logbook[d], routes[d]) for d in driver_ids}
 
 
 def _driver_facts(stops: list[pay.Stop], logbook: list[Any], routes: list[Any]) -> pay.Facts:
@@ -483,10 +615,9 @@ def get_statement(session: Session, principal: Principal, statement_id: uuid.UUI
 def document(session: Session, principal: Principal, statement: Statement) -> dict[str, Any]:
     """What a printed statement shows: the statement, its lines, whose and whose pay."""
     org = accounts.get_organisation(session, principal)
-    driver = session.get(Driver, statement.driver_id)
     return {
         "organisation": org.name,
-        "driver": driver.name if driver is not None else str(statement.driver_id),
+        "driver": _payee_name(session, statement),
         "period_start": statement.period_start,
         "period_end": statement.period_end,
         "status": statement.status,
@@ -501,6 +632,14 @@ def document(session: Session, principal: Principal, statement: Statement) -> di
         else f"by {statement.paid_by} at {statement.paid_at:%Y-%m-%d %H:%M} UTC",
         "lines": lines_of(session, statement),
     }
+
+
+def _payee_name(session: Session, statement: Statement) -> str:
+    if statement.carrier_id is not None:
+        carrier = session.get(Carrier, statement.carrier_id)
+        return f"{carrier.name} (carrier)" if carrier is not None else str(statement.carrier_id)
+    driver = session.get(Driver, statement.driver_id) if statement.driver_id else None
+    return driver.name if driver is not None else str(statement.driver_id)
 
 
 def lines_of(session: Session, statement: Statement) -> list[StatementLine]:
@@ -518,10 +657,13 @@ def list_statements(
     principal: Principal,
     driver_id: uuid.UUID | None = None,
     status: str | None = None,
+    carrier_id: uuid.UUID | None = None,
 ) -> list[Statement]:
     stmt = repo.owned(Statement, principal.org_id)
     if driver_id is not None:
         stmt = stmt.where(Statement.driver_id == driver_id)
+    if carrier_id is not None:
+        stmt = stmt.where(Statement.carrier_id == carrier_id)
     if status is not None:
         stmt = stmt.where(Statement.status == status)
     return list(session.scalars(stmt.order_by(Statement.period_start.desc()).limit(500)))
@@ -570,6 +712,7 @@ def adjust(
     row = PayAdjustment(
         org_id=principal.org_id,
         driver_id=statement.driver_id,
+        carrier_id=statement.carrier_id,
         amount=data.amount,
         reason=data.reason,
         refers_to=statement.id,
@@ -612,8 +755,18 @@ def earnings(
 ) -> dict[str, Any]:
     """The day's pay so far, priced as a statement would be, stored nowhere."""
     org = accounts.get_organisation(session, principal)
-    own, default = _versions(session, principal.org_id, [driver_id])
-    facts = _facts(session, principal, [driver_id], day, day, now)[driver_id]
+    driver = session.get(Driver, driver_id)
+    carrier = session.get(Carrier, driver.carrier_id) if driver and driver.carrier_id else None
+    if carrier is not None:
+        return {
+            "day": day,
+            "total": Decimal(0),
+            "currency": org.currency,
+            "lines": [],
+            "note": f"You drive for {carrier.name}, which is paid for your work and pays you.",
+        }
+    own, _, default = _versions(session, principal.org_id, [driver_id])
+    facts = _facts_of(_raw_facts(session, principal, [driver_id], day, day, now)[driver_id])
     try:
         lines = pay.price(facts, own.get(driver_id, []), day, day, fallback=default)
     except pay.NoRule:
@@ -766,6 +919,8 @@ PAYROLL_COLUMNS = (
     "adjustments",
     "total",
     "flagged_lines",
+    "carrier_id",
+    "carrier_name",
 )
 
 
@@ -781,6 +936,7 @@ def payroll(
     adds the adjustments; ``total == earned + adjustments`` on every row."""
     rollups.check_period(start, end)
     names = dict((d.id, d.name) for d in session.scalars(repo.owned(Driver, principal.org_id)))
+    carriers = dict((c.id, c.name) for c in session.scalars(repo.owned(Carrier, principal.org_id)))
     statements = list(
         session.scalars(
             repo.owned(Statement, principal.org_id)
@@ -822,7 +978,7 @@ def payroll(
         [
             s.id,
             s.driver_id,
-            names.get(s.driver_id, ""),
+            names.get(s.driver_id, "") if s.driver_id is not None else "",
             s.period_start,
             s.period_end,
             s.status,
@@ -835,6 +991,8 @@ def payroll(
             sums[s.id]["adjustments"],
             s.total,
             int(sums[s.id]["flagged"]),
+            s.carrier_id,
+            carriers.get(s.carrier_id, "") if s.carrier_id is not None else "",
         ]
         for s in statements
     ]

@@ -70,7 +70,15 @@ WALK: dict[tuple[str, str], str] = {
     ("DELETE", "/api-keys/{key_id}"): HIDDEN,
     **{
         op: kind
-        for resource in ("depots", "vehicles", "drivers", "devices", "customers", "zones")
+        for resource in (
+            "depots",
+            "vehicles",
+            "drivers",
+            "devices",
+            "customers",
+            "zones",
+            "carriers",
+        )
         for op, kind in {
             ("GET", f"/{resource}"): LISTED,
             ("POST", f"/{resource}"): CREATED,
@@ -279,6 +287,7 @@ ITEM_KINDS = {
     "devices": "device",
     "customers": "customer",
     "zones": "zone",
+    "carriers": "carrier",
 }
 
 # Ids that are not UUIDs, and an unknown one of the same type for each.
@@ -399,6 +408,7 @@ CREATE_BODIES: dict[str, Callable[[], dict[str, Any]]] = {
     "/depots": lambda: {"name": "Bravo depot", "location": {"lat": 60.2, "lon": 24.9}},
     "/vehicles": lambda: {"name": "Bravo van"},
     "/drivers": lambda: {"name": "Bravo driver"},
+    "/carriers": lambda: {"name": "Bravo carrier", "tax_ref": "SHARED-TAX"},
     "/devices": lambda: {"name": "Bravo tracker", "identifier": _fresh("bravo")},
     "/customers": lambda: {
         "name": "Bravo customer",
@@ -432,7 +442,12 @@ CREATE_BODIES: dict[str, Callable[[], dict[str, Any]]] = {
 CREATE_REFERENCES: dict[str, dict[str, str]] = {
     "/api-keys": {"user_id": "user"},
     "/vehicles": {"depot_id": "depot", "designated_zone_id": "zone"},
-    "/drivers": {"depot_id": "depot", "vehicle_id": "vehicle", "user_id": "driver_user"},
+    "/drivers": {
+        "depot_id": "depot",
+        "vehicle_id": "vehicle",
+        "user_id": "driver_user",
+        "carrier_id": "carrier",
+    },
     "/devices": {"vehicle_id": "vehicle", "driver_id": "driver"},
     "/orders": {"customer_id": "customer", "depot_id": "depot"},
     "/routes": {
@@ -442,7 +457,7 @@ CREATE_REFERENCES: dict[str, dict[str, str]] = {
         "stops": "order",
     },
     "/plans": {"depot_id": "depot", "order_ids": "order", "vehicle_ids": "vehicle"},
-    "/pay-rules": {"driver_id": "driver"},
+    "/pay-rules": {"driver_id": "driver", "carrier_id": "carrier"},
     "/fuel-purchases": {"vehicle_id": "vehicle"},
 }
 WRAP: dict[str, Callable[[str], Any]] = {
@@ -486,6 +501,7 @@ def filter_values(a: Ids) -> dict[str, str]:
         "depot_id": a["depot"],
         "vehicle_id": a["vehicle"],
         "driver_id": a["driver"],
+        "carrier_id": a["carrier"],
         "user_id": a["driver_user"],
         "customer_id": a["customer"],
         "route_id": a["route"],
@@ -542,6 +558,9 @@ def build_a(client, org) -> Ids:
     )["id"]
     a["vehicle"] = _post(
         client, key, "/vehicles", {"name": "Zebra van", "plate": "ZEB-1", "depot_id": a["depot"]}
+    )["id"]
+    a["carrier"] = _post(
+        client, key, "/carriers", {"name": "Zebra carrier", "tax_ref": "SHARED-TAX"}
     )["id"]
     a["driver"] = _post(
         client,

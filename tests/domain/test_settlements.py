@@ -165,3 +165,39 @@ def test_a_rule_dated_after_the_period_changes_nothing_in_it(stops, days, rates,
     )
     assert with_later == before
     assert price(facts, [Version("v", D, rates)], D, end) == before  # and repeatable
+
+
+def test_a_carrier_is_paid_each_drivers_work_with_a_minimum_per_driver_day_and_one_bonus():
+    from doorstep.domain.settlements import price_carrier
+
+    rates = Rates(
+        per_stop=Decimal("2.00"),
+        min_per_day=Decimal("5.00"),
+        extras=(
+            Extra(
+                "Fleet on time", Decimal("10.00"), Condition(Metric.ON_TIME_RATE, Decimal("0.9"))
+            ),
+        ),
+    )
+    version = Version("c1", date(2026, 1, 1), rates)
+    ann = Facts(stops=(stop(1), stop(2), stop(3)))  # 6.00: above the minimum
+    bob = Facts(stops=(stop(4),))  # 2.00: topped up to 5.00
+    metrics = {Metric.ON_TIME_RATE: Decimal("0.95")}
+    lines = price_carrier([("Bob", bob), ("Ann", ann)], metrics, [version], D, D)
+    assert [(line.description, line.amount) for line in lines] == [
+        ("Ann: Delivery", Decimal("2.00")),
+        ("Ann: Delivery", Decimal("2.00")),
+        ("Ann: Delivery", Decimal("2.00")),
+        ("Bob: Delivery", Decimal("2.00")),
+        ("Bob: Top-up to the day's minimum of 5.00", Decimal("3.00")),
+        ("Fleet on time (on_time_rate = 0.95)", Decimal("10.00")),
+    ]
+    assert all(line.evidence["driver"] in ("Ann", "Bob") for line in lines[:5])
+    assert total(lines) == Decimal("21.00")
+    # The bonus is the carrier's figure, not any one driver's.
+    assert (
+        price_carrier([("Ann", ann)], {Metric.ON_TIME_RATE: Decimal("0.5")}, [version], D, D)[
+            -1
+        ].kind
+        == "stop"
+    )

@@ -10,6 +10,9 @@ from doorstep.api.deps import Limit, Offset, Reader, Search, SessionDep, Writer
 from doorstep.schemas.common import Page
 from doorstep.schemas.customers import CustomerCreate, CustomerPublic, CustomerUpdate
 from doorstep.schemas.fleet import (
+    CarrierCreate,
+    CarrierPublic,
+    CarrierUpdate,
     DepotCreate,
     DepotPublic,
     DepotUpdate,
@@ -109,6 +112,11 @@ class DriverFilters(BaseModel):
     depot_id: uuid.UUID | None = Query(None)
     vehicle_id: uuid.UUID | None = Query(None)
     user_id: uuid.UUID | None = Query(None)
+    carrier_id: uuid.UUID | None = Query(None)
+    active: bool | None = Query(None)
+
+
+class CarrierFilters(BaseModel):
     active: bool | None = Query(None)
 
 
@@ -138,6 +146,9 @@ routers = [
         "/vehicles", svc.VEHICLES, VehicleCreate, VehicleUpdate, VehiclePublic, VehicleFilters
     ),
     crud_router("/drivers", svc.DRIVERS, DriverCreate, DriverUpdate, DriverPublic, DriverFilters),
+    crud_router(
+        "/carriers", svc.CARRIERS, CarrierCreate, CarrierUpdate, CarrierPublic, CarrierFilters
+    ),
     # Devices are created in routes/devices.py: they get a generated identifier and token.
     crud_router(
         "/devices",

@@ -62,8 +62,13 @@ def create_pay_rule(body: PayRuleCreate, session: SessionDep, who: Manager) -> A
 
 
 @rules.get("", response_model=list[PayRulePublic])
-def list_pay_rules(session: SessionDep, who: Manager, driver_id: uuid.UUID | None = None) -> Any:
-    return svc.list_rules(session, who, driver_id)
+def list_pay_rules(
+    session: SessionDep,
+    who: Manager,
+    driver_id: uuid.UUID | None = None,
+    carrier_id: uuid.UUID | None = None,
+) -> Any:
+    return svc.list_rules(session, who, driver_id, carrier_id)
 
 
 def _public(session: Any, statement: Any) -> dict[str, Any]:
@@ -109,7 +114,8 @@ def payroll_export(
     Columns: statement_id, driver_id, driver_name, period_start, period_end, status,
     currency, deliveries (priced), failed_attempts, km, hours, earned (the priced
     work), adjustments, total (= earned + adjustments), flagged_lines (work without
-    proof: check before paying)."""
+    proof: check before paying), carrier_id and carrier_name (a carrier's statement:
+    driver_id and driver_name empty)."""
     statuses = ("draft", "approved", "paid") if include_drafts else ("approved", "paid")
     rows = svc.payroll(session, who, start, end, statuses)
     return csv_stream.response(f"payroll-{start}-{end}.csv", svc.PAYROLL_COLUMNS, rows)
@@ -121,9 +127,10 @@ def list_statements(
     who: Manager,
     driver_id: uuid.UUID | None = None,
     status_: Annotated[Literal["draft", "approved", "paid"] | None, Query(alias="status")] = None,
+    carrier_id: uuid.UUID | None = None,
 ) -> Any:
     """Statements, newest period first, without their lines."""
-    return svc.list_statements(session, who, driver_id, status_)
+    return svc.list_statements(session, who, driver_id, status_, carrier_id)
 
 
 @statements.get("/{statement_id}", response_model=StatementPublic)

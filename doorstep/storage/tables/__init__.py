@@ -10,7 +10,7 @@ from doorstep.storage.tables.accounts import (
 )
 from doorstep.storage.tables.base import Base
 from doorstep.storage.tables.custody import CustodyEvent
-from doorstep.storage.tables.fleet import Depot, Device, Driver, Vehicle, Zone
+from doorstep.storage.tables.fleet import Carrier, Depot, Device, Driver, Vehicle, Zone
 from doorstep.storage.tables.fuel import FuelPurchase
 from doorstep.storage.tables.maintenance import MaintenanceSchedule, ServiceRecord
 from doorstep.storage.tables.messaging import (
@@ -38,6 +38,7 @@ from doorstep.storage.tables.telemetry import LiveState, PingRow, TelemetryEvent
 __all__ = [
     "ApiKey",
     "Base",
+    "Carrier",
     "ChatMessage",
     "ClosedDay",
     "Contact",

@@ -46,6 +46,19 @@ class Vehicle(OrgMixin, Base):
     )
 
 
+class Carrier(OrgMixin, Base):
+    """A subcontractor whose drivers deliver for the organisation: paid as one payee,
+    on its own statement, for all its drivers' work."""
+
+    __tablename__ = "carriers"
+
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    tax_ref: Mapped[str | None] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
 class Driver(OrgMixin, Base):
     __tablename__ = "drivers"
 
@@ -65,6 +78,10 @@ class Driver(OrgMixin, Base):
     shift_end: Mapped[time | None] = mapped_column(Time)
     max_shift_minutes: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(default=True)
+    # Drives for a subcontracted carrier: the carrier is paid for their work, not them.
+    carrier_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("carriers.id", ondelete="SET NULL")
+    )
 
 
 class Device(OrgMixin, Base):

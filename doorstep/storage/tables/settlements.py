@@ -17,7 +17,7 @@ Money = Numeric(14, 2)
 
 
 class PayRuleVersion(OrgMixin, Base):
-    """The rates for a driver (or the organisation's default, ``driver_id`` None) from a
+    """The rates for a driver, a carrier, or (neither) the organisation's default from a
     date on; never edited once a statement used it (a new version instead)."""
 
     __tablename__ = "pay_rule_versions"
@@ -26,6 +26,9 @@ class PayRuleVersion(OrgMixin, Base):
     driver_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("drivers.id", ondelete="CASCADE")
     )
+    carrier_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("carriers.id", ondelete="CASCADE")
+    )
     effective_from: Mapped[date] = mapped_column(Date)
     rates: Mapped[dict[str, Any]] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(String(500), default="")
@@ -33,13 +36,23 @@ class PayRuleVersion(OrgMixin, Base):
 
 
 class Statement(OrgMixin, Base):
-    """A driver's pay for a period: draft (computed again on demand), approved (frozen),
-    paid."""
+    """A payee's pay for a period: draft (computed again on demand), approved (frozen),
+    paid. The payee is a driver or (``carrier_id``) a subcontracted carrier."""
 
     __tablename__ = "statements"
-    __table_args__ = (UniqueConstraint("org_id", "driver_id", "period_start", "period_end"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "driver_id", "period_start", "period_end"),
+        UniqueConstraint(
+            "org_id", "carrier_id", "period_start", "period_end", name="uq_statements_carrier"
+        ),
+    )
 
-    driver_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drivers.id", ondelete="CASCADE"))
+    driver_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("drivers.id", ondelete="CASCADE")
+    )
+    carrier_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("carriers.id", ondelete="CASCADE")
+    )
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="draft")
@@ -81,7 +94,12 @@ class PayAdjustment(OrgMixin, Base):
 
     __tablename__ = "pay_adjustments"
 
-    driver_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drivers.id", ondelete="CASCADE"))
+    driver_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("drivers.id", ondelete="CASCADE")
+    )
+    carrier_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("carriers.id", ondelete="CASCADE")
+    )
     amount: Mapped[Decimal] = mapped_column(Money)
     reason: Mapped[str] = mapped_column(Text)
     refers_to: Mapped[uuid.UUID | None] = mapped_column(
