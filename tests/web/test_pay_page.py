@@ -321,6 +321,40 @@ def test_a_refused_pay_rule_shows_the_apis_reason(browser, server, client, org_a
     assert [r["rates"]["per_stop"] for r in rules] == ["1.20"]
 
 
+def test_a_carriers_rates_and_statement_name_the_carrier(browser, server, client, org_a, db):
+    """Dana drives for a carrier: its version is added from the form, and settling the
+    week gives the carrier's statement, listed and opened under the carrier's name."""
+    _work_day(client, org_a)
+    admin = auth(org_a.admin)
+    fast = client.post(f"{API}/carriers", json={"name": "Fast Couriers"}, headers=admin).json()
+    client.patch(f"{API}/drivers/{org_a.driver_id}", json={"carrier_id": fast["id"]}, headers=admin)
+    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    try:
+        page.goto(f"{server}/dashboard/pay")
+        expect(page.locator("#pay")).to_be_visible()
+        page.get_by_label("For").select_option(label="Fast Couriers (carrier)")
+        _fill_rule(page, "2026-11-01", "3.00")
+        page.get_by_role("button", name="Add pay rule version").click()
+        expect(page.locator("#notice")).to_contain_text("added for Fast Couriers (carrier)")
+        expect(page.locator("#rules tbody tr")).to_contain_text("Fast Couriers (carrier)")
+        page.locator("#from").fill(WEEK[0])
+        page.locator("#to").fill(WEEK[1])
+        page.get_by_role("button", name="Settle all drivers").click()
+        expect(page.locator("#settled")).to_contain_text("1 statement(s)")
+        row = page.locator("#statements tbody tr")
+        expect(row).to_have_count(1)
+        row.get_by_role("button", name="Fast Couriers (carrier)").click()
+        expect(page.locator("#statement-title")).to_have_text(
+            f"Fast Couriers (carrier) · {WEEK[0]} to {WEEK[1]}"
+        )
+        expect(page.locator("#lines tbody tr").first).to_contain_text("Dana: Delivery")
+        assert errors == []
+    finally:
+        context.close()
+    (rule,) = client.get(f"{API}/pay-rules", headers=admin).json()
+    assert (rule["carrier_id"], rule["driver_id"]) == (fast["id"], None)
+
+
 def _dispatcher(db, org) -> str:
     email = f"dispatch-{uuid.uuid4().hex[:6]}@{org.slug}.test"
     with db.sessions.begin() as session:

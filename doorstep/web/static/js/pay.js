@@ -21,6 +21,7 @@ const t = translator({
 });
 
 const drivers = new Map(); // driver id -> name
+const carriers = new Map(); // carrier id -> name: subcontractors paid for their drivers' work
 let routeOrders = new Map(); // route id -> Promise of Map(order id -> tracking code)
 let statements = []; // the period's, as listed
 let current = null; // the statement open below the list
@@ -29,6 +30,8 @@ const isoDay = (date) => date.toLocaleDateString("en-CA");
 const today = () => isoDay(new Date());
 const when = (iso) => (iso ? new Date(iso).toLocaleString([], { dateStyle: "short", timeStyle: "short", hour12: false }) : "–");
 const driverName = (id) => drivers.get(id) || "Unknown driver";
+// Whom a statement, a dispute or a rule is for: a driver, or a carrier for its drivers.
+const payee = (x) => (x.carrier_id ? `${carriers.get(x.carrier_id) || "Unknown carrier"} (carrier)` : driverName(x.driver_id));
 function day(date) {
   if (!date) return "–";
   const words = dayName(date, today(), t); // "Tue 10 Nov", or "today"
@@ -203,7 +206,7 @@ function remember() {
 function showStatement(s) {
   current = s;
   $("statement").hidden = false;
-  $("statement-title").textContent = `${driverName(s.driver_id)} · ${s.period_start} to ${s.period_end}`;
+  $("statement-title").textContent = `${payee(s)} · ${s.period_start} to ${s.period_end}`;
   const facts = [`${STATUS_WORDS[s.status] || s.status}`, `total ${s.total} ${s.currency}`, `computed ${when(s.computed_at)}`];
   if (s.approved_at) facts.push(`approved ${when(s.approved_at)} by ${s.approved_by}`);
   if (s.paid_at) facts.push(`paid ${when(s.paid_at)} by ${s.paid_by}`);
@@ -301,7 +304,7 @@ async function show(event) {
     return;
   }
   statements = list.filter((s) => s.period_start >= from && s.period_end <= to);
-  statements.sort((a, b) => b.period_start.localeCompare(a.period_start) || driverName(a.driver_id).localeCompare(driverName(b.driver_id)));
+  statements.sort((a, b) => b.period_start.localeCompare(a.period_start) || payee(a).localeCompare(payee(b)));
   const flags = await flaggedCounts(from, to);
   const table = $("statements");
   fillTable(
@@ -314,7 +317,7 @@ async function show(event) {
     row.dataset.statement = s.id;
     row.dataset.status = s.status;
     if (flags.get(s.id) && flags.get(s.id) !== "0") row.className = "flagged";
-    row.cells[0].replaceChildren(linkButton(driverName(s.driver_id), () => open(s.id)));
+    row.cells[0].replaceChildren(linkButton(payee(s), () => open(s.id)));
   });
   table.hidden = !statements.length;
   $("statements-found").textContent = statements.length
@@ -430,7 +433,7 @@ function addExtra(extra = null) {
 
 // The form filled from a version, for a new one that changes a rate or two.
 function copyRule(rule) {
-  $("rule-driver").value = rule.driver_id || "";
+  $("rule-driver").value = rule.carrier_id ? `carrier:${rule.carrier_id}` : rule.driver_id || "";
   for (const key of RATES) $(`rate-${key}`).value = rule.rates[key] ?? "";
   $("extras").replaceChildren();
   for (const extra of rule.rates.extras || []) addExtra(extra);
@@ -442,8 +445,8 @@ function copyRule(rule) {
 
 async function rules() {
   const list = await getJson("/pay-rules");
-  const whose = (r) => (r.driver_id ? driverName(r.driver_id) : "Organisation default");
-  list.sort((a, b) => (a.driver_id ? 1 : 0) - (b.driver_id ? 1 : 0) || whose(a).localeCompare(whose(b)) || b.effective_from.localeCompare(a.effective_from));
+  const whose = (r) => (r.driver_id || r.carrier_id ? payee(r) : "Organisation default");
+  list.sort((a, b) => (a.driver_id || a.carrier_id ? 1 : 0) - (b.driver_id || b.carrier_id ? 1 : 0) || whose(a).localeCompare(whose(b)) || b.effective_from.localeCompare(a.effective_from));
   const table = $("rules");
   fillTable(
     table,
@@ -472,7 +475,13 @@ async function loadDrivers() {
   select.length = 1;
   for (const d of [...page.items].sort((a, b) => a.name.localeCompare(b.name))) {
     drivers.set(d.id, d.name);
-    select.add(new Option(d.active === false ? `${d.name} (inactive)` : d.name, d.id));
+    const note = d.carrier_id ? " (paid through their carrier)" : d.active === false ? " (inactive)" : "";
+    select.add(new Option(`${d.name}${note}`, d.id));
+  }
+  const theirs = await getJson("/carriers?limit=500");
+  for (const c of [...theirs.items].sort((a, b) => a.name.localeCompare(b.name))) {
+    carriers.set(c.id, c.name);
+    select.add(new Option(`${c.name} (carrier)`, `carrier:${c.id}`));
   }
 }
 
@@ -497,7 +506,9 @@ function ruleBody() {
     return extra;
   });
   const body = { effective_from: $("rule-from").value, rates, note: $("rule-note").value };
-  if ($("rule-driver").value) body.driver_id = $("rule-driver").value;
+  const whom = $("rule-driver").value;
+  if (whom.startsWith("carrier:")) body.carrier_id = whom.slice("carrier:".length);
+  else if (whom) body.driver_id = whom;
   return body;
 }
 
@@ -563,7 +574,7 @@ function wire() {
       return;
     }
     refusal($("rule-error"), "");
-    notice(`Pay rule version from ${result.body.effective_from} added for ${body.driver_id ? driverName(body.driver_id) : "the organisation"}.`);
+    notice(`Pay rule version from ${result.body.effective_from} added for ${body.driver_id || body.carrier_id ? payee(body) : "the organisation"}.`);
     event.target.reset();
     $("extras").replaceChildren();
     rules();
