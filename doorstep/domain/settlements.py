@@ -108,7 +108,7 @@ class Facts:
     metrics: dict[Metric, Decimal | None] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a month of a fleet makes 170k of them
 class Line:
     day: date | None
     kind: str  # stop, parcel, failed_attempt, km, hour, minimum, bonus, deduction
