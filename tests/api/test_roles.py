@@ -65,6 +65,8 @@ def required(method: str, path: str) -> set[str]:
         return {"read"}
     if path.startswith(("/users", "/api-keys", "/organisation", "/webhooks")):
         return {"manage"}
+    if (method, path) == ("GET", "/disputes"):  # drivers' disputes reach dispatch too
+        return {"write"}
     if path.startswith(("/pay-rules", "/statements", "/disputes")):  # drivers' pay: admins only
         return {"manage"}
     if (method, path) == ("PUT", "/contacts"):

@@ -246,7 +246,18 @@ def test_a_driver_checks_disputes_and_is_paid_the_correction_next_time(client, o
         headers=auth(org_a.admin),
     )
     assert refused_with_money.status_code == 422
-    assert client.get("/api/v1/disputes", headers=auth(org_a.dispatcher)).status_code == 403
+    # Dispatch sees the disputes with their evidence; only an admin settles them.
+    seen = client.get("/api/v1/disputes", headers=auth(org_a.dispatcher))
+    assert seen.status_code == 200 and seen.json()[0]["line"]["evidence"]["stop_id"]
+    assert (
+        client.post(
+            f"/api/v1/disputes/{listed[0]['id']}/resolve",
+            json={"accepted": False, "resolution": "no"},
+            headers=auth(org_a.dispatcher),
+        ).status_code
+        == 403
+    )
+    assert client.get("/api/v1/disputes", headers=auth(org_a.viewer)).status_code == 403
 
 
 def test_the_payroll_export_has_a_row_per_payable_statement_that_adds_up(client, org_a, db):

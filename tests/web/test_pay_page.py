@@ -3,7 +3,7 @@ real finished stops (one delivery with a signature, one without proof, one faile
 attempt without proof), opens the statement and reads its lines with their evidence,
 approves it, corrects it, resolves the driver's dispute with an amount, downloads the
 statement and the payroll as CSV, and marks it paid; the API shows each change. A
-refused rule shows the API's reason; a dispatcher gets no Pay link and no pay page."""
+refused rule shows the API's reason; a dispatcher sees the disputes and nothing else."""
 
 from __future__ import annotations
 
@@ -366,25 +366,52 @@ def _dispatcher(db, org) -> str:
     return email
 
 
-def test_a_dispatcher_has_no_pay_link_and_is_refused_the_pay_page(
+def test_a_dispatcher_sees_the_drivers_disputes_with_evidence_and_nothing_else_of_pay(
     browser, server, client, org_a, db
 ):
+    _work_day(client, org_a)
+    admin = auth(org_a.admin)
+    client.post(
+        f"{API}/pay-rules",
+        json={"effective_from": "2026-11-01", "rates": {"per_stop": "1.20"}},
+        headers=admin,
+    )
+    statement = client.post(
+        f"{API}/statements",
+        json={"driver_id": str(org_a.driver_id), "period_start": WEEK[0], "period_end": WEEK[1]},
+        headers=admin,
+    ).json()
+    disputed = client.post(
+        f"{API}/me/statements/{statement['id']}/disputes",
+        json={"line": 1, "comment": "The parcel was signed for on paper"},
+        headers=auth(org_a.driver),
+    )
+    assert disputed.status_code == 201, disputed.text
     email = _dispatcher(db, org_a)
     context, page, errors = _signed_in(browser, server, email, org_a.admin_password)
     try:
         expect(page.locator("#who")).to_have_text("Dee · dispatcher")
-        expect(page.locator('nav a[href="/dashboard/pay"]')).to_be_hidden()
-        expect(page.get_by_role("link", name="Pay", exact=True)).to_be_hidden()
-        page.goto(f"{server}/dashboard/pay")
-        expect(page.locator("#not-admin")).to_be_visible()
-        expect(page.locator("#pay")).to_be_hidden()
+        page.get_by_role("link", name="Pay", exact=True).click()
+        expect(page.locator("#dispatch-only")).to_be_visible()
+        dispute = page.locator("#disputes li")
+        expect(dispute).to_have_count(1)
+        expect(dispute).to_contain_text("The parcel was signed for on paper")
+        expect(dispute).to_contain_text("Dana")
+        expect(dispute.locator("table")).to_contain_text("delivered without proof")
+        expect(dispute.get_by_role("button", name="Accept")).to_have_count(0)
+        for hidden in ("#rules", "#statements", "#settle-all", "#statement"):
+            expect(page.locator(hidden)).to_be_hidden()
         cookies = {c["name"]: c["value"] for c in context.cookies()}
         with httpx.Client(base_url=server, cookies=cookies) as session:
-            assert session.get(f"{API}/auth/me").status_code == 200  # the session works
+            assert session.get(f"{API}/disputes?status=open").status_code == 200
             for method, path, body in (
                 ("GET", "/pay-rules", None),
                 ("GET", "/statements", None),
-                ("GET", "/disputes?status=open", None),
+                (
+                    "POST",
+                    f"/disputes/{disputed.json()['id']}/resolve",
+                    {"accepted": False, "resolution": "no"},
+                ),
                 (
                     "POST",
                     "/statements/settle-all",

@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 
 from doorstep import clock
 from doorstep.api import csv_stream
-from doorstep.api.deps import Manager, SessionDep, require
+from doorstep.api.deps import Manager, SessionDep, Writer, require
 from doorstep.domain.principal import Principal
 from doorstep.domain.roles import Permission
 from doorstep.schemas.settlements import (
@@ -177,10 +177,11 @@ def adjust(
 @disputes.get("", response_model=list[DisputePublic])
 def list_disputes(
     session: SessionDep,
-    who: Manager,
+    who: Writer,
     status_: Annotated[Literal["open", "accepted", "refused"] | None, Query(alias="status")] = None,
 ) -> Any:
-    """Drivers' disputes, newest first, each with the line it is about and its evidence."""
+    """Drivers' disputes, newest first, each with the line it is about and its evidence:
+    dispatchers see them too (an admin resolves them)."""
     return svc.disputes(session, who, status_)
 
 

@@ -1,4 +1,4 @@
-// Driver pay, for an admin: the pay rule versions (and a new one), settling a period for
+// Driver pay, for an admin (a dispatcher sees only the disputes): the pay rule versions (and a new one), settling a period for
 // every driver, each statement's lines with their evidence (the stop's order and its
 // proofs, the logbook day), approving, paying and correcting a statement, the drivers'
 // disputes, and the payroll export. Money stays the decimal text the API wrote: it is
@@ -20,6 +20,7 @@ const t = translator({
   weekdays: "Mon Tue Wed Thu Fri Sat Sun", months: "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
 });
 
+let admin = false; // an admin acts; a dispatcher only sees the disputes
 const drivers = new Map(); // driver id -> name
 const carriers = new Map(); // carrier id -> name: subcontractors paid for their drivers' work
 let routeOrders = new Map(); // route id -> Promise of Map(order id -> tracking code)
@@ -341,13 +342,15 @@ function disputeItem(d) {
   comment.append("The driver says: ", element("q", d.comment, "comment"));
   const about = element("p");
   const known = statements.find((s) => s.id === d.statement_id);
+  const which = known ? `the statement ${known.period_start} to ${known.period_end}` : "the statement";
   about.append(
     d.line ? `About line ${d.line.position} of ` : d.line_position !== null ? `About line ${d.line_position} of ` : "About the whole of ",
-    linkButton(known ? `the statement ${known.period_start} to ${known.period_end}` : "the statement", () => open(d.statement_id)),
+    admin ? linkButton(which, () => open(d.statement_id)) : which,
     ".",
   );
   li.append(title, comment, about);
   if (d.line) li.append(lineTable(d.line));
+  if (!admin) return li;
   const form = element("form", null, "inline resolve");
   const resolution = element("textarea");
   resolution.rows = 2;
@@ -582,10 +585,24 @@ function wire() {
 }
 
 staffPage(async (me) => {
+  if (me.role === "dispatcher") {
+    // Disputes reach dispatch with their evidence; an admin resolves them.
+    $("pay").hidden = false;
+    $("dispatch-only").hidden = false;
+    $("disputes-refresh").addEventListener("click", disputes);
+    try {
+      await loadDrivers();
+    } catch {
+      // names unknown: the disputes still show
+    }
+    await disputes();
+    return;
+  }
   if (me.role !== "admin") {
     $("not-admin").hidden = false;
     return;
   }
+  admin = true;
   $("pay").hidden = false;
   const params = new URLSearchParams(location.search);
   const [from, to] = lastFullWeek();

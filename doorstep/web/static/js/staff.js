@@ -81,6 +81,7 @@ export async function staffPage(start) {
     $("who").textContent = `${me.name} · ${me.role}`;
     for (const el of document.querySelectorAll("[data-acts]")) el.hidden = !me.canAct;
     for (const el of document.querySelectorAll("[data-admin]")) el.hidden = me.role !== "admin";
+    for (const el of document.querySelectorAll("[data-dispatch]")) el.hidden = !me.canAct;
     start(me);
   }
   window.addEventListener("load", boot);
