@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -21,18 +23,18 @@ from tests.conftest import free_port
 
 
 def _options(tmp_path: Path, **extra) -> DemoOptions:
-    return DemoOptions(
-        data_dir=tmp_path / "demo",
-        port=free_port(),
-        osmand_port=free_port(),
-        speed=3000.0,
-        vans=2,
-        orders=12,
-        plan_seconds=2.0,
-        show=False,
-        stay=False,
-        **extra,
-    )
+    fields = {
+        "data_dir": tmp_path / "demo",
+        "port": free_port(),
+        "osmand_port": free_port(),
+        "speed": 3000.0,
+        "vans": 2,
+        "orders": 12,
+        "plan_seconds": 2.0,
+        "show": False,
+        "stay": False,
+    }
+    return DemoOptions(**{**fields, **extra})
 
 
 def test_a_fast_demo_day_is_driven_end_to_end(tmp_path):
@@ -99,3 +101,69 @@ def test_the_simulator_against_a_server_that_is_down_says_so_and_retries(
     with pytest.raises(RuntimeError, match="did not answer after 3 attempts"):
         asyncio.run(feeder._get("/api/v1/orders"))
     assert caplog.text.count("does not answer") == 3 and "retrying" in caplog.text
+
+
+def test_an_urgent_order_inserted_while_the_day_runs_is_driven_to(tmp_path, monkeypatch):
+    """As the welcome text invites: a dispatcher inserts an urgent order into a running
+    route (the best option /dispatch/options gives); the simulated driver hears of it,
+    drives there and delivers it (or fails, nobody home) like any planned stop."""
+    import json
+
+    import httpx
+
+    import doorstep.demo.feeder as feeder_module
+
+    monkeypatch.setattr(feeder_module, "CHANGES_EVERY_S", 0.2)
+    options = _options(tmp_path, speed=1500.0)
+    api = f"http://127.0.0.1:{options.port}/api/v1"
+    world_file = options.data_dir / "demo-world.json"
+
+    async def dispatcher() -> str:
+        while not world_file.exists():
+            await asyncio.sleep(0.1)
+        key = json.loads(world_file.read_text())["admin_key"]
+        headers = {"Authorization": f"Bearer {key}"}
+        async with httpx.AsyncClient(base_url=api, headers=headers, timeout=10) as http:
+            while True:  # until a route is under way, with stops still ahead
+                try:
+                    routes = (await http.get("/routes")).json()["items"]
+                except (httpx.TransportError, KeyError, ValueError):
+                    routes = []
+                running = [r for r in routes if r["status"] == "in_progress"]
+                if running:
+                    break
+                await asyncio.sleep(0.05)
+            orders = (await http.get("/orders", params={"status": "created"})).json()["items"]
+            urgent = orders[0]["id"]
+            day = running[0]["date"]
+            options_ = await http.post("/dispatch/options", json={"order_id": urgent, "date": day})
+            assert options_.status_code == 200, options_.text
+            ids = {r["id"] for r in running}
+            best = next(o for o in options_.json()["options"] if o["route_id"] in ids)
+            assigned = await http.post(
+                "/dispatch/assign",
+                json={
+                    "order_id": urgent,
+                    "route_id": best["route_id"],
+                    "position": best["position"],
+                    "allow_late": True,
+                },
+                headers={"If-Match": str(best["route_revision"])},
+            )
+            assert assigned.status_code == 200, assigned.text
+            return urgent
+
+    async def day() -> tuple[Any, str]:
+        inserting = asyncio.create_task(dispatcher())
+        stats = await run(options, Console(file=io.StringIO()))
+        return stats, await inserting
+
+    stats, urgent = asyncio.run(day())
+    assert stats.finished and stats.refused == 0
+    assert sum(v.stops for v in stats.vans.values()) == 13  # 12 planned, 1 inserted
+    engine = create_engine(f"sqlite:///{options.data_dir / 'demo.db'}")
+    with engine.connect() as conn:
+        status = conn.scalar(select(Order.status).where(Order.id == uuid.UUID(urgent)))
+        assert status in ("delivered", "failed")
+        assert set(conn.scalars(select(Route.status))) == {"completed"}
+    engine.dispose()

@@ -5,9 +5,12 @@ complete, with the driver's own key). It reads the routes and orders from the RE
 API like any client. No back doors into the database.
 
 Events are sent when the operations clock (``doorstep.clock``, scaled in the demo)
-reaches their time. A request that fails for a transient reason (the server is down
-or restarting) is retried with a pause and a clear message; one that Doorstep refuses
-(4xx) is counted and logged, and the day goes on.
+reaches their time. The routes are read again every few seconds, as a driver's app
+hears of changes: a stop the dispatcher inserted (an urgent job) is added to the van's
+simulated day, driven once the driver leaves the stop they are at. A request that fails
+for a transient reason (the server is down or restarting) is retried with a pause and a
+clear message; one that Doorstep refuses (4xx) is counted and logged, and the day goes
+on.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from doorstep.sim.legs import provider_leg_builder
 log = logging.getLogger("doorstep.demo")
 RETRY_PAUSE_S = 2.0
 MAX_ATTEMPTS = 30
+CHANGES_EVERY_S = 3.0  # wall-clock seconds between reads of the routes for added stops
 
 
 @dataclass
@@ -103,6 +107,7 @@ class Feeder:
         self.roads, self.scenario, self.seed, self.now = roads, scenario, seed, now
         self.stats = stats or FeedStats()
         self._http = httpx.AsyncClient(timeout=10.0)
+        self._known: dict[str, set[str]] = {}  # vehicle id -> stop ids the simulation has
 
     async def run(self, names: dict[str, tuple[str, str]]) -> None:
         """The whole day; ``names``: vehicle id -> (van name, driver first name)."""
@@ -113,9 +118,14 @@ class Feeder:
                 self.seed,
                 leg_between=provider_leg_builder(self.roads),
             )
+            loop = asyncio.get_running_loop()
+            checked = loop.time()
             while not sim.done:
                 for event in sim.step_until(self.now()):
                     await self._send(event)
+                if loop.time() - checked >= CHANGES_EVERY_S:
+                    checked = loop.time()
+                    await self.take_changes(sim)
                 await asyncio.sleep(0.1)
             self.stats.finished = True
         finally:
@@ -127,24 +137,10 @@ class Feeder:
         built = []
         for info in self.routes.values():
             route = await self._get(f"/api/v1/routes/{info.route_id}")
-            stops = []
-            for stop in sorted(route["stops"], key=lambda s: s["sequence"]):
-                order = orders.get(stop["order_id"] or "", {})
-                start, end = order.get("window_start"), order.get("window_end")
-                window = (_time(start), _time(end))
-                self.stats.windows[stop["id"]] = window
-                stops.append(
-                    SimStop(
-                        stop_id=stop["id"],
-                        lat=stop["location"]["lat"],
-                        lon=stop["location"]["lon"],
-                        planned_service_s=float(order.get("service_minutes", 3.0)) * 60.0,
-                        window_start=window[0],
-                        window_end=window[1],
-                        items=int(order.get("items", 1)),
-                        customer_key=order.get("customer_id"),
-                    )
-                )
+            stops = [
+                self._sim_stop(stop, orders.get(stop["order_id"] or "", {}))
+                for stop in sorted(route["stops"], key=lambda s: s["sequence"])
+            ]
             if not stops or route.get("planned_start") is None:
                 continue
             depot = route["geometry"][0] if route.get("geometry") else None
@@ -152,6 +148,7 @@ class Feeder:
                 continue
             van, driver = names.get(info.vehicle_id, (info.vehicle_id[:8], "?"))
             self.stats.vans[info.vehicle_id] = VanState(van, driver, len(stops))
+            self._known[info.vehicle_id] = {stop.stop_id for stop in stops}
             built.append(
                 build_route(
                     self.roads,
@@ -163,6 +160,44 @@ class Feeder:
                 )
             )
         return built
+
+    def _sim_stop(self, stop: dict[str, Any], order: dict[str, Any]) -> SimStop:
+        window = (_time(order.get("window_start")), _time(order.get("window_end")))
+        self.stats.windows[stop["id"]] = window
+        return SimStop(
+            stop_id=stop["id"],
+            lat=stop["location"]["lat"],
+            lon=stop["location"]["lon"],
+            planned_service_s=float(order.get("service_minutes", 3.0)) * 60.0,
+            window_start=window[0],
+            window_end=window[1],
+            items=int(order.get("items", 1)),
+            customer_key=order.get("customer_id"),
+        )
+
+    async def take_changes(self, sim: Simulation) -> int:
+        """Stops inserted into the routes since the day began, added to the vans'
+        simulated days before the next stop they had (or last); how many were added."""
+        added = 0
+        for vehicle_id, known in self._known.items():
+            route = await self._get(f"/api/v1/routes/{self.routes[vehicle_id].route_id}")
+            stops = sorted(route["stops"], key=lambda s: s["sequence"])
+            for i, stop in enumerate(stops):
+                if stop["id"] in known or stop["status"] != "pending":
+                    continue
+                known.add(stop["id"])
+                order = (
+                    await self._get(f"/api/v1/orders/{stop['order_id']}")
+                    if stop["order_id"]
+                    else {}
+                )
+                before = next((s["id"] for s in stops[i + 1 :] if s["id"] in known), None)
+                if sim.add_stop(vehicle_id, self._sim_stop(stop, order), before):
+                    added += 1
+                    van = self.stats.vans.get(vehicle_id)
+                    if van is not None:
+                        van.stops += 1
+        return added
 
     async def _send(self, event: SimEvent) -> None:
         info = self.routes.get(event.vehicle_key)

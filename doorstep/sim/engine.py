@@ -16,7 +16,7 @@ from doorstep.sim.day_plan import LegBuilder, plan_day
 from doorstep.sim.events import SimEvent
 from doorstep.sim.geometry import LegShape
 from doorstep.sim.habits import Habits
-from doorstep.sim.model import SimLeg, SimRoute
+from doorstep.sim.model import SimLeg, SimRoute, SimStop
 from doorstep.sim.randomness import lognormal, stream
 from doorstep.sim.scenario import Scenario
 from doorstep.sim.traffic import Traffic, draw_incidents
@@ -67,6 +67,7 @@ class Simulation:
             habits=Habits(self.scenario),
             shape_of=self.shape_of,
             seed=self.seed,
+            leg_between=leg_between,
         )
         self.vans = [VehicleDay(plan, self.world) for plan in plans]
         self._streams: list[Generator[tuple[float, SimEvent], None, None]] = [
@@ -77,6 +78,14 @@ class Simulation:
         self.now: datetime | None = None  # time of the last event handed out
         for index in range(len(self._streams)):
             self._pull(index)
+
+    def add_stop(self, vehicle_key: str, stop: SimStop, before: str | None = None) -> bool:
+        """A stop added to a van's route during the day (an urgent job the dispatcher
+        inserted): driven before the planned stop ``before`` (None: after the last) once
+        the driver leaves the stop they are at. False when the van is unknown, its day is
+        over, or it knows the stop already. Needs ``leg_between``."""
+        van = next((v for v in self.vans if v.key == vehicle_key), None)
+        return van is not None and van.add_stop(stop, before)
 
     def shape_of(self, leg: SimLeg) -> LegShape:
         """A leg's walkable shape, built once per leg object."""

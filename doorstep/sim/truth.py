@@ -16,7 +16,7 @@ EpisodeKind = Literal["speeding", "harsh_braking", "idling"]
 class StopTruth:
     vehicle_key: str
     stop_id: str
-    planned_position: int  # 1-based, in the plan
+    planned_position: int  # 1-based, in the plan; 0: added during the day
     visit_position: int  # 1-based, as driven
     arrived: datetime
     service_started: datetime  # after waiting for the window, if the driver waited

@@ -20,8 +20,10 @@ from doorstep.sim.day_plan import (
     SPEEDING_RUN_M,
     STRAIGHT_TURN_DEG,
     Braking,
+    LegBuilder,
     Speeding,
     VehiclePlan,
+    Visit,
 )
 from doorstep.sim.events import (
     BreakEnded,
@@ -79,6 +81,7 @@ class World:
     habits: Habits
     shape_of: Callable[[SimLeg], LegShape]
     seed: int
+    leg_between: LegBuilder | None = None  # routes legs to stops added during the day
 
 
 class VehicleDay:
@@ -104,6 +107,10 @@ class VehicleDay:
         self.legs: list[LegTruth] = []
         self.episodes: list[EpisodeTruth] = []
         self.breaks: list[tuple[datetime, datetime]] = []
+        # Stops added to the route during the day, each before a planned stop (None:
+        # after the last): the driver takes them in when leaving the current stop.
+        self.added: list[tuple[SimStop, str | None]] = []
+        self.known = {stop.stop_id for stop in plan.route.stops}
 
     def local_hour(self, t: float) -> float:
         return ((self._local0 + t) % 86400.0) / 3600.0
@@ -125,9 +132,17 @@ class VehicleDay:
         self.tracker.begin(t)
         last_break = t
         planned = {stop.stop_id: i + 1 for i, stop in enumerate(plan.route.stops)}
-        for k, visit in enumerate(plan.visits):
+        visits = list(plan.visits)
+        index = list(range(len(visits)))  # the planned visit's index: its episodes; -1 added
+        home, where = plan.home, plan.route.depot
+        k = 0
+        while True:
+            home = self._take_added(visits, index, k, where, home)
+            if k == len(visits):
+                break
+            visit, i = visits[k], index[k]
             stop = visit.stop
-            t = yield from self._drive(k, visit.leg, t, stop.stop_id)
+            t = yield from self._drive(i, visit.leg, t, stop.stop_id)
             where = self.world.shape_of(visit.leg).end
             arrived = t
             yield t, StopArrived(self.key, stop.stop_id, dt(t))
@@ -142,8 +157,8 @@ class VehicleDay:
             t += service_s
             completed = t
             yield t, StopCompleted(self.key, stop.stop_id, dt(t), outcome, reason)
-            if k in plan.idling_s:
-                t = yield from self._idle(t, plan.idling_s[k], where)
+            if i in plan.idling_s:
+                t = yield from self._idle(t, plan.idling_s[i], where)
             if s.breaks.enabled and t - last_break >= s.breaks.after_hours * 3600.0:
                 t = yield from self._break(t, where)
                 last_break = t
@@ -152,7 +167,7 @@ class VehicleDay:
                 StopTruth(
                     self.key,
                     stop.stop_id,
-                    planned[stop.stop_id],
+                    planned.get(stop.stop_id, 0),  # 0: added during the day
                     k + 1,
                     dt(arrived),
                     dt(started),
@@ -162,9 +177,42 @@ class VehicleDay:
                     reason,
                 )
             )
-        t = yield from self._drive(len(plan.visits), plan.home, t, None)
+            k += 1
+        t = yield from self._drive(len(plan.visits), home, t, None)
         self.finished = dt(t)
         yield t, RouteFinished(self.key, dt(t))
+
+    def add_stop(self, stop: SimStop, before: str | None) -> bool:
+        """Queue a stop added to the route (False: already known or the day is over)."""
+        if self.finished is not None or stop.stop_id in self.known:
+            return False
+        if self.world.leg_between is None:
+            raise ValueError("stops can be added only with leg_between to route them")
+        self.known.add(stop.stop_id)
+        self.added.append((stop, before))
+        return True
+
+    def _take_added(
+        self, visits: list[Visit], index: list[int], k: int, where: Point, home: SimLeg
+    ) -> SimLeg:
+        """Splice the queued stops into the visits still ahead (from ``k``): each before
+        the planned stop it was put before, or last. The legs around it are routed
+        anew; returns the leg home (new when a stop went last)."""
+        route_leg = self.world.leg_between
+        while self.added and route_leg is not None:
+            stop, before = self.added.pop(0)
+            ahead = [v.stop.stop_id for v in visits[k:]]
+            p = k + ahead.index(before) if before in ahead else len(visits)
+            came_from = where if p == k else (visits[p - 1].stop.lat, visits[p - 1].stop.lon)
+            here = (stop.lat, stop.lon)
+            if p < len(visits):
+                nxt = visits[p].stop
+                visits[p] = Visit(nxt, route_leg(here, (nxt.lat, nxt.lon)))
+            else:
+                home = route_leg(here, self.plan.route.depot)
+            visits.insert(p, Visit(stop, route_leg(came_from, here)))
+            index.insert(p, -1)
+        return home
 
     def _service(self, stop: SimStop) -> tuple[Outcome, str | None, float]:
         s, rng = self.world.scenario, self.stop_rng

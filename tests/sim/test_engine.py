@@ -149,3 +149,43 @@ def test_fixes_are_plenty_and_mostly_while_driving(day):
     assert len(fixes) > 5000
     moving = sum(e.speed_ms > 1 for e in fixes)
     assert moving > len(fixes) / 3
+
+
+def test_a_stop_added_during_the_day_is_driven_where_it_was_put(provider, routes):
+    """An urgent job inserted before a van's 6th planned stop: once the driver leaves
+    the stop they are at, the van goes to it, then on to the 6th; the others are kept."""
+    from doorstep.sim import SimStop
+    from doorstep.sim.legs import provider_leg_builder
+
+    van = routes[0]
+    sim = Simulation([van], Scenario(seed=11), leg_between=provider_leg_builder(provider))
+    third = van.stops[2].stop_id
+    early = []
+    for event in sim:
+        early.append(event)
+        if isinstance(event, StopArrived) and event.stop_id == third:
+            break
+    near = van.stops[5]
+    urgent = SimStop("urgent-1", near.lat + 0.002, near.lon + 0.002, 180.0)
+    before = van.stops[5].stop_id
+    assert sim.add_stop(van.vehicle_key, urgent, before=before) is True
+    assert sim.add_stop(van.vehicle_key, urgent, before=before) is False  # known already
+    assert sim.add_stop("no-such-van", urgent) is False
+    rest = list(sim)
+    served = [e.stop_id for e in early + rest if isinstance(e, StopCompleted)]
+    planned = [s.stop_id for s in van.stops]
+    assert sorted(served) == sorted([*planned, "urgent-1"])
+    assert served.index("urgent-1") == served.index(before) - 1
+    arrived = next(e for e in rest if isinstance(e, StopArrived) and e.stop_id == "urgent-1")
+    fixes = [e for e in rest if isinstance(e, FixEmitted) and e.time <= arrived.time]
+    assert fixes and abs(fixes[-1].lat - urgent.lat) < 0.003  # it drove there
+    truth = {s.stop_id: s for s in sim.ground_truth().stops}
+    assert truth["urgent-1"].planned_position == 0
+    assert isinstance(rest[-1], RouteFinished)
+    assert sim.add_stop(van.vehicle_key, SimStop("late", near.lat, near.lon, 60.0)) is False
+
+
+def test_adding_a_stop_needs_a_router_for_its_legs(routes):
+    sim = Simulation([routes[1]], Scenario(seed=11))
+    with pytest.raises(ValueError, match="leg_between"):
+        sim.add_stop(routes[1].vehicle_key, routes[0].stops[0])
