@@ -169,9 +169,14 @@ def close_days(
                 else select(Organisation)
             )
         ]
+        # Only the window looked at: years of closed days need not be read every run
+        # (a day ahead or behind covers every organisation's time zone).
+        earliest = now.date() - timedelta(days=lookback_days + 1)
         closed = {
             (row.org_id, row.date)
-            for row in session.execute(select(ClosedDay.org_id, ClosedDay.date))
+            for row in session.execute(
+                select(ClosedDay.org_id, ClosedDay.date).where(ClosedDay.date >= earliest)
+            )
         }
     done = 0
     for org, today in orgs:
