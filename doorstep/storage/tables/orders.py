@@ -105,7 +105,10 @@ class OrderEvent(Base):
     """Append-only: a row is never updated or deleted while its order exists."""
 
     __tablename__ = "order_events"
-    __table_args__ = (Index("ix_order_events_order", "order_id", "id"),)
+    __table_args__ = (
+        Index("ix_order_events_order", "order_id", "id"),
+        Index("ix_order_events_org_at", "org_id", "at"),  # reports over a period
+    )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
