@@ -658,15 +658,25 @@ def list_statements(
     driver_id: uuid.UUID | None = None,
     status: str | None = None,
     carrier_id: uuid.UUID | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 500,
 ) -> list[Statement]:
+    """Newest period first; with ``start``/``end``, those whose period lies within."""
     stmt = repo.owned(Statement, principal.org_id)
+    if start is not None:
+        stmt = stmt.where(Statement.period_start >= start)
+    if end is not None:
+        stmt = stmt.where(Statement.period_end <= end)
     if driver_id is not None:
         stmt = stmt.where(Statement.driver_id == driver_id)
     if carrier_id is not None:
         stmt = stmt.where(Statement.carrier_id == carrier_id)
     if status is not None:
         stmt = stmt.where(Statement.status == status)
-    return list(session.scalars(stmt.order_by(Statement.period_start.desc()).limit(500)))
+    return list(
+        session.scalars(stmt.order_by(Statement.period_start.desc(), Statement.id).limit(limit))
+    )
 
 
 def approve(

@@ -513,6 +513,8 @@ def filter_values(a: Ids) -> dict[str, str]:
         "q": MARKER,
         "date": ROUTE_DATE,
         "day": ROUTE_DATE,
+        "from": "2000-01-01",
+        "to": "2100-01-01",
         "window_from": f"{ROUTE_DATE}T00:00:00+00:00",
         "window_to": f"{ROUTE_DATE}T23:59:59+00:00",
         "device_id": a["device"],

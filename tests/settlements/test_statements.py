@@ -332,3 +332,23 @@ def test_a_statement_prints_as_pdf_with_every_line_and_only_for_whom_it_concerns
         == 404
     )
     assert client.get("/statements/not-an-id.pdf", headers=auth(org_a.admin)).status_code == 422
+
+
+def test_statements_are_listed_by_period_however_many_there_are(client, org_a, db):
+    """A week's statements come back for that week alone (a fleet makes more than any
+    page of the newest would hold); a backwards period is refused."""
+    rule(client, org_a)
+    admin = auth(org_a.admin)
+    for start, end in (("2026-11-02", "2026-11-08"), ("2026-11-09", "2026-11-15")):
+        assert settle(client, org_a, start, end).status_code == 200
+    week = client.get(
+        "/api/v1/statements", params={"from": "2026-11-09", "to": "2026-11-15"}, headers=admin
+    ).json()
+    assert [(s["period_start"], s["period_end"]) for s in week] == [("2026-11-09", "2026-11-15")]
+    both = client.get("/api/v1/statements", params={"from": "2026-11-01"}, headers=admin).json()
+    assert [s["period_start"] for s in both] == ["2026-11-09", "2026-11-02"]
+    backwards = client.get(
+        "/api/v1/statements", params={"from": "2026-11-15", "to": "2026-11-09"}, headers=admin
+    )
+    assert backwards.status_code == 422 and "before it starts" in backwards.text
+    assert client.get("/api/v1/statements", params={"limit": 0}, headers=admin).status_code == 422

@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 from doorstep import clock
 from doorstep.api import csv_stream
 from doorstep.api.deps import Manager, SessionDep, Writer, require
+from doorstep.domain.errors import FieldError, InvalidInput
 from doorstep.domain.principal import Principal
 from doorstep.domain.roles import Permission
 from doorstep.schemas.settlements import (
@@ -128,9 +129,20 @@ def list_statements(
     driver_id: uuid.UUID | None = None,
     status_: Annotated[Literal["draft", "approved", "paid"] | None, Query(alias="status")] = None,
     carrier_id: uuid.UUID | None = None,
+    start: Annotated[
+        dt.date | None, Query(alias="from", description="Periods starting on or after.")
+    ] = None,
+    end: Annotated[dt.date | None, Query(alias="to", description="Periods ending by.")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> Any:
-    """Statements, newest period first, without their lines."""
-    return svc.list_statements(session, who, driver_id, status_, carrier_id)
+    """Statements, newest period first, without their lines; with `from`/`to`, those
+    whose period lies within."""
+    if start is not None and end is not None and end < start:
+        raise InvalidInput(
+            [FieldError(("query", "to"), "must not be before 'from'")],
+            f"the period ends ({end}) before it starts ({start})",
+        )
+    return svc.list_statements(session, who, driver_id, status_, carrier_id, start, end, limit)
 
 
 @statements.get("/{statement_id}", response_model=StatementPublic)

@@ -299,7 +299,9 @@ async function show(event) {
   const status = $("status").value;
   let list;
   try {
-    list = await getJson(`/statements${status ? `?${new URLSearchParams({ status })}` : ""}`);
+    const query = new URLSearchParams({ from, to, limit: "10000" });
+    if (status) query.set("status", status);
+    list = await getJson(`/statements?${query}`);
   } catch (error) {
     notice(error.message, true);
     return;
