@@ -842,10 +842,16 @@ def dispute(
 
 
 def disputes(
-    session: Session, principal: Principal, status: str | None = None
+    session: Session,
+    principal: Principal,
+    status: str | None = None,
+    driver_id: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    """Disputes with the disputed line (and so its evidence) attached."""
+    """Disputes with the disputed line (and so its evidence) attached; a driver's own
+    with ``driver_id``."""
     stmt = repo.owned(PayDispute, principal.org_id)
+    if driver_id is not None:
+        stmt = stmt.where(PayDispute.driver_id == driver_id)
     if status is not None:
         stmt = stmt.where(PayDispute.status == status)
     out = []

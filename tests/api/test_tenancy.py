@@ -104,6 +104,7 @@ WALK: dict[tuple[str, str], str] = {
     ("GET", "/me/statements/{statement_id}"): DRIVER,
     ("POST", "/me/statements/{statement_id}/disputes"): DRIVER,
     ("GET", "/me/earnings"): DRIVER,
+    ("GET", "/me/disputes"): DRIVER,
     ("POST", "/orders/notify"): COMPUTED,
     ("POST", "/orders"): CREATED,
     ("POST", "/orders/import"): CREATED,

@@ -240,6 +240,10 @@ def test_a_driver_checks_disputes_and_is_paid_the_correction_next_time(client, o
     other, _ = add_driver(db, org_a, "Eve")
     theirs = client.get(f"/api/v1/me/statements/{statement['id']}", headers=auth(other))
     assert theirs.status_code == 404
+    # Each driver reads their own disputes and the answers, nobody else's.
+    (own,) = client.get("/api/v1/me/disputes", headers=me).json()
+    assert (own["status"], own["resolution"]) == ("accepted", "Attempt confirmed by the customer")
+    assert client.get("/api/v1/me/disputes", headers=auth(other)).json() == []
     refused_with_money = client.post(
         f"/api/v1/disputes/{listed[0]['id']}/resolve",
         json={"accepted": False, "resolution": "no", "amount": "1.00"},

@@ -189,6 +189,19 @@ def test_a_statement_line_is_disputed_with_a_comment(phone, server, client, org_
     ]
     assert listed[0]["statement_id"] == statement["id"]
     assert listed[0]["line"]["flag"] == "delivered without proof"
+
+    # Dispatch answers; back on the Pay screen the driver reads the answer.
+    answered = client.post(
+        f"{API}/disputes/{listed[0]['id']}/resolve",
+        json={"accepted": True, "resolution": "Signed on paper: paid next week", "amount": "1.20"},
+        headers=auth(org_a.admin),
+    )
+    assert answered.status_code == 200, answered.text
+    page.get_by_role("button", name="← All statements").click()
+    mine = page.locator(f'#my-disputes li[data-dispute="{listed[0]["id"]}"]')
+    expect(mine).to_contain_text(f"Accepted: line {position + 1}")
+    expect(mine).to_contain_text(COMMENT)
+    expect(mine).to_contain_text("Answer: Signed on paper: paid next week")
     assert errors == []
 
 

@@ -232,6 +232,12 @@ def dispute_line(
     return {**svc.dispute_fields(row), "line": None}
 
 
+@mine.get("/disputes", response_model=list[DisputePublic])
+def my_disputes(session: SessionDep, who: DriverOnly) -> Any:
+    """The driver's own disputes, newest first: open, or accepted or refused and why."""
+    return svc.disputes(session, who, driver_id=driver_app.driver_id_of(who))
+
+
 @mine.get("/earnings", response_model=Earnings)
 def my_earnings(session: SessionDep, who: DriverOnly, day: dt.date | None = None) -> Any:
     """Today's pay so far (or `day`'s), priced as the statement would be."""

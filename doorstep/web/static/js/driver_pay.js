@@ -84,9 +84,9 @@ export async function showPay() {
   say("");
   $("statement").hidden = true;
   $("pay-home").hidden = true;
-  let today, statements;
+  let today, statements, disputes;
   try {
-    [today, statements] = await Promise.all([call("/me/earnings"), call("/me/statements")]);
+    [today, statements, disputes] = await Promise.all([call("/me/earnings"), call("/me/statements"), call("/me/disputes")]);
   } catch (error) {
     trouble(error);
     return;
@@ -107,7 +107,34 @@ export async function showPay() {
     list.append(item);
   }
   $("no-statements").hidden = !!statements.length;
+  drawDisputes(disputes, statements);
   $("pay-home").hidden = false;
+}
+
+const ANSWER = { open: "Waiting for an answer", accepted: "Accepted", refused: "Refused" };
+
+// The driver's disputes and how dispatch answered each.
+function drawDisputes(disputes, statements) {
+  const list = $("my-disputes");
+  list.replaceChildren();
+  for (const d of disputes) {
+    const s = statements.find((x) => x.id === d.statement_id);
+    const item = document.createElement("li");
+    item.dataset.dispute = d.id;
+    const head = document.createElement("strong");
+    const where = d.line_position === null ? "the whole statement" : `line ${d.line_position + 1}`;
+    head.textContent = `${ANSWER[d.status] || d.status}: ${where}${s ? ` of ${period(s)}` : ""}`;
+    const said = document.createElement("p");
+    said.textContent = `You wrote: ${d.comment}`;
+    item.append(head, said);
+    if (d.resolution) {
+      const answer = document.createElement("p");
+      answer.textContent = `Answer: ${d.resolution}`;
+      item.append(answer);
+    }
+    list.append(item);
+  }
+  $("no-my-disputes").hidden = !!disputes.length;
 }
 
 async function showStatement(id) {
