@@ -196,6 +196,53 @@ def test_a_scorecard_shows_the_harsh_brake_fed_through_the_pipeline(
         context.close()
 
 
+def test_the_fuel_tax_return_is_on_the_reports_page(browser, server, client, org_a, db):
+    """A day across two jurisdiction zones and a fill-up: the return's table per
+    jurisdiction, as the API computes it, with its CSV link."""
+    from tests.tracking.test_logbook import (
+        DAY,
+        START,
+        _jurisdiction,
+        send,
+        vehicle_with_device,
+        working_day,
+    )
+
+    _jurisdiction(client, org_a, "West", -2000, 5000)
+    _jurisdiction(client, org_a, "East", 5000, 20000)
+    vehicle, device = vehicle_with_device(client, org_a)
+    send(client, device, working_day())
+    bought = client.post(
+        f"{API}/fuel-purchases",
+        json={
+            "vehicle_id": vehicle["id"],
+            "purchased_at": (START + timedelta(hours=3)).isoformat(),
+            "litres": "30",
+            "cost": "52.50",
+            "jurisdiction": "East",
+        },
+        headers=auth(org_a.dispatcher),
+    )
+    assert bought.status_code == 201, bought.text
+    params = {"from": DAY, "to": DAY}
+    expected = client.get(f"{API}/reports/fuel-tax", params=params, headers=auth(org_a.viewer))
+    rows = {r[0]: r for r in expected.json()["tables"]["jurisdictions"]["rows"]}
+    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    try:
+        page.goto(f"{server}/dashboard/reports?kind=fuel-tax&from={DAY}&to={DAY}")
+        table = page.locator('section[data-table="jurisdictions"] table')
+        expect(table.locator("tbody tr")).to_have_count(2)
+        east = table.locator("tbody tr", has_text="East")
+        expect(east).to_contain_text(rows["East"][2])  # taxable litres
+        expect(east).to_contain_text("30.000")  # bought there
+        csv = page.locator('section[data-table="jurisdictions"] a.csv')
+        assert "fuel-tax" in csv.get_attribute("href")
+        expect(page.locator("#summary")).to_contain_text("52.50")
+        assert errors == []
+    finally:
+        context.close()
+
+
 def _viewer(db, org):
     email = f"viewer-{uuid.uuid4().hex[:6]}@{org.slug}.test"
     with db.sessions.begin() as session:

@@ -1,4 +1,4 @@
-// Reports: service, driver scorecards, fleet and cost, assets. Each report arrives as
+// Reports: service, driver scorecards, fleet and cost, fuel tax, assets. Each report arrives as
 // {summary, tables, charts}; every chart is drawn (Chart.js, served locally) from a table
 // that is also shown and downloadable as CSV, so the numbers are always one look away.
 
@@ -16,6 +16,7 @@ const charts = [];
 
 function words(key, value) {
   if (value === null || value === undefined) return "–";
+  if (Array.isArray(value)) return value.length ? value.join(", ") : "none";
   if (RATES.has(key)) return `${(value * 100).toFixed(1)} %`;
   if (key === "eta_mae_s") return `${(value / 60).toFixed(1)} min`;
   return String(value);
