@@ -526,6 +526,9 @@ def bench_settle(
     drivers: Annotated[int, typer.Option(help="Drivers with a route every day.", min=1)] = 200,
     days: Annotated[int, typer.Option(help="Days settled.", min=1, max=366)] = 30,
     stops: Annotated[int, typer.Option(help="Delivery stops per route.", min=1)] = 25,
+    database_url: Annotated[
+        str | None, typer.Option(help="Default: a new SQLite file; give a PostgreSQL URL.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON report as the last line.")] = False,
 ) -> None:
     """A month of 200 drivers settled (target <= 10 s): fresh drafts, drafts again, and
@@ -534,7 +537,7 @@ def bench_settle(
 
     from doorstep.bench.settle import settle_bench
 
-    report = settle_bench(drivers=drivers, days=days, stops=stops)
+    report = settle_bench(drivers=drivers, days=days, stops=stops, database_url=database_url)
     typer.echo(
         json.dumps(
             report, separators=(",", ":") if as_json else None, indent=None if as_json else 2

@@ -47,14 +47,20 @@ TARGET_S = 10.0
 
 
 def settle_bench(
-    drivers: int = 200, days: int = 30, stops: int = 25, seed: int = 1
+    drivers: int = 200,
+    days: int = 30,
+    stops: int = 25,
+    seed: int = 1,
+    database_url: str | None = None,
 ) -> dict[str, Any]:
+    """``database_url``: a PostgreSQL database to write the month into (a new
+    organisation of its own; nothing else is touched). Default: a new SQLite file."""
     with tempfile.TemporaryDirectory(
         prefix="doorstep-bench-settle-", ignore_cleanup_errors=True
     ) as folder:
         settings = load_settings(
             data_dir=Path(folder),
-            database_url=f"sqlite:///{Path(folder) / 'bench.db'}",
+            database_url=database_url or f"sqlite:///{Path(folder) / 'bench.db'}",
             workers=False,
         )
         runtime = build_runtime(settings)
@@ -81,6 +87,7 @@ def settle_bench(
                 runs["frozen"] = round(time.perf_counter() - t, 2)
             worst = max(runs["fresh"], runs["again"])
             return {
+                "database": runtime.engine.dialect.name,
                 "drivers": drivers,
                 "days": days,
                 "stops_per_route": stops,
