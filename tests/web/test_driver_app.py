@@ -181,6 +181,7 @@ def test_loading_the_van_and_chatting_with_the_recipient(phone, server, client, 
     page = phone.new_page()
     page.goto(f"{server}/driver/{link(client, org_a)}")
     expect(page.locator("#load")).to_be_visible()
+    expect(page.locator("#parcels li")).to_have_count(2)
     first = f"{orders[0]['tracking_code']}-1"
     page.get_by_label("Scan or type a parcel label").fill(first.lower())
     page.get_by_role("button", name="Loaded").click()
@@ -362,6 +363,8 @@ def test_a_parcel_label_scanned_from_a_photo(phone, server, client, org_a, unloa
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{server}/driver/{link(client, org_a)}")
     expect(page.locator("#load")).to_be_visible()
+    # The route's parcels are listed (read after the screen shows) before a scan can match.
+    expect(page.locator("#parcels li")).to_have_count(2)
     page.get_by_label("Or scan from a photo of the label").set_input_files(str(picture))
     expect(page.locator("#notice")).to_have_text(f"{label} loaded.", timeout=15000)
     blank = tmp_path / "blank.png"

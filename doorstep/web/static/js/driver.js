@@ -321,6 +321,10 @@ function loadParcel(text, missing = false) {
   const label = text.trim().toUpperCase().replace(/\s+/g, "");
   if (!label) return;
   const known = Object.keys(state.parcels).find((p) => p.replace(/-/g, "") === label.replace(/-/g, ""));
+  if (!known && !Object.keys(state.parcels).length) {
+    notice("The route's parcels are still loading: scan again in a moment.", true);
+    return;
+  }
   if (!known) {
     notice(`${label} is not a parcel of this route.`, true);
     return;
