@@ -19,6 +19,8 @@ class Proof(IdMixin, Base):
     __table_args__ = (
         UniqueConstraint("org_id", "client_id", name="uq_proofs_client_id"),
         Index("ix_proofs_order", "order_id"),
+        # A stop's proofs: settling a period joins them (and a stop's delete nulls them).
+        Index("ix_proofs_stop", "stop_id"),
     )
 
     org_id: Mapped[uuid.UUID] = mapped_column(
