@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -245,7 +246,7 @@ def _settle(
                 crew = [(d.name, raw.get(d.id)) for d in payee.drivers]
                 lines = pay.price_carrier(
                     [(name, _facts_of(r)) for name, r in crew],
-                    _facts_of(_merged([r for _, r in crew])).metrics,
+                    _crew_metrics([r for _, r in crew]),
                     own_carriers.get(payee.id, []),
                     start,
                     end,
@@ -457,15 +458,13 @@ def _facts_of(raw: Raw | None) -> pay.Facts:
     return pay.Facts() if raw is None else _driver_facts(raw.stops, raw.logbook, raw.routes)
 
 
-def _merged(raws: list[Raw | None]) -> Raw:
-    """Several drivers' periods as one, for a carrier's figures (on time, rating, safety)."""
-    merged = Raw()
-    for raw in raws:
-        if raw is not None:
-            merged.stops.extend(raw.stops)
-            merged.logbook.extend(raw.logbook)
-            merged.routes.extend(raw.routes)
-    return merged
+def _crew_metrics(raws: list[Raw | None]) -> dict[pay.Metric, Decimal | None]:
+    """A carrier's figures (on time, rating, safety) over all its drivers' periods."""
+    present = [raw for raw in raws if raw is not None]
+    return _metrics(
+        [row for raw in present for row in raw.logbook],
+        [route for raw in present for route in raw.routes],
+    )
 
 
 def _raw_facts(
@@ -546,29 +545,23 @@ def _raw_facts(
                 sequence=sequence,
             )
         )
-    logbook: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for r in rollups.logbook_period(
-        session,
-        principal,
-        start,
-        end,
-        now,
-        driver_id=driver_ids[0] if len(driver_ids) == 1 else None,
-    ):
-        if r.driver_id is not None and str(r.driver_id) in wanted:
-            logbook[r.driver_id].append(r)
-    routes: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for route in rollups.routes_period(
-        session,
-        principal,
-        start,
-        end,
-        now,
-        driver_id=driver_ids[0] if len(driver_ids) == 1 else None,
-    ):
-        if route.driver_id is not None and str(route.driver_id) in wanted:
-            routes[route.driver_id].append(route)
+    one = driver_ids[0] if len(driver_ids) == 1 else None
+    logbook = _by_driver(
+        rollups.logbook_period(session, principal, start, end, now, driver_id=one), wanted
+    )
+    routes = _by_driver(
+        rollups.routes_period(session, principal, start, end, now, driver_id=one), wanted
+    )
     return {d: Raw(stops[str(d)], logbook[d], routes[d]) for d in driver_ids}
+
+
+def _by_driver(rows: Iterable[Any], wanted: set[str]) -> dict[uuid.UUID, list[Any]]:
+    """Rows carrying a ``driver_id`` (logbook days, route summaries), per wanted driver."""
+    out: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for row in rows:
+        if row.driver_id is not None and str(row.driver_id) in wanted:
+            out[row.driver_id].append(row)
+    return out
 
 
 def _driver_facts(stops: list[pay.Stop], logbook: list[Any], routes: list[Any]) -> pay.Facts:
@@ -586,6 +579,11 @@ def _driver_facts(stops: list[pay.Stop], logbook: list[Any], routes: list[Any]) 
         )
         for day, rs in sorted(by_day.items())
     )
+    return pay.Facts(stops=tuple(stops), days=days, metrics=_metrics(logbook, routes))
+
+
+def _metrics(logbook: list[Any], routes: list[Any]) -> dict[pay.Metric, Decimal | None]:
+    """The period's figures that bonuses and deductions test."""
     delivered = sum(r.delivered for r in routes)
     with_window = sum(r.with_window for r in routes)
     stars_n = sum(r.stars_n for r in routes)
@@ -605,7 +603,7 @@ def _driver_facts(stops: list[pay.Stop], logbook: list[Any], routes: list[Any]) 
             else None
         ),
     }
-    return pay.Facts(stops=tuple(stops), days=days, metrics=metrics)
+    return metrics
 
 
 def get_statement(session: Session, principal: Principal, statement_id: uuid.UUID) -> Statement:

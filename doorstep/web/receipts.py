@@ -39,15 +39,19 @@ def recipient_receipt(
     return render.page(request, "receipt.html", "en", r=found)
 
 
-def _pdf(found: dict[str, Any], code: str) -> Response:
+def _pdf_response(content: bytes, filename: str) -> Response:
     return Response(
-        receipt_pdf.render(found),
+        content,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="proof-of-delivery-{code}.pdf"',
+            "Content-Disposition": f'inline; filename="{filename}"',
             "Cache-Control": "no-store",
         },
     )
+
+
+def _pdf(found: dict[str, Any], code: str) -> Response:
+    return _pdf_response(receipt_pdf.render(found), f"proof-of-delivery-{code}.pdf")
 
 
 @router.get("/orders/{order_id}/receipt.pdf")
@@ -71,27 +75,13 @@ def recipient_receipt_pdf(
 def parcel_labels_pdf(route_id: uuid.UUID, session: SessionDep, who: Reader) -> Response:
     """The route's parcel labels to print at the depot, one QR code per parcel."""
     sheet = loading.labels(session, who, route_id)
-    return Response(
-        label_pdf.render(sheet),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="labels-{route_id}.pdf"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return _pdf_response(label_pdf.render(sheet), f"labels-{route_id}.pdf")
 
 
 def _statement_pdf(session: Any, who: Principal, statement: Any) -> Response:
     doc = statement_pdf.StatementDoc(**settlements.document(session, who, statement))
     name = f"statement-{statement.period_start}-{statement.period_end}.pdf"
-    return Response(
-        statement_pdf.render(doc),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return _pdf_response(statement_pdf.render(doc), name)
 
 
 @router.get("/statements/{statement_id}.pdf")
