@@ -35,6 +35,8 @@ from doorstep.storage.tables import Order, Organisation, Route, Stop
 
 Outcome = Literal["delivered", "failed"]
 OPEN_STOPS = frozenset({"pending", "arrived"})
+# an order on a route under way; scheduled when it was added after the van left
+ON_THE_WAY = frozenset({OrderStatus.SCHEDULED.value, OrderStatus.OUT_FOR_DELIVERY.value})
 
 
 def driven_route(session: Session, principal: Principal, route_id: uuid.UUID) -> Route:
@@ -108,7 +110,7 @@ def arrive(
     stop.arrived_at = when
     order = _order(session, stop)
     arriving = stop.kind == "delivery" and order is not None
-    if arriving and order is not None and order.status == OrderStatus.OUT_FOR_DELIVERY.value:
+    if arriving and order is not None and order.status in ON_THE_WAY:
         _move(session, principal, order, OrderStatus.ARRIVING, when, location)
     session.flush()
     _announce(session, route, "stop.arrived", when, _stop_data(stop))
@@ -211,10 +213,11 @@ def _move(
     reason: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Through the order state machine; a step it does not allow is skipped for the
-    in-between states (out for delivery on the way to delivered) and refused
-    otherwise, naming both states."""
-    if target == OrderStatus.DELIVERED and order.status == OrderStatus.SCHEDULED.value:
+    """Through the order state machine. An order still scheduled (inserted into the
+    route after the van left) passes through out for delivery on its way to arriving,
+    delivered or failed; any other step the machine does not allow is refused, naming
+    both states."""
+    if target != OrderStatus.OUT_FOR_DELIVERY and order.status == OrderStatus.SCHEDULED.value:
         _move(session, principal, order, OrderStatus.OUT_FOR_DELIVERY, at, location)
     change = StatusChange(status=target, reason=reason, location=location)
     apply_transition(session, principal, order, change, at=at, data=data)

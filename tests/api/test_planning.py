@@ -262,6 +262,45 @@ def test_assigning_an_urgent_job_inserts_retimes_and_announces(client, org_a, de
     assert again.status_code == 409
 
 
+@pytest.mark.parametrize("outcome", ["failed", "delivered"])
+def test_an_urgent_job_inserted_into_a_running_route_can_be_failed_or_delivered(
+    client, org_a, depot, outcome
+):
+    """The order joins the route after the van left, so it is still scheduled when the
+    driver gets there; arriving and either outcome go through out for delivery."""
+    plan = _planned_day(client, org_a, depot)
+    route = plan["routes"][0]
+    parcels = client.get(f"/api/v1/routes/{route['id']}/load-status", headers=auth(org_a.admin))
+    scans = [{"label": p["label"]} for p in parcels.json()["parcels"]]
+    loaded = client.post(
+        f"/api/v1/routes/{route['id']}/load-scans", json={"scans": scans}, headers=auth(org_a.admin)
+    )
+    assert loaded.status_code == 200, loaded.text
+    started = client.post(f"/api/v1/routes/{route['id']}/start", headers=auth(org_a.admin))
+    assert started.status_code == 200, started.text
+    urgent = _orders(client, org_a.admin, 1, seed=99)[0]
+    assigned = client.post(
+        "/api/v1/dispatch/assign",
+        json={"order_id": urgent["id"], "route_id": route["id"], "position": 0, "allow_late": True},
+        headers=auth(org_a.dispatcher),
+    )
+    assert assigned.status_code == 200, assigned.text
+    stop = next(s for s in assigned.json()["stops"] if s["order_id"] == urgent["id"])
+    base = f"/api/v1/routes/{route['id']}/stops/{stop['id']}"
+    arrived = client.post(f"{base}/arrive", json={}, headers=auth(org_a.admin))
+    assert arrived.status_code == 200, arrived.text
+    body = (
+        {"outcome": outcome, "reason": "nobody home"}
+        if outcome == "failed"
+        else {"outcome": outcome}
+    )
+    done = client.post(f"{base}/complete", json=body, headers=auth(org_a.admin))
+    assert done.status_code == 200, done.text
+    history = client.get(f"/api/v1/orders/{urgent['id']}/events", headers=auth(org_a.admin))
+    statuses = [e["to_status"] for e in history.json()["items"] if e["to_status"]]
+    assert statuses[-3:] == ["out_for_delivery", "arriving", outcome]
+
+
 def test_rescheduling_takes_the_order_off_its_route_and_records_it(client, org_a, depot):
     plan = _planned_day(client, org_a, depot, n=6, vans=1)
     route = plan["routes"][0]
