@@ -55,10 +55,11 @@ def test_a_fast_demo_day_is_driven_end_to_end(tmp_path):
         urgent = statuses.pop("created", 0)
         assert urgent == URGENT_JOBS
         assert set(statuses) <= {"delivered", "failed"} and sum(statuses.values()) == 12
-        # Every acknowledged fix is stored, less any the pipeline dropped as a resend
-        # of a fix time it already had (the simulator may emit two at one instant).
+        # Every acknowledged fix is stored, less those the pipeline dropped and said so
+        # (the simulator may emit two at one instant, or a GPS jump).
         stored = conn.scalar(select(func.count()).select_from(PingRow))
-        assert stats.fixes - 3 <= stored <= stats.fixes
+        assert set(stats.dropped) <= {"duplicate", "implausible_jump"}, stats.dropped
+        assert stored == stats.fixes - sum(stats.dropped.values())
         assert set(conn.scalars(select(Route.status))) == {"completed"}
         # Live ETAs were published on the stops while the day ran.
         assert conn.scalar(select(func.count()).where(Stop.eta_computed_at.is_not(None))) > 0

@@ -5,7 +5,10 @@ A bare ASGI app rather than FastAPI: this port takes thousands of one-fix reques
 second, the apps read nothing but the status code, and routing, dependency injection
 and JSON error bodies would cost more than storing the fix. It shares the decoder, the
 group-commit writer and the pipeline with ``/ingest/osmand``; answers are 200, 400 (with
-the reason as text), 404 (unknown device), 405, 413 and 503 (shutting down).
+the reason as text), 404 (unknown device), 405, 413 and 503 (shutting down). A fix the
+pipeline dropped (a resend, an implausible jump) is still a 200, as the apps would only
+resend it; the rules that dropped it are named in ``X-Doorstep-Dropped`` for whoever
+integrates a tracker and wonders where a fix went.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from doorstep.wiring import Runtime
 log = logging.getLogger("doorstep.osmand")
 REQUESTS = Counter("doorstep_osmand_port_requests_total", "OsmAnd port requests.", ["status"])
 MAX_BODY = 1024 * 1024  # a tracker's request is a few hundred bytes
+DROPPED_HEADER = b"x-doorstep-dropped"
+Answer = tuple[int, str, list[str]]  # status, text, the rules that dropped fixes
 
 
 class OsmAndApp:
@@ -37,7 +42,7 @@ class OsmAndApp:
             return
         if scope["type"] != "http":
             return
-        status, text = await self._handle(scope, receive)
+        status, text, dropped = await self._handle(scope, receive)
         REQUESTS.labels(str(status)).inc()
         if status != 200:
             log.info(
@@ -47,47 +52,44 @@ class OsmAndApp:
                 extra={"client": (scope.get("client") or ("?",))[0]},
             )
         body = text.encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        if dropped:
+            headers.append((DROPPED_HEADER, ", ".join(dropped).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _handle(self, scope: Scope, receive: Receive) -> tuple[int, str]:
+    async def _handle(self, scope: Scope, receive: Receive) -> Answer:
         if scope["method"] not in ("GET", "POST"):
-            return 405, "use GET or POST"
+            return 405, "use GET or POST", []
         body = b""
         more = True
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return 400, "the client went away"
+                return 400, "the client went away", []
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > MAX_BODY:
-                return 413, f"the request body is larger than {MAX_BODY // 1024} KiB"
+                return 413, f"the request body is larger than {MAX_BODY // 1024} KiB", []
         payload = body if body.strip() else scope.get("query_string", b"")
         try:
             outcome: Any = await self.runtime.writer.send(TrackerRequest("osmand", payload))
         except RuntimeError:  # the writer is closed: the server is stopping
-            return 503, "the server is shutting down; send again"
+            return 503, "the server is shutting down; send again", []
         except Exception:  # the request's transaction failed: nothing was stored
             log.exception("OsmAnd request failed")
-            return 500, "the fix could not be stored; send again"
+            return 500, "the fix could not be stored; send again", []
         if isinstance(outcome, IngestResult):
-            return 200, ""
+            return 200, "", [d.rule for d in outcome.dropped]
         if isinstance(outcome, DecodeError):
-            return 400, str(outcome)
+            return 400, str(outcome), []
         if isinstance(outcome, Exception):
             status = int(getattr(outcome, "status", 500))
-            return status, str(outcome)
-        return 200, ""
+            return status, str(outcome), []
+        return 200, "", []
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

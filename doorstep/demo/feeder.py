@@ -61,7 +61,8 @@ class FeedStats:
     """What the terminal shows while the day runs."""
 
     vans: dict[str, VanState] = field(default_factory=dict)
-    fixes: int = 0
+    fixes: int = 0  # acknowledged by the OsmAnd port
+    dropped: dict[str, int] = field(default_factory=dict)  # of those, by the rule that dropped
     refused: int = 0
     arrivals: int = 0
     on_time: int = 0
@@ -267,6 +268,8 @@ class Feeder:
         response = await self._request("GET", self.osmand + "/", params=params)
         if response is not None and response.status_code == 200:
             self.stats.fixes += 1
+            for rule in filter(None, response.headers.get("x-doorstep-dropped", "").split(", ")):
+                self.stats.dropped[rule] = self.stats.dropped.get(rule, 0) + 1
 
     async def _drive(self, info: RouteInfo, path: str, body: dict[str, Any]) -> None:
         headers = {"Authorization": f"Bearer {info.driver_key}"}

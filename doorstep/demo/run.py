@@ -311,6 +311,7 @@ def _view(world: DemoWorld, stats: FeedStats, demo_clock: clock.ScaledClock) -> 
         + "  ·  mean ETA error "
         + ("–" if error is None else f"{error / 60:.1f} min")
         + f"  ·  fixes {stats.fixes}"
+        + (f" ({sum(stats.dropped.values())} dropped)" if stats.dropped else "")
         + (f"  ·  refused {stats.refused}" if stats.refused else "")
         + f"  ·  SMS {stats.messages.get('sms', 0)}, emails {stats.messages.get('email', 0)}"
     )

@@ -155,6 +155,10 @@ def test_the_osmand_port_takes_a_fix_at_the_root(client, port, org_a):
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert form.status_code == 200
+    assert "x-doorstep-dropped" not in form.headers
+    resent = port.get("/?" + _osmand(device["identifier"], 3).decode())
+    # Acknowledged (the app would only resend it), but not stored, and the header says why.
+    assert resent.status_code == 200 and resent.headers["x-doorstep-dropped"] == "duplicate"
     assert len(_positions(client, org_a, vehicle).json()) == 2
 
 
