@@ -9,6 +9,7 @@ adjustment, paid (or taken) on the driver's next statement. Paid follows approve
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections import defaultdict
@@ -299,20 +300,23 @@ def _settle(
 
 
 def _insert_lines(session: Session, values: list[dict[str, Any]]) -> None:
-    """The table's insert, not the ORM's: one executemany per chunk, no RETURNING. On
-    SQLite each value goes through its column type's own bind processor once, straight
-    to the driver (SQLAlchemy's per-row parameter handling was half the cost of a
-    month's settlement)."""
+    """The table's insert, not the ORM's: no RETURNING, no per-row parameter handling
+    by SQLAlchemy (half the cost of a month's settlement). On PostgreSQL one COPY on the
+    session's own connection, inside its transaction; on SQLite each value goes through
+    its column type's own bind processor once, straight to the driver."""
     table = cast(Table, StatementLine.__table__)
     connection = session.connection()
     dialect = connection.dialect
+    if not values:
+        return
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        _copy_lines(connection.connection.driver_connection, table.name, values)
+        return
     if dialect.name != "sqlite":
         for value in values:
             value["id"] = uuid.uuid4()
         for chunk in range(0, len(values), 5000):
             session.execute(table.insert(), values[chunk : chunk + 5000])
-        return
-    if not values:
         return
     # Random version-4 ids, as the column stores them (32 hex digits), drawn in one go.
     blob = os.urandom(16 * len(values)).hex()
@@ -332,6 +336,22 @@ def _insert_lines(session: Session, values: list[dict[str, Any]]) -> None:
     rows = [tuple(f(value[n]) for n, f in zip(names, converters, strict=True)) for value in values]
     for chunk in range(0, len(rows), 5000):
         connection.exec_driver_sql(sql, rows[chunk : chunk + 5000])
+
+
+def _copy_lines(raw: Any, table: str, values: list[dict[str, Any]]) -> None:
+    """COPY ... FROM STDIN through psycopg; the evidence as its JSON text, which the
+    server parses into the column (it holds only JSON's own types)."""
+    names = [n for n in values[0] if n != "id"]
+    evidence = names.index("evidence") if "evidence" in names else -1
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table} (id, {', '.join(names)}) FROM STDIN") as copy,
+    ):
+        for value in values:
+            row = [uuid.uuid4(), *(value[n] for n in names)]
+            if evidence >= 0 and row[evidence + 1] is not None:
+                row[evidence + 1] = json.dumps(row[evidence + 1])
+            copy.write_row(row)
 
 
 def _converter(name: str, process: Any) -> Any:

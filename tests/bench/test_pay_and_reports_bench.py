@@ -23,8 +23,13 @@ def _last_json(args: list[str], cwd: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_bench_settle_settles_every_driver_and_a_frozen_run_changes_nothing(tmp_path):
-    report = _last_json(["settle", "--drivers", "4", "--days", "3", "--stops", "5"], tmp_path)
+def test_bench_settle_settles_every_driver_and_a_frozen_run_changes_nothing(
+    tmp_path, fresh_database_url
+):
+    """On each backend: PostgreSQL writes the lines with COPY, SQLite with its own
+    executemany."""
+    args = ["settle", "--drivers", "4", "--days", "3", "--stops", "5"]
+    report = _last_json([*args, "--database-url", fresh_database_url], tmp_path)
     assert report["statements"] == 4 and report["routes"] == 12 and report["stops"] == 60
     assert set(report["settle_s"]) == {"fresh", "again", "frozen"}
     assert report["target_s"] == 10.0 and isinstance(report["within_target"], bool)
