@@ -72,7 +72,7 @@ Sample = tuple[str, str, float, float, float, float, float, float, float]
 
 
 class _FrozenCalibration(Calibration):
-    def observe(self, horizon_s: float, error_s: float) -> None:
+    def observe(self, horizon_s: float, error_s: float, group: object = None) -> None:
         return
 
     def fit(self, records: Iterable[tuple[float, float]]) -> None:
@@ -102,7 +102,7 @@ class _FrozenPaces(DriverPaces):
         return
 
 
-NAIVE_PARAMS = EtaParams(break_after_s=None, service_so_far=False)
+NAIVE_PARAMS = EtaParams(break_after_s=None, service_so_far=False, service_mean_ahead=False)
 
 
 def frozen_engine(timezone: dt.tzinfo, params: EtaParams | None = None) -> EtaEngine:

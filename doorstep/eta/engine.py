@@ -15,7 +15,10 @@ with float arithmetic: O(remaining stops). Plain floats in a loop beat numpy her
 How one stop is predicted: the raw arrival chains, from the vehicle's last known point
 and time, the drive still ahead on the current leg, then each cached leg times the live
 pace times the hourly traffic factor, plus each stop's learned service time, begun
-no earlier than the stop's window opens (an early driver waits). The band
+no earlier than the stop's window opens (an early driver waits). Service times are
+skewed: the next one adds its median, those after their mean, since a sum of several
+centres on the sum of the means (``doorstep bench eta``: without it, stops two hours
+ahead were predicted minutes early on every network). The band
 learned for that horizon turns the raw arrival into the ETA (its median), the window
 and the late risk (``doorstep.eta.calibration``). The raw arrivals are what the engine
 remembers (every ``snapshot_every_s``) and compares with real arrivals, to keep
@@ -64,6 +67,9 @@ class EtaParams:
     still_radius_m: float = 75.0  # fixes within this of each other: standing
     break_detect_s: float = 600.0  # standing this long away from a stop, break due: a break
     service_so_far: bool = True  # at a stop: what is left given how long it has lasted
+    # Services after the next add their mean, not their median: a sum of several
+    # skewed service times centres on the sum of their means (the naive baseline: off).
+    service_mean_ahead: bool = True
 
 
 class _Route:
@@ -93,6 +99,7 @@ class _Route:
         "route_spm",
         "seq",
         "service",
+        "service_ahead",
         "snapshots",
         "spm",
         "start_s",
@@ -113,7 +120,8 @@ class _Route:
     spm: list[float]
     route_spm: float
     paths: list[LegPath | None]
-    service: list[float]
+    service: list[float]  # each stop's median service seconds
+    service_ahead: list[float]  # what a stop adds to the arrivals after it
     window_start: list[float]
     window_end: list[float | None]
     done: list[bool]
@@ -469,6 +477,7 @@ class EtaEngine:
         r.seq = []
         r.chain = []
         r.service = []
+        r.service_ahead = []
         return r
 
     def _sequence(self, r: _Route) -> None:
@@ -494,6 +503,13 @@ class EtaEngine:
             predict(s.service_s, customer=s.customer_key, driver=driver, items=s.items)
             for s in stops
         ]
+        if self.params.service_mean_ahead and self.service_times.observations():
+            # Once stops have been served (before, the plan's figures are taken whole).
+            sigma = self.service_times.sigma
+            mean_of_median = math.exp(0.5 * sigma * sigma)  # a lognormal's mean / median
+            r.service_ahead = [s * mean_of_median for s in r.service]
+        else:
+            r.service_ahead = r.service
 
     def _remaining(self, r: _Route, j: int) -> float:
         """Plan seconds of drive from the last known point to stop ``j``."""
@@ -510,7 +526,7 @@ class EtaEngine:
             kept = snapshot.pop(stop_id, None)
             if kept is not None:
                 raw, horizon = kept
-                self.calibration.observe(horizon, arrived_s - raw)
+                self.calibration.observe(horizon, arrived_s - raw, r.plan.route_id)
         if r.anchor_target != j or r.anchor_rem < 30.0 or arrived_s <= r.anchor_s:
             return
         hour = int((r.anchor_s + r.tz_off) * _INV_HOUR) % 24
@@ -536,6 +552,7 @@ class EtaEngine:
         off = r.tz_off
         chain = r.chain
         service = r.service
+        ahead = r.service_ahead
         ids = r.ids
         window_end = r.window_end
         window_start = r.window_start
@@ -627,7 +644,8 @@ class EtaEngine:
             if snapshot is not None:
                 snapshot[ids[j]] = (t, horizon)
             opens = window_start[j]  # an early driver waits for the window, then serves
-            depart = (t if t > opens else opens) + service[j]
+            # The next service alone centres on its median; the ones after add up.
+            depart = (t if t > opens else opens) + (ahead[j] if i else service[j])
             if depart >= due:
                 depart += break_s
                 due = math.inf

@@ -129,12 +129,21 @@ def test_before_history_late_risk_is_a_half_at_the_prediction_and_falls_after_it
     assert calibration.late_risk(1000.0, 600.0, 1000.0 + 10 * half) < 1e-6
 
 
-def test_a_bucket_with_too_little_history_borrows_every_buckets_errors():
+def test_a_bucket_with_too_little_history_borrows_the_nearest_buckets_band():
     rng = random.Random(8)
     calibration = Calibration(min_samples=40)
     calibration.fit((rng.uniform(0, 1200), rng.gauss(60, 120)) for _ in range(500))
     assert calibration.band(300.0).source == "bucket"
-    assert calibration.band(3 * 3600.0).source == "pooled"
+    far, near = calibration.band(3 * 3600.0), calibration.band(900.0)  # 10-20 minutes
+    assert far.source == "borrowed" and (far.lower, far.upper) == (near.lower, near.upper)
+
+
+def test_with_no_bucket_full_enough_every_buckets_errors_are_pooled():
+    rng = random.Random(9)
+    calibration = Calibration(min_samples=40)
+    calibration.fit([(300.0, rng.gauss(0, 60)) for _ in range(30)])
+    calibration.fit([(3000.0, rng.gauss(0, 300)) for _ in range(30)])
+    assert {calibration.band(h).source for h in (300.0, 3000.0, 9000.0)} == {"pooled"}
 
 
 def test_with_too_little_history_anywhere_the_default_stands():
@@ -207,3 +216,31 @@ def test_when_errors_keep_growing_the_adapted_level_keeps_coverage_at_80_percent
 
     assert online_coverage(0.0) < 0.78
     assert online_coverage(0.005) == pytest.approx(0.80, abs=0.01)
+
+
+def test_errors_of_one_route_are_trusted_less_than_the_same_errors_of_many_routes():
+    """A thousand errors of one calm route say little about tomorrow's routes (one
+    day's traffic, one incident moves them together): the band stays partly the
+    default's until many routes have been seen."""
+    rng = random.Random(3)
+    errors = [(3600.0, rng.gauss(0.0, 30.0)) for _ in range(1000)]
+    one_route, many_routes, each_alone = Calibration(), Calibration(), Calibration()
+    for i, (horizon, error) in enumerate(errors):
+        one_route.observe(horizon, error, "route-1")
+        many_routes.observe(horizon, error, f"route-{i % 200}")
+        each_alone.observe(horizon, error)
+    raw = shortest_band((e / scale_s(3600.0) for _, e in errors), 0.8, "bucket")
+    width = {c: c.band(3600.0).upper - c.band(3600.0).lower for c in (one_route, many_routes)}
+    assert raw.upper - raw.lower < width[many_routes] < width[one_route] / 2
+    assert width[one_route] < DEFAULT_BAND.upper - DEFAULT_BAND.lower
+    # Errors without a route are each their own evidence: a thousand of them, whole.
+    assert each_alone.band(3600.0).upper == pytest.approx(raw.upper)
+
+
+def test_history_given_to_fit_is_trusted_whole():
+    rng = random.Random(4)
+    records = [(1800.0, rng.gauss(0.0, 30.0)) for _ in range(500)]
+    calibration = Calibration()
+    calibration.fit(records)
+    raw = shortest_band((e / scale_s(1800.0) for _, e in records), 0.8, "bucket")
+    assert calibration.band(1800.0).upper == pytest.approx(raw.upper)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from dataclasses import replace
 from zoneinfo import ZoneInfo
@@ -98,7 +99,7 @@ def test_a_route_dispatched_with_its_stops_already_done_is_empty():
 
 
 def test_stops_done_out_of_order_resequence_from_where_the_driver_is():
-    engine = EtaEngine()
+    engine = EtaEngine(EtaParams(service_mean_ahead=False))  # the plan's services, whole
     engine.set_route(line_route(), T0)
     # the driver goes straight to s2 (3 km east) and serves it first
     result = engine.on_stop_done("r1", "s2", arrived_at=at(360), departed_at=at(420), now=at(420))
@@ -162,7 +163,7 @@ def test_the_stale_threshold_is_configurable():
 
 
 def test_a_stale_route_ignores_the_live_pace():
-    engine = EtaEngine(EtaParams(stale_after_s=600.0))
+    engine = EtaEngine(EtaParams(stale_after_s=600.0, service_mean_ahead=False))
     engine.set_route(line_route(12), T0)
     t = 0.0
     for k in range(6):  # every leg at twice the plan
@@ -463,3 +464,29 @@ def test_a_short_stand_after_a_stop_is_not_a_break():
     assert engine.break_s == pytest.approx(1800.0)  # nothing learned
     # Still due: taken after s1 now, so s2 is 30 min later than the drive alone.
     assert etas(result)[1] - etas(result)[0] == pytest.approx(60.0 + 1800.0 + 120.0)
+
+
+def test_services_after_the_next_add_their_mean_once_stops_were_served():
+    """Skewed service times: one stop's is best guessed by its median, but the stops
+    two hours ahead wait for the sum of many, which centres on the sum of the means."""
+    results = {}
+    for mean_ahead in (True, False):
+        engine = EtaEngine(EtaParams(service_mean_ahead=mean_ahead))
+        engine.set_route(line_route(8), T0)
+        engine.on_stop_done("r1", "s0", arrived_at=at(120), departed_at=at(220), now=at(220))
+        results[mean_ahead] = etas(engine.refresh("r1", at(230)))
+        median = engine.service_times.predict(60.0, driver="d1")
+        sigma = engine.service_times.sigma
+    mean, plain = results[True], results[False]
+    extra = median * (math.exp(0.5 * sigma * sigma) - 1.0)
+    assert extra > 1.0
+    # s1 and s2 follow s1's median; each stop after adds one more mean's extra.
+    assert mean[:2] == pytest.approx(plain[:2])
+    assert [m - p for m, p in zip(mean[2:], plain[2:], strict=True)] == pytest.approx(
+        [extra * k for k in range(1, len(mean) - 1)], abs=0.01
+    )
+
+
+def test_before_any_stop_is_served_the_plans_service_times_are_taken_whole():
+    result = EtaEngine().set_route(line_route(8), T0)
+    assert etas(result) == pytest.approx([120.0 + 180.0 * k for k in range(8)])
