@@ -183,6 +183,7 @@ class Calibration:
         self._miss_allowed = [self._miss_target for _ in edges]  # per bucket, adapted
         self.prior_groups = prior_groups
         self._groups: list[set[object]] = [set() for _ in edges]  # up to GROUPS_COUNTED
+        self._loose = [0 for _ in edges]  # errors of no group: each its own
         self._fitted = [False for _ in edges]
 
     def bucket(self, horizon_s: float) -> int:
@@ -197,8 +198,10 @@ class Calibration:
             return
         b = self._add(horizon_s, error_s, adapt=True)
         groups = self._groups[b]
-        if len(groups) < GROUPS_COUNTED and group not in groups:
-            groups.add(object() if group is None else group)  # None: a group of its own
+        if group is None:
+            self._loose[b] += 1
+        elif len(groups) < GROUPS_COUNTED and group not in groups:
+            groups.add(group)
             self._dirty = True
 
     def _add(self, horizon_s: float, error_s: float, *, adapt: bool) -> int:
@@ -271,19 +274,25 @@ class Calibration:
         fallback = (
             _towards_default(
                 shortest_band(pooled, self.coverage, "pooled"),
-                self._trust(any(self._fitted), len(set().union(*self._groups))),
+                self._trust(any(self._fitted), len(set().union(*self._groups)) + sum(self._loose)),
             )
             if len(pooled) >= self.min_samples
             else DEFAULT_BAND
         )
         own = [
             _towards_default(
-                shortest_band(bucket, 1.0 - allowed, "bucket"), self._trust(fitted, len(groups))
+                shortest_band(bucket, 1.0 - allowed, "bucket"),
+                self._trust(fitted, len(groups) + loose),
             )
             if len(bucket) >= self.min_samples
             else None
-            for bucket, allowed, fitted, groups in zip(
-                self._errors, self._miss_allowed, self._fitted, self._groups, strict=True
+            for bucket, allowed, fitted, groups, loose in zip(
+                self._errors,
+                self._miss_allowed,
+                self._fitted,
+                self._groups,
+                self._loose,
+                strict=True,
             )
         ]
         filled = [i for i, band in enumerate(own) if band is not None]
