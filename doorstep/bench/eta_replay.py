@@ -111,6 +111,7 @@ def frozen_engine(timezone: dt.tzinfo, params: EtaParams | None = None) -> EtaEn
     return EtaEngine(
         replace(params or EtaParams(), pace_prior_weight_s=1e18),
         calibration=_FrozenCalibration(),
+        drive_calibration=_FrozenCalibration(),
         service_times=_FrozenServiceTimes(),
         time_of_day=_FrozenTimeOfDay(),
         driver_paces=_FrozenPaces(),

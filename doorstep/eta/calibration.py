@@ -227,6 +227,11 @@ class Calibration:
                 self._fitted[self._add(horizon_s, error_s, adapt=False)] = True
         self._dirty = True
 
+    @property
+    def learned(self) -> bool:
+        """Whether any errors shaped the bands, so they say more than the default."""
+        return sum(len(bucket) for bucket in self._errors) >= self.min_samples
+
     def samples(self, horizon_s: float) -> int:
         return len(self._errors[self.bucket(horizon_s)])
 

@@ -20,7 +20,11 @@ skewed: the next one adds its median, those after their mean, since a sum of sev
 centres on the sum of the means (``doorstep bench eta``: without it, stops two hours
 ahead were predicted minutes early on every network). The band
 learned for that horizon turns the raw arrival into the ETA (its median), the window
-and the late risk (``doorstep.eta.calibration``). The raw arrivals are what the engine
+and the late risk (``doorstep.eta.calibration``). The stop the van is driving to has
+bands of its own (``drive_calibration``), learned only from such arrivals: no service
+lies before it, so its errors are the drive's alone, and sharing the others' bands
+made its windows twice as wide as they need be (``doorstep bench eta --scenario
+slow_service``: 95 % of those arrivals inside, windows 9 minutes wide). The raw arrivals are what the engine
 remembers (every ``snapshot_every_s``) and compares with real arrivals, to keep
 learning how wide its windows must be.
 """
@@ -121,7 +125,7 @@ class _Route:
     route_spm: float
     paths: list[LegPath | None]
     service: list[float]  # each stop's median service seconds
-    service_ahead: list[float]  # what a stop adds to the arrivals after it
+    service_ahead: list[float]  # its mean service: what it adds when not the next one
     window_start: list[float]
     window_end: list[float | None]
     done: list[bool]
@@ -142,7 +146,7 @@ class _Route:
     still_since: float
     pace: Pace
     tz_off: float
-    snapshots: deque[dict[str, tuple[float, float]]]
+    snapshots: deque[dict[str, tuple[float, float, bool]]]
     last_snapshot_s: float
 
 
@@ -154,6 +158,7 @@ class EtaEngine:
         params: EtaParams | None = None,
         *,
         calibration: Calibration | None = None,
+        drive_calibration: Calibration | None = None,
         service_times: ServiceTimes | None = None,
         time_of_day: TimeOfDayFactors | None = None,
         driver_paces: DriverPaces | None = None,
@@ -161,6 +166,7 @@ class EtaEngine:
     ) -> None:
         self.params = params or EtaParams()
         self.calibration = calibration or Calibration()
+        self.drive_calibration = drive_calibration or Calibration()
         self.service_times = service_times or ServiceTimes()
         self.time_of_day = time_of_day or TimeOfDayFactors()
         self.driver_paces = driver_paces or DriverPaces()
@@ -525,8 +531,9 @@ class EtaEngine:
         for snapshot in r.snapshots:
             kept = snapshot.pop(stop_id, None)
             if kept is not None:
-                raw, horizon = kept
-                self.calibration.observe(horizon, arrived_s - raw, r.plan.route_id)
+                raw, horizon, drive_only = kept
+                learner = self.drive_calibration if drive_only else self.calibration
+                learner.observe(horizon, arrived_s - raw, r.plan.route_id)
         if r.anchor_target != j or r.anchor_rem < 30.0 or arrived_s <= r.anchor_s:
             return
         hour = int((r.anchor_s + r.tz_off) * _INV_HOUR) % 24
@@ -548,6 +555,8 @@ class EtaEngine:
             return RouteEta(r.plan.route_id, now_s, (), stale, 1.0, known)
         tod = self.time_of_day.factors
         bands = self.calibration.by_minute
+        drive = self.drive_calibration
+        drive_bands = drive.by_minute if drive.learned else bands
         last_band = len(bands) - 1
         off = r.tz_off
         chain = r.chain
@@ -561,7 +570,7 @@ class EtaEngine:
         on_break = r.break_since >= 0.0
         due = math.inf if on_break else r.break_due  # a break still to take, after a stop
         out: list[StopEta] = []
-        snapshot: dict[str, tuple[float, float]] | None = None
+        snapshot: dict[str, tuple[float, float, bool]] | None = None
         if now_s - r.last_snapshot_s >= self.params.snapshot_every_s:
             snapshot = {}
             r.snapshots.append(snapshot)
@@ -616,13 +625,17 @@ class EtaEngine:
                 t = now_s
             begin = 0
 
+        # Only driving lies before the first stop when on the way to it (i == 0): its
+        # errors have a band of their own, narrower than one with a service in it.
+        table = bands if begin else drive_bands
         for i in range(begin, len(seq)):
             j = seq[i]
             if i:
                 t = depart + chain[i] * pace * tod[int((depart + off) * _INV_HOUR) % 24]
             horizon = t - known
             minute = int(horizon * _INV_MINUTE)
-            band = bands[minute if minute < last_band else last_band]
+            band = table[minute if minute < last_band else last_band]
+            table = bands
             scale = horizon + _SCALE_OFFSET_S
             eta = t + band.middle * scale
             earliest = t + band.lower * scale
@@ -642,7 +655,7 @@ class EtaEngine:
                 risk = band.late_probability((end - t) / scale)
             out.append(StopEta(ids[j], eta, earliest, latest, i + 1, risk, horizon))
             if snapshot is not None:
-                snapshot[ids[j]] = (t, horizon)
+                snapshot[ids[j]] = (t, horizon, i == 0)
             opens = window_start[j]  # an early driver waits for the window, then serves
             # The next service alone centres on its median; the ones after add up.
             depart = (t if t > opens else opens) + (ahead[j] if i else service[j])

@@ -301,8 +301,40 @@ def test_arrivals_teach_the_windows_how_wrong_earlier_etas_were():
     engine = EtaEngine()
     engine.set_route(line_route(), T0)
     assert engine.calibration.samples(300.0) == 0
+    # s0 was predicted at 08:00 for 08:02 with only driving before it, and came 80 s late
     engine.on_stop_done("r1", "s0", arrived_at=at(200), departed_at=at(260), now=at(260))
-    assert engine.calibration.samples(120.0) == 1  # predicted at 08:00 for 08:02, came 80 s late
+    assert engine.drive_calibration.samples(120.0) == 1
+    assert engine.calibration.samples(120.0) == 0
+    # s1 was predicted at 08:00 for 08:05, with s0's service before it
+    engine.on_stop_done("r1", "s1", arrived_at=at(400), departed_at=at(460), now=at(460))
+    assert engine.calibration.samples(300.0) == 1
+    assert engine.drive_calibration.samples(300.0) == 0
+
+
+def test_the_stop_driven_to_has_the_window_of_errors_with_no_service_in_them():
+    """A service's spread is no part of the next stop's error while the van drives to
+    it, so those errors are calibrated apart: its window is not widened by them."""
+    rng = random.Random(4)
+    engine = EtaEngine()
+    engine.drive_calibration.fit((rng.uniform(0, 1200), rng.gauss(0, 20)) for _ in range(500))
+    engine.calibration.fit((rng.uniform(0, 1200), rng.gauss(0, 200)) for _ in range(500))
+    result = engine.set_route(line_route(), T0)
+    assert result is not None
+    widths = [s.latest_s - s.earliest_s for s in result.stops]
+    assert widths[0] < 70.0 < 300.0 < widths[1]
+    # At a stop, the next one has a service before it: the wide band.
+    result = engine.on_stop_arrived("r1", "s0", arrived_at=at(120), now=at(130))
+    assert result is not None
+    assert result.stops[1].latest_s - result.stops[1].earliest_s > 300.0
+
+
+def test_until_drives_have_taught_a_band_the_stop_driven_to_shares_the_others():
+    rng = random.Random(5)
+    engine = EtaEngine()
+    engine.calibration.fit((rng.uniform(0, 1200), rng.gauss(0, 200)) for _ in range(500))
+    result = engine.set_route(line_route(), T0)
+    assert result is not None
+    assert result.stops[0].latest_s - result.stops[0].earliest_s > 300.0
 
 
 def test_a_changed_route_keeps_its_closed_stops_and_the_vehicles_position():
