@@ -24,9 +24,9 @@ and the late risk (``doorstep.eta.calibration``). The stop the van is driving to
 bands of its own (``drive_calibration``), learned only from such arrivals: no service
 lies before it, so its errors are the drive's alone, and sharing the others' bands
 made its windows twice as wide as they need be (``doorstep bench eta --scenario
-slow_service``: 95 % of those arrivals inside, windows 9 minutes wide). The raw arrivals are what the engine
-remembers (every ``snapshot_every_s``) and compares with real arrivals, to keep
-learning how wide its windows must be.
+slow_service``: 95 % of those arrivals inside, windows 9 minutes wide). The raw
+arrivals are what the engine remembers (every ``snapshot_every_s``) and compares with
+real arrivals, to keep learning how wide its windows must be.
 """
 
 from __future__ import annotations
