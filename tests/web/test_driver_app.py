@@ -287,7 +287,8 @@ def test_the_dispatchers_change_reaches_the_phone_at_once(phone, server, client,
     page.get_by_role("button", name="Start route").click()
     expect(page.locator("#tracking")).to_be_visible()
     expect(page.locator("#stops li")).to_have_count(2)
-    page.wait_for_timeout(300)  # the change stream is open once the route has loaded
+    # The change stream is open (the server subscribed before answering).
+    expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
     removed = client.delete(
         f"{API}/routes/{made['id']}/stops/{made['stops'][1]['id']}",
         headers=auth(org_a.dispatcher),
@@ -307,10 +308,10 @@ def test_a_message_and_an_alert_from_dispatch_reach_the_phone(phone, server, cli
     url = f"{API}/drivers/{org_a.driver_id}/messages"
     sent = client.post(url, json={"body": "Gate code is 4411"}, headers=auth(org_a.dispatcher))
     assert sent.status_code == 201, sent.text
-    page.wait_for_timeout(300)
     # Sent before the stream opened: read with the messages on load (or pushed).
     page.reload()
     expect(page.locator("#message-list li")).to_have_count(1)
+    expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
     alert = {"body": "Road closed on Main St, take Mill Rd", "urgent": True}
     assert client.post(url, json=alert, headers=auth(org_a.dispatcher)).status_code == 201
     expect(page.locator("#notice")).to_have_text(

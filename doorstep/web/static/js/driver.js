@@ -201,6 +201,10 @@ function listenForChanges() {
       loadMessages();
     }
     opened = true;
+    document.body.dataset.live = "true"; // subscribed: what dispatch sends now arrives
+  });
+  routeEvents.addEventListener("error", () => {
+    document.body.dataset.live = "false";
   });
 }
 
