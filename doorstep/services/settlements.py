@@ -9,6 +9,7 @@ adjustment, paid (or taken) on the driver's next statement. Paid follows approve
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -192,7 +193,9 @@ def _settle(
     now: datetime,
 ) -> list[Statement]:
     """Settle these payees' period with a handful of queries for all of them: what a
-    month of a whole fleet costs is its pricing and its lines' insert, not round trips."""
+    month of a whole fleet costs is its pricing and its lines' insert, not round trips.
+    A draft whose lines come out as they were (their digest) keeps them: settling a
+    month again rewrites only the statements that changed."""
     org = accounts.get_organisation(session, principal)
     by_driver = [p.id for p in payees if p.kind == "driver"]
     by_carrier = [p.id for p in payees if p.kind == "carrier"]
@@ -232,7 +235,8 @@ def _settle(
                 adjustments[("carrier", a.carrier_id)].append(a)
             elif a.driver_id is not None:
                 adjustments[("driver", a.driver_id)].append(a)
-    priced: list[tuple[Statement, list[dict[str, Any]]]] = []
+    priced: list[tuple[Statement, list[dict[str, Any]]]] = []  # those whose lines changed
+    fresh: dict[tuple[str, uuid.UUID], Statement] = {}
     for payee in open_payees:
         try:
             if payee.kind == "driver":
@@ -273,6 +277,11 @@ def _settle(
         session.add(statement)
         rows = [_line_values(i, line) for i, line in enumerate(lines)]
         rows += [_adjustment_values(len(rows) + i, a) for i, a in enumerate(extra)]
+        digest = hashlib.sha256(repr(rows).encode()).hexdigest()
+        if statement.lines_digest == digest:
+            continue  # settled again to the same lines: they stay as they are
+        statement.lines_digest = digest
+        fresh[(payee.kind, payee.id)] = statement
         priced.append((statement, rows))
     session.flush()
     stale = [s.id for s, _ in priced if s.id is not None]
@@ -293,9 +302,6 @@ def _settle(
             value["version_id"] = versions[value["version_id"]]
     _insert_lines(session, values)
     session.flush()
-    fresh = {
-        (p.kind, p.id): statement for p, (statement, _) in zip(open_payees, priced, strict=True)
-    }
     return [existing.get((p.kind, p.id)) or fresh[(p.kind, p.id)] for p in payees]
 
 

@@ -8,6 +8,9 @@ import csv
 import io
 from decimal import ROUND_HALF_UP, Decimal
 
+from sqlalchemy import select
+
+from doorstep.storage.tables.settlements import StatementLine
 from tests.conftest import auth
 from tests.reports.test_reports import DAY, the_day
 
@@ -72,6 +75,39 @@ def test_a_day_settles_to_hand_computed_lines_each_with_its_evidence(client, org
     km_line = next(line for line in statement["lines"] if line["kind"] == "km")
     assert km_line["evidence"] == {"logbook_date": DAY, "vehicle": "Van 1"}
     assert statement["status"] == "draft" and statement["currency"] == "EUR"
+
+
+def line_ids(db) -> list[str]:
+    with db.sessions() as session:
+        query = select(StatementLine.id).order_by(
+            StatementLine.statement_id, StatementLine.position
+        )
+        return [str(i) for i in session.scalars(query)]
+
+
+def test_a_draft_settled_again_to_the_same_lines_keeps_them_and_a_change_rewrites_them(
+    client, org_a, db
+):
+    the_day(client, org_a, db)
+    rule(client, org_a)
+    first = settle(client, org_a).json()
+    kept = line_ids(db)
+    assert len(kept) == len(first["lines"]) > 0
+    again = settle(client, org_a).json()
+    assert again["lines"] == first["lines"] and again["id"] == first["id"]
+    assert line_ids(db) == kept  # nothing rewritten
+    # A new rule for this driver changes the stops' rate: every line is written anew.
+    assert rule(client, org_a, "2026-11-01", org_a.driver_id, per_stop="2.00").status_code == 201
+    changed = settle(client, org_a).json()
+    assert [line["amount"] for line in changed["lines"] if line["kind"] == "stop"] == [
+        "2.00",
+        "2.00",
+    ]
+    rewritten = line_ids(db)
+    assert len(rewritten) == len(changed["lines"]) and not set(rewritten) & set(kept)
+    # And settled once more: the new lines stay.
+    assert settle(client, org_a).json()["lines"] == changed["lines"]
+    assert line_ids(db) == rewritten
 
 
 def test_approved_is_frozen_corrections_go_to_the_next_statement_then_paid(client, org_a, db):

@@ -63,6 +63,8 @@ class Statement(OrgMixin, Base):
     approved_by: Mapped[str | None] = mapped_column(String(200))
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_by: Mapped[str | None] = mapped_column(String(200))
+    # SHA-256 of the lines last written: settling again leaves identical lines alone.
+    lines_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class StatementLine(IdMixin, Base):
