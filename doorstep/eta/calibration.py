@@ -185,6 +185,7 @@ class Calibration:
         self._groups: list[set[object]] = [set() for _ in edges]  # up to GROUPS_COUNTED
         self._loose = [0 for _ in edges]  # errors of no group: each its own
         self._fitted = [False for _ in edges]
+        self._held = 0  # errors held across buckets, kept as they come: read every refresh
 
     def bucket(self, horizon_s: float) -> int:
         return max(0, bisect_right(self.edges, horizon_s) - 1)
@@ -212,7 +213,10 @@ class Calibration:
             missed = 1.0 if z < band.lower or z > band.upper else 0.0
             allowed = self._miss_allowed[b] + self._adapt_rate * (self._miss_target - missed)
             self._miss_allowed[b] = min(max(allowed, 0.01), 0.5)
-        self._errors[b].append(z)
+        kept = self._errors[b]
+        if len(kept) < (kept.maxlen or 0):
+            self._held += 1
+        kept.append(z)
         self._pending += 1
         if self._pending >= self._refit_every:
             self._dirty = True
@@ -230,7 +234,7 @@ class Calibration:
     @property
     def learned(self) -> bool:
         """Whether any errors shaped the bands, so they say more than the default."""
-        return sum(len(bucket) for bucket in self._errors) >= self.min_samples
+        return self._held >= self.min_samples
 
     def samples(self, horizon_s: float) -> int:
         return len(self._errors[self.bucket(horizon_s)])
