@@ -19,8 +19,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import uvicorn
@@ -144,12 +146,21 @@ class Org:
     admin_password: str
 
 
+ORG_ZONE = ZoneInfo("Europe/Helsinki")  # every test organisation's (make_org)
+
+
+def org_today() -> date:
+    """Today where the test organisations are, as the API computes it: from 22:00 UTC
+    (21:00 in summer) it is already tomorrow in Helsinki."""
+    return datetime.now(ORG_ZONE).date()
+
+
 def make_org(runtime: Runtime, name: str) -> Org:
     password = "correct horse battery"
     email = f"admin-{uuid.uuid4().hex[:8]}@{name.lower()}.test"
     with runtime.sessions.begin() as session:
         org, _admin, admin_key = accounts.create_organisation(
-            session, name, email, admin_password=password, timezone="Europe/Helsinki"
+            session, name, email, admin_password=password, timezone=ORG_ZONE.key
         )
         actor = system(org.id)
         keys = {}

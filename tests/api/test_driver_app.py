@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +12,7 @@ from doorstep.api.routes import driver_app as driver_routes
 from doorstep.domain.principal import system
 from doorstep.services import driver_app
 from doorstep.storage.tables import Driver
-from tests.conftest import add_driver, auth, create_order
+from tests.conftest import add_driver, auth, create_order, org_today
 
 API = "/api/v1"
 
@@ -24,7 +23,7 @@ def test_the_route_of_the_day_as_the_driver_sees_it(client, org_a):
         f"{API}/routes",
         json={
             "name": "Morning",
-            "date": time.strftime("%Y-%m-%d"),
+            "date": org_today().isoformat(),
             "driver_id": str(org_a.driver_id),
             "stops": [{"order_id": order["id"]}],
         },
@@ -94,7 +93,7 @@ def test_the_end_of_the_day_and_the_hand_in(client, org_a):
         f"{API}/routes",
         json={
             "name": "Morning",
-            "date": time.strftime("%Y-%m-%d"),
+            "date": org_today().isoformat(),
             "driver_id": str(org_a.driver_id),
             "stops": [{"order_id": o["id"]} for o in orders],
         },
@@ -142,7 +141,7 @@ def _todays_route(client, org, driver_id, orders, name="Morning"):
         f"{API}/routes",
         json={
             "name": name,
-            "date": time.strftime("%Y-%m-%d"),
+            "date": org_today().isoformat(),
             "driver_id": str(driver_id),
             "stops": [{"order_id": o["id"]} for o in orders],
         },

@@ -9,19 +9,14 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
 
 from doorstep.bus import Event
 from doorstep.storage.tables import Stop
-from tests.conftest import auth, create_order, load_van
+from tests.conftest import auth, create_order, load_van, org_today
 
 API = "/api/v1"
-
-
-def _today() -> str:
-    return datetime.now(ZoneInfo("Europe/Helsinki")).date().isoformat()
 
 
 def _van(client, org, name="Van 1"):
@@ -49,7 +44,7 @@ def _started_route(client, org, vehicle, count=2):
         f"{API}/routes",
         json={
             "name": "Morning",
-            "date": _today(),
+            "date": org_today().isoformat(),
             "driver_id": str(org.driver_id),
             "vehicle_id": vehicle["id"],
             "stops": [{"order_id": o["id"]} for o in orders],
@@ -225,7 +220,7 @@ def test_exceptions_name_the_reason_and_the_action_worst_first(client, org_a, or
         headers=auth(token),
     )
     assert harsh.status_code == 200, harsh.text
-    today = _today()
+    today = org_today().isoformat()
     create_order(  # today's window, on no route
         client,
         org_a.admin,

@@ -5,27 +5,21 @@ announced once; vehicles whose repairs stand out."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from doorstep.services.events import PENDING
 from doorstep.services.maintenance import assess_all, assess_maintenance
 from doorstep.storage.tables import Device, LiveState, MaintenanceSchedule, TelemetryEvent
-from tests.conftest import auth
+from tests.conftest import auth, org_today
 
 API = "/api/v1"
 
 
-def today() -> date:
-    """The test organisations work in Helsinki (tests.conftest.make_org)."""
-    return datetime.now(ZoneInfo("Europe/Helsinki")).date()
-
-
 def days_ago(days: int) -> str:
-    return (today() - timedelta(days=days)).isoformat()
+    return (org_today() - timedelta(days=days)).isoformat()
 
 
 def vehicle(client, key: str, name: str = "Van") -> str:
@@ -71,7 +65,7 @@ def test_without_a_baseline_the_interval_starts_today_at_the_live_odometer(clien
     van = vehicle(client, org_a.admin)
     drive_to(db, org_a.id, van, 12_345)
     oil = schedule(client, org_a.dispatcher, van, name="oil", every_km=15_000)
-    assert oil["last_done_on"] == today().isoformat()
+    assert oil["last_done_on"] == org_today().isoformat()
     assert oil["last_done_odometer_km"] == 12_345
     assert (oil["level"], oil["margin_km"], oil["margin_days"]) == ("ok", 1000, 14)
     bike = vehicle(client, org_a.admin, "Bike")
@@ -170,7 +164,7 @@ def test_status_says_ok_due_soon_or_overdue_and_why(client, org_a, db):
     status = client.get(f"{API}/maintenance/status", headers=h)
     assert status.status_code == 200, status.text
     body = status.json()
-    assert body["on"] == today().isoformat()
+    assert body["on"] == org_today().isoformat()
     assert [(v["vehicle_name"], v["level"]) for v in body["vehicles"]] == [
         ("Van 1", "overdue"),
         ("Van 2", "ok"),
@@ -236,7 +230,7 @@ def test_a_service_for_a_schedule_starts_its_interval_again(client, org_a, db):
     )
     assert done.status_code == 201, done.text
     service = done.json()
-    assert service["done_on"] == today().isoformat()
+    assert service["done_on"] == org_today().isoformat()
     assert service["odometer_km"] == 100_000  # the live odometer, for a service done today
     assert (service["kind"], service["cost"], service["schedule_id"]) == (
         "scheduled",
@@ -248,7 +242,7 @@ def test_a_service_for_a_schedule_starts_its_interval_again(client, org_a, db):
         f"{API}/vehicles/{van}/maintenance-schedules/{oil['id']}", headers=auth(org_a.viewer)
     ).json()
     assert (reset["last_done_on"], reset["last_done_odometer_km"], reset["level"]) == (
-        today().isoformat(),
+        org_today().isoformat(),
         100_000,
         "ok",
     )
@@ -270,7 +264,7 @@ def test_a_service_for_a_schedule_starts_its_interval_again(client, org_a, db):
     ).json()
     assert again["last_done_odometer_km"] == 100_000
     listed = client.get(f"{API}/vehicles/{van}/service-records", headers=auth(org_a.viewer)).json()
-    assert [r["done_on"] for r in listed["items"]] == [today().isoformat(), days_ago(50)]
+    assert [r["done_on"] for r in listed["items"]] == [org_today().isoformat(), days_ago(50)]
 
 
 def test_service_records_are_changed_and_deleted_but_schedules_keep_their_baseline(client, org_a):
@@ -308,7 +302,7 @@ def test_bad_service_records_are_refused(client, org_a, org_b):
     for vehicle_id, body, field in (
         (other, {"schedule_id": oil["id"]}, "schedule_id"),  # a schedule of another van
         (van, {"schedule_id": str(uuid.uuid4())}, "schedule_id"),
-        (van, {"done_on": (today() + timedelta(days=2)).isoformat()}, "done_on"),
+        (van, {"done_on": (org_today() + timedelta(days=2)).isoformat()}, "done_on"),
         (van, {"schedule_id": oil["id"], "done_on": days_ago(10)}, "odometer_km"),
         (van, {"cost": "-1"}, "cost"),
         (van, {"cost": "1.234"}, "cost"),
@@ -346,7 +340,7 @@ def test_each_rise_of_a_level_is_announced_once(client, org_a, org_b, db):
     )
     theirs = vehicle(client, org_b.admin)
     schedule(client, org_b.admin, theirs, name="oil", every_days=30, last_done_on=days_ago(90))
-    day = today()
+    day = org_today()
     with db.sessions.begin() as session:
         events = assess_maintenance(session, org_a.id, day)
         queued = list(session.info.get(PENDING, []))
@@ -398,7 +392,7 @@ def test_correcting_a_baseline_lowers_the_announced_level(client, org_a, db):
     renamed = client.patch(url, json={"name": "oil change"}, headers=auth(org_a.admin))
     assert renamed.json()["level"] == "ok"
     with db.sessions.begin() as session:  # due again a month on: announced again
-        later = today() + timedelta(days=30)
+        later = org_today() + timedelta(days=30)
         assert [e.kind for e in assess_maintenance(session, org_a.id, later)] == [
             "maintenance_overdue"
         ]
@@ -415,7 +409,7 @@ def test_a_vehicle_with_far_more_repairs_than_the_fleet_is_flagged(client, org_a
     report = client.get(f"{API}/maintenance/unusual", headers=auth(org_a.viewer))
     assert report.status_code == 200, report.text
     body = report.json()
-    assert body["until"] == today().isoformat() and body["since"] == days_ago(365)
+    assert body["until"] == org_today().isoformat() and body["since"] == days_ago(365)
     assert body["vehicles_compared"] == 4
     assert body["unusual"] == [
         {

@@ -18,14 +18,13 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from doorstep.api.track_limits import TrackGuard
 from doorstep.bus import Event
 from doorstep.storage.tables import Route, Stop
-from tests.conftest import Org, auth, create_order, load_van
+from tests.conftest import ORG_ZONE, Org, auth, create_order, load_van, org_today
 
 API = "/api/v1"
 CHROMIUM = Path(os.environ.get("DOORSTEP_CHROMIUM", "/usr/bin/chromium"))
@@ -101,8 +100,8 @@ def day(client, org_a, db) -> Day:
     )
     # Promised today 10:00-15:00 in Helsinki, so the tests' ETAs at 14:20 are on time
     # and at 15:40 late, whatever day the suite runs.
-    helsinki = ZoneInfo("Europe/Helsinki")
-    today = datetime.now(helsinki).date()
+    helsinki = ORG_ZONE
+    today = org_today()
     orders = [
         create_order(
             client,
@@ -201,6 +200,31 @@ def context(browser, server) -> Iterator[Any]:
     ctx.set_default_timeout(10_000)
     yield ctx
     ctx.close()
+
+
+DRIVER_PHONE = {"width": 390, "height": 844}
+
+
+def driver_phone(browser: Any, server: str, *, service_workers: str = "allow") -> Any:
+    """The driver app's phone: a browser context at the server, located in Helsinki.
+    ``service_workers="block"`` for a test that alters requests on their way: a request
+    the app's worker fetches is not seen by Playwright's routing, so whether the
+    alteration happens would depend on whether the worker controls the page yet
+    (Playwright's advice: block service workers where requests are routed)."""
+    return browser.new_context(
+        base_url=server,
+        viewport=DRIVER_PHONE,
+        geolocation={"latitude": 60.1699, "longitude": 24.9384},
+        permissions=["geolocation"],
+        service_workers=service_workers,
+    )
+
+
+@pytest.fixture
+def phone(browser, server) -> Iterator[Any]:
+    context = driver_phone(browser, server)
+    yield context
+    context.close()
 
 
 @pytest.fixture

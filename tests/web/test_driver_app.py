@@ -13,13 +13,11 @@ import segno
 from PIL import Image
 
 from doorstep.web import assets
-from tests.conftest import add_driver, auth, create_order
-from tests.web.conftest import API
+from tests.conftest import add_driver, auth, create_order, org_today
+from tests.web.conftest import API, DRIVER_PHONE
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -30,7 +28,7 @@ def unloaded(client, org_a):
         f"{API}/routes",
         json={
             "name": "Morning",
-            "date": time.strftime("%Y-%m-%d"),
+            "date": org_today().isoformat(),
             "driver_id": str(org_a.driver_id),
             "stops": [{"order_id": o["id"]} for o in orders],
         },
@@ -51,18 +49,6 @@ def route(client, org_a, unloaded):
     )
     assert loaded.status_code == 200, loaded.text
     return made, orders
-
-
-@pytest.fixture
-def phone(browser, server):
-    context = browser.new_context(
-        base_url=server,
-        viewport=PHONE,
-        geolocation={"latitude": 60.1699, "longitude": 24.9384},
-        permissions=["geolocation"],
-    )
-    yield context
-    context.close()
 
 
 def link(client, org, driver_id=None) -> str:
@@ -140,7 +126,7 @@ def test_a_used_link_does_not_sign_in_again(phone, server, client, org_a):
     page = phone.new_page()
     page.goto(f"{server}/driver/{token}")
     expect(page.locator("#day")).to_be_visible()
-    other = phone.browser.new_context(base_url=server, viewport=PHONE)
+    other = phone.browser.new_context(base_url=server, viewport=DRIVER_PHONE)
     try:
         again = other.new_page()
         again.goto(f"{server}/driver/{token}")
@@ -337,7 +323,7 @@ def test_a_hand_over_between_two_phones(phone, browser, server, client, org_a, r
     page.get_by_role("button", name="Hand over", exact=True).click()
     expect(page.locator("#notice")).to_contain_text("handed to Bo Colleague")
 
-    other = browser.new_context(base_url=server, viewport=PHONE)
+    other = browser.new_context(base_url=server, viewport=DRIVER_PHONE)
     try:
         bo = other.new_page()
         bo.goto(f"{server}/driver/{link(client, org_a, bo_id)}")

@@ -8,27 +8,19 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
 
-from tests.conftest import auth, create_order, load_van
-from tests.web.conftest import API
+from tests.conftest import auth, create_order, load_van, org_today
+from tests.web.conftest import API, driver_phone
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
-PHONE = {"width": 390, "height": 844}
 RATES = {"per_stop": "1.20", "per_parcel": "0.15", "per_failed_attempt": "0.60"}
 COMMENT = "The customer signed on my phone, the proof did not upload"
-
-
-def today() -> str:
-    """Today where the organisation is (the org's zone, as the API computes it)."""
-    return datetime.now(ZoneInfo("Europe/Helsinki")).date().isoformat()
 
 
 def photo() -> bytes:
@@ -52,7 +44,7 @@ def worked(client, org_a):
         f"{API}/routes",
         json={
             "name": "Morning",
-            "date": today(),
+            "date": org_today().isoformat(),
             "driver_id": str(org_a.driver_id),
             "stops": [{"order_id": o["id"]} for o in orders],
         },
@@ -83,7 +75,11 @@ def worked(client, org_a):
 @pytest.fixture
 def statement(client, org_a, worked):
     """Today settled into a statement by the admin."""
-    body = {"driver_id": str(org_a.driver_id), "period_start": today(), "period_end": today()}
+    body = {
+        "driver_id": str(org_a.driver_id),
+        "period_start": org_today().isoformat(),
+        "period_end": org_today().isoformat(),
+    }
     settled = client.post(f"{API}/statements", json=body, headers=auth(org_a.admin))
     assert settled.status_code == 200, settled.text
     assert len(settled.json()["lines"]) >= 2
@@ -91,26 +87,8 @@ def statement(client, org_a, worked):
 
 
 @pytest.fixture
-def phone(browser, server):
-    context = browser.new_context(
-        base_url=server,
-        viewport=PHONE,
-        geolocation={"latitude": 60.1699, "longitude": 24.9384},
-        permissions=["geolocation"],
-    )
-    yield context
-    context.close()
-
-
-@pytest.fixture
 def phone_without_worker(browser, server):
-    """For a test that alters requests on their way: a request the app's service worker
-    fetches is not seen by Playwright's routing, so whether the alteration happens would
-    depend on whether the worker controls the page yet (Playwright's documented advice:
-    block service workers where requests are routed)."""
-    context = browser.new_context(
-        base_url=server, viewport=PHONE, service_workers="block", permissions=["geolocation"]
-    )
+    context = driver_phone(browser, server, service_workers="block")
     yield context
     context.close()
 
