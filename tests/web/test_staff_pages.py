@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -21,7 +22,7 @@ from doorstep.services import accounts
 from doorstep.services.eta_live import LiveEta
 from doorstep.storage.tables import Stop
 from tests.api.test_fleet_live import _fix, _van
-from tests.conftest import auth, create_order, load_van
+from tests.conftest import auth, create_order, load_van, org_today
 from tests.reports.test_reports import the_day
 from tests.web.conftest import API
 
@@ -41,10 +42,6 @@ def _order(client, org, where):
         window_start=(now - timedelta(hours=1)).isoformat(),
         window_end=(now + timedelta(hours=8)).isoformat(),
     )
-
-
-def _today() -> str:
-    return datetime.now(HEL).date().isoformat()
 
 
 def _signed_in(browser, server, email, password):
@@ -72,7 +69,7 @@ def _running_route(client, org):
         f"{API}/routes",
         json={
             "name": "Morning",
-            "date": _today(),
+            "date": org_today().isoformat(),
             "driver_id": str(org.driver_id),
             "vehicle_id": van["id"],
             "stops": [{"order_id": first["id"]}, {"order_id": last["id"]}],
@@ -370,3 +367,43 @@ def test_the_assets_report_shows_what_is_overdue_and_the_service_history(
         assert errors == []
     finally:
         context.close()
+
+
+def test_the_staff_pages_count_days_in_the_organisations_zone(page, server):
+    """A dispatcher's browser (UTC here, as in CI) may be in another zone than the
+    organisation: a day's replay, a report's period and "today's" routes begin at the
+    organisation's midnight, clock changes included, as zoneinfo says."""
+    from doorstep.web import assets
+
+    page.goto(f"{server}/dashboard")
+    cases = [
+        ("2026-11-28", "Europe/Helsinki"),
+        ("2026-03-29", "Europe/Helsinki"),  # clocks go forward at 03:00
+        ("2026-10-25", "Europe/Helsinki"),  # and back at 04:00
+        ("2026-11-28", "America/New_York"),
+        ("2026-11-28", "Asia/Kolkata"),
+        ("2026-12-31", "UTC"),
+    ]
+    got = page.evaluate(
+        """async ([url, cases]) => {
+             const s = await import(url);
+             return cases.map(([day, zone]) => [
+               s.zoneMidnight(day, zone).toISOString(),
+               s.addDays(day, 1),
+               s.zoneDay(zone, new Date(s.zoneMidnight(day, zone).getTime() - 1)),
+             ]);
+           }""",
+        [assets.url("js/staff.js"), cases],
+    )
+    expected = []
+    for day, zone in cases:
+        midnight = datetime.combine(date.fromisoformat(day), dt_time(0), ZoneInfo(zone))
+        start = midnight.astimezone(UTC)
+        expected.append(
+            [
+                start.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                (date.fromisoformat(day) + timedelta(days=1)).isoformat(),
+                (date.fromisoformat(day) - timedelta(days=1)).isoformat(),
+            ]
+        )
+    assert got == expected

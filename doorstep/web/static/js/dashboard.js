@@ -5,7 +5,7 @@
 // Text from the server is only ever set with textContent.
 
 import { DoorstepMap } from "./map.js";
-import { $, API, getJson, hhmm as clock, notice, send, staffPage } from "./staff.js";
+import { $, API, addDays, getJson, hhmm as clock, notice, send, staffPage, zoneMidnight } from "./staff.js";
 
 const config = JSON.parse($("ds-config").textContent);
 const STATUS_WORDS = { on_time: "On time", at_risk: "At risk", late: "Late", idle: "Idle", offline: "Offline", parked: "Parked" };
@@ -363,8 +363,8 @@ async function replay(event) {
   const v = selected && fleet.get(selected);
   if (!v || !map) return;
   const day = $("replay-day").value || new Date().toLocaleDateString("en-CA", { timeZone: zone });
-  const start = new Date(`${day}T00:00:00`);
-  const end = new Date(start.getTime() + 86400000);
+  const start = zoneMidnight(day, zone);
+  const end = zoneMidnight(addDays(day, 1), zone);
   const span = new URLSearchParams({ since: start.toISOString(), until: end.toISOString() });
   let fixes;
   let events;

@@ -3,7 +3,7 @@
 // about it (reschedule, move to another route, tell the customer, cancel). Everything
 // comes from the API under the same role checks; text is only ever set with textContent.
 
-import { $, API, getJson, notice, send, staffPage } from "./staff.js";
+import { $, API, getJson, notice, send, staffPage, zoneDay } from "./staff.js";
 
 const PAGE = 50;
 const STATUS_WORDS = {
@@ -80,7 +80,7 @@ async function search(append = false) {
 }
 
 async function loadRoutes() {
-  const today = new Date().toLocaleDateString("en-CA");
+  const today = zoneDay(me.organisation.timezone);
   let page;
   try {
     page = await getJson(`/routes?date=${today}&limit=200`);

@@ -6,7 +6,7 @@
 // the server is only ever set with textContent.
 
 import { dayName, translator } from "./format.js";
-import { $, API, fillTable, getJson, notice, send, staffPage } from "./staff.js";
+import { $, API, addDays, fillTable, getJson, notice, send, staffPage, zoneDay } from "./staff.js";
 
 const STATUS_WORDS = { draft: "Draft", approved: "Approved", paid: "Paid" };
 const KIND_WORDS = {
@@ -27,8 +27,8 @@ let routeOrders = new Map(); // route id -> Promise of Map(order id -> tracking 
 let statements = []; // the period's, as listed
 let current = null; // the statement open below the list
 
-const isoDay = (date) => date.toLocaleDateString("en-CA");
-const today = () => isoDay(new Date());
+let zone = "UTC"; // the organisation's: pay periods are its days
+const today = () => zoneDay(zone);
 const when = (iso) => (iso ? new Date(iso).toLocaleString([], { dateStyle: "short", timeStyle: "short", hour12: false }) : "–");
 const driverName = (id) => drivers.get(id) || "Unknown driver";
 // Whom a statement, a dispute or a rule is for: a driver, or a carrier for its drivers.
@@ -40,11 +40,10 @@ function day(date) {
 }
 
 /** Monday to Sunday of the week before this one. */
-function lastFullWeek(now = new Date()) {
-  const back = ((now.getDay() + 6) % 7) + 7; // Monday = 0
-  const monday = new Date(now.getFullYear(), now.getMonth(), now.getDate() - back);
-  const sunday = new Date(monday.getFullYear(), monday.getMonth(), monday.getDate() + 6);
-  return [isoDay(monday), isoDay(sunday)];
+function lastFullWeek(now = today()) {
+  const weekday = (new Date(`${now}T12:00:00Z`).getUTCDay() + 6) % 7; // Monday = 0
+  const monday = addDays(now, -weekday - 7);
+  return [monday, addDays(monday, 6)];
 }
 
 function period() {
@@ -587,6 +586,7 @@ function wire() {
 }
 
 staffPage(async (me) => {
+  zone = me.organisation.timezone;
   if (me.role === "dispatcher") {
     // Disputes reach dispatch with their evidence; an admin resolves them.
     $("pay").hidden = false;

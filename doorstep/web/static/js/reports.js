@@ -2,7 +2,7 @@
 // {summary, tables, charts}; every chart is drawn (Chart.js, served locally) from a table
 // that is also shown and downloadable as CSV, so the numbers are always one look away.
 
-import { $, API, fillTable, getJson, notice, staffPage } from "./staff.js";
+import { $, API, addDays, fillTable, getJson, notice, staffPage, zoneDay, zoneMidnight } from "./staff.js";
 
 const SUMMARY_WORDS = {
   stops: "Stops", delivered: "Delivered", failed: "Failed", on_time_rate: "On time", first_attempt_success_rate: "First-attempt success",
@@ -13,6 +13,7 @@ const SUMMARY_WORDS = {
 const RATES = new Set(["on_time_rate", "first_attempt_success_rate", "eta_window_coverage"]);
 const COLOURS = ["#1a56db", "#b3261e", "#1b7f3b", "#b26a00"];
 const charts = [];
+let zone = "UTC"; // the organisation's: its days are the report's days
 
 function words(key, value) {
   if (value === null || value === undefined) return "–";
@@ -104,7 +105,7 @@ async function assets(params) {
   const [status, unusual, alerts] = await Promise.all([
     getJson("/maintenance/status"),
     getJson(`/maintenance/unusual?${new URLSearchParams({ since: params.from, until: params.to })}`).catch(() => null),
-    getJson(`/telemetry-events?${new URLSearchParams({ alerts_only: "true", since: `${params.from}T00:00:00Z`, until: `${params.to}T23:59:59Z`, limit: "200" })}`),
+    getJson(`/telemetry-events?${new URLSearchParams({ alerts_only: "true", since: zoneMidnight(params.from, zone).toISOString(), until: zoneMidnight(addDays(params.to, 1), zone).toISOString(), limit: "200" })}`),
   ]);
   const vehicles = await getJson("/vehicles?limit=200");
   const histories = await Promise.all(
@@ -152,14 +153,14 @@ async function show(event) {
   drawTables(report, kind, params);
 }
 
-staffPage(() => {
+staffPage((me) => {
+  zone = me.organisation.timezone;
   $("reports").hidden = false;
   const params = new URLSearchParams(location.search);
-  const today = new Date();
-  const monthAgo = new Date(today.getTime() - 29 * 86400000);
+  const today = zoneDay(zone);
   $("kind").value = params.get("kind") || "service";
-  $("from").value = params.get("from") || monthAgo.toLocaleDateString("en-CA");
-  $("to").value = params.get("to") || today.toLocaleDateString("en-CA");
+  $("from").value = params.get("from") || addDays(today, -29);
+  $("to").value = params.get("to") || today;
   $("fuel-price").value = params.get("fuel_price") || localStorage.getItem("doorstep.fuelPrice") || "";
   $("fuel-price").addEventListener("change", () => localStorage.setItem("doorstep.fuelPrice", $("fuel-price").value));
   $("period").addEventListener("submit", show);

@@ -44,6 +44,37 @@ export async function send(method, path, body, headers = {}) {
   return { ok: response.ok, status: response.status, body: data, detail: data && data.detail };
 }
 
+// Days are the organisation's: a dispatcher's browser may be in another zone (or in
+// UTC, as in CI), and a day read off the browser's clock is then the wrong one.
+/** The date (YYYY-MM-DD) it is, or was at `at`, in `zone`. */
+export function zoneDay(zone, at = new Date()) {
+  return at.toLocaleDateString("en-CA", { timeZone: zone });
+}
+
+/** `day` (YYYY-MM-DD) moved by `n` days. */
+export function addDays(day, n) {
+  const [y, m, d] = day.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+}
+
+/** How far `zone`'s clocks are ahead of UTC at the instant `t` (ms since the epoch). */
+function zoneOffsetMs(t, zone) {
+  const format = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit",
+  });
+  const p = Object.fromEntries(format.formatToParts(new Date(t)).map((x) => [x.type, Number(x.value)]));
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(t / 1000) * 1000;
+}
+
+/** The instant `day` (YYYY-MM-DD) begins in `zone`; a day of a clock change included. */
+export function zoneMidnight(day, zone) {
+  const [y, m, d] = day.split("-").map(Number);
+  const wall = Date.UTC(y, m - 1, d);
+  const first = wall - zoneOffsetMs(wall, zone);
+  return new Date(wall - zoneOffsetMs(first, zone));
+}
+
 export function hhmm(iso, zone = "UTC") {
   if (!iso) return "–";
   return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: zone });
