@@ -5,7 +5,7 @@
 // Text from the server is only ever set with textContent.
 
 import { DoorstepMap } from "./map.js";
-import { $, API, addDays, getJson, hhmm as clock, notice, send, staffPage, zoneMidnight } from "./staff.js";
+import { $, API, addDays, getJson, hhmm as clock, notice, send, staffPage, zoneDay, zoneMidnight } from "./staff.js";
 
 const config = JSON.parse($("ds-config").textContent);
 const STATUS_WORDS = { on_time: "On time", at_risk: "At risk", late: "Late", idle: "Idle", offline: "Offline", parked: "Parked" };
@@ -251,7 +251,7 @@ function listen() {
 // customers it makes later), and inserting it where the dispatcher chose.
 let affected = [];
 async function loadUnplanned() {
-  const today = new Date().toLocaleDateString("en-CA", { timeZone: zone });
+  const today = zoneDay(zone);
   let page;
   try {
     page = await getJson(`/orders?status=created&limit=100`);
@@ -265,7 +265,7 @@ async function loadUnplanned() {
   for (const order of page.items) {
     const option = document.createElement("option");
     option.value = order.id;
-    const day = order.window_start ? new Date(order.window_start).toLocaleDateString("en-CA", { timeZone: zone }) : today;
+    const day = order.window_start ? zoneDay(zone, new Date(order.window_start)) : today;
     option.textContent = `${order.tracking_code} · ${order.recipient.name} · ${order.address}${day === today ? "" : ` · ${day}`}`;
     select.append(option);
   }
@@ -280,7 +280,7 @@ async function findPlaces(event) {
   const list = $("options");
   list.replaceChildren();
   $("urgent-result").textContent = "";
-  const today = new Date().toLocaleDateString("en-CA", { timeZone: zone });
+  const today = zoneDay(zone);
   const result = await send("POST", "/dispatch/options", { order_id: orderId, date: today, limit: 5 });
   if (!result.ok) {
     notice(result.detail, true);
@@ -362,7 +362,7 @@ async function replay(event) {
   if (event) event.preventDefault();
   const v = selected && fleet.get(selected);
   if (!v || !map) return;
-  const day = $("replay-day").value || new Date().toLocaleDateString("en-CA", { timeZone: zone });
+  const day = $("replay-day").value || zoneDay(zone);
   const start = zoneMidnight(day, zone);
   const end = zoneMidnight(addDays(day, 1), zone);
   const span = new URLSearchParams({ since: start.toISOString(), until: end.toISOString() });
