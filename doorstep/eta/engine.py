@@ -86,6 +86,7 @@ class _Route:
         "any_done",
         "at_stop",
         "at_stop_since",
+        "away_since",
         "break_due",
         "break_since",
         "chain",
@@ -144,6 +145,7 @@ class _Route:
     break_since: float
     still_xy: tuple[float, float] | None
     still_since: float
+    away_since: float  # a first fix away from where the van stood (< 0: none)
     pace: Pace
     tz_off: float
     snapshots: deque[dict[str, tuple[float, float, bool]]]
@@ -206,6 +208,7 @@ class EtaEngine:
             r.pace = old.pace
             r.break_due, r.break_since = old.break_due, old.break_since
             r.still_xy, r.still_since = old.still_xy, old.still_since
+            r.away_since = old.away_since
             r.snapshots = old.snapshots
             r.last_snapshot_s = old.last_snapshot_s
             old_key = old.plan.vehicle_key
@@ -327,6 +330,7 @@ class EtaEngine:
             r.known_s = departed_s
             r.pos = r.xy[j]
             r.still_xy, r.still_since = r.xy[j], departed_s
+            r.away_since = -1.0
         if departed_s >= r.break_due and r.break_since < 0.0:
             # The break is due: drivers take it at a stop once it is done. Assumed
             # until the van moves on; a short stand then was no break after all.
@@ -395,13 +399,23 @@ class EtaEngine:
 
     def _watch_breaks(self, r: _Route, pos: tuple[float, float], t: float) -> None:
         """Breaks from the fixes alone: a van standing away from a stop after its break
-        fell due is on its break; moving on ends it (and teaches its length)."""
+        fell due is on its break; moving on (two fixes away in a row) ends it, at the
+        first of them, and teaches its length."""
         p = self.params
         if r.still_xy is None or distance_m(r.still_xy, pos) > p.still_radius_m:
+            if r.still_xy is not None and r.away_since < 0.0:
+                # One fix away may be a GPS jump the filter let through (it once ended
+                # a half-hour break after 14 minutes): the van has moved on only if
+                # the next fix is away too.
+                r.away_since = t
+                return
+            moved = t if r.away_since < 0.0 else r.away_since
+            r.away_since = -1.0
             if r.break_since >= 0.0:
-                self._end_break(r, t)
-            r.still_xy, r.still_since = pos, t
+                self._end_break(r, moved)
+            r.still_xy, r.still_since = pos, moved
             return
+        r.away_since = -1.0
         if (
             r.break_since < 0.0
             and r.at_stop < 0
@@ -475,6 +489,7 @@ class EtaEngine:
         r.break_since = -1.0
         r.still_xy = None
         r.still_since = 0.0
+        r.away_since = -1.0
         r.pace = Pace(self.driver_paces.prior(plan.driver_key), p.pace_prior_weight_s, p.pace_legs)
         offset = self.timezone.utcoffset(plan.start_time or now)
         r.tz_off = offset.total_seconds() if offset is not None else 0.0

@@ -481,18 +481,34 @@ def test_a_van_standing_at_the_stop_after_the_break_fell_due_is_on_its_break():
     # Standing at s0 (1 km east) for 20 minutes: back at 180 + 1800 s, then 120 s to s1.
     result = engine.on_fix("v1", fix_at(1380, 1000), at(1380))
     assert etas(result)[0] == pytest.approx(180.0 + 1800.0 + 120.0)
-    # Moving on after 25 minutes: the break ends; its length is learned.
-    result = engine.on_fix("v1", fix_at(1680, 1500), at(1680))
-    assert engine.break_s < 1800.0
-    assert etas(result)[0] == pytest.approx(1680.0 + 60.0)  # half the leg left
+    # Moving on after 25 minutes (the fix after agrees): the break ends when the van
+    # left; its length is learned.
+    engine.on_fix("v1", fix_at(1680, 1500), at(1680))
+    assert engine.break_s == 1800.0
+    result = engine.on_fix("v1", fix_at(1686, 1550), at(1686))
+    assert engine.break_s == pytest.approx(1800.0 + 0.3 * (1500.0 - 1800.0))
+    assert etas(result)[0] == pytest.approx(1686.0 + 54.0)  # 450 m of the 1 km leg left
     # The next break falls due 150 s after this one ended, not at once.
     assert not result.position_stale
+
+
+def test_one_fix_jumped_away_does_not_end_a_break():
+    """A GPS jump the filter let through once ended a half-hour break after 14 minutes,
+    and the rest of the route was predicted without the rest of the break."""
+    engine = EtaEngine(EtaParams(break_after_s=150.0))
+    _through_s0(engine)
+    engine.on_fix("v1", fix_at(900, 1000), at(900))
+    engine.on_fix("v1", fix_at(1000, 2600), at(1000))  # 1.6 km away, for one fix
+    result = engine.on_fix("v1", fix_at(1060, 1000), at(1060))  # back where it stood
+    assert engine.break_s == 1800.0  # nothing learned: still on the break
+    assert etas(result)[0] == pytest.approx(180.0 + 1800.0 + 120.0)
 
 
 def test_a_short_stand_after_a_stop_is_not_a_break():
     engine = EtaEngine(EtaParams(break_after_s=150.0))
     _through_s0(engine)
-    result = engine.on_fix("v1", fix_at(240, 1500), at(240))  # off after a minute
+    engine.on_fix("v1", fix_at(240, 1500), at(240))  # off after a minute
+    result = engine.on_fix("v1", fix_at(245, 1540), at(245))
     assert engine.break_s == pytest.approx(1800.0)  # nothing learned
     # Still due: taken after s1 now, so s2 is 30 min later than the drive alone.
     assert etas(result)[1] - etas(result)[0] == pytest.approx(60.0 + 1800.0 + 120.0)
