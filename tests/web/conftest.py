@@ -100,14 +100,13 @@ def day(client, org_a, db) -> Day:
     )
     # Promised today 10:00-15:00 in Helsinki, so the tests' ETAs at 14:20 are on time
     # and at 15:40 late, whatever day the suite runs.
-    helsinki = ORG_ZONE
     today = org_today()
     orders = [
         create_order(
             client,
             key,
-            window_start=datetime.combine(today, dt_time(10), helsinki).isoformat(),
-            window_end=datetime.combine(today, dt_time(15), helsinki).isoformat(),
+            window_start=datetime.combine(today, dt_time(10), ORG_ZONE).isoformat(),
+            window_end=datetime.combine(today, dt_time(15), ORG_ZONE).isoformat(),
             recipient={"name": f"Person{i} Surname{i}", "phone": f"+358 40 111000{i}"},
             address=f"Street {i}, Helsinki",
             postcode=f"0010{i}",

@@ -35,15 +35,20 @@ function dayNumber(date) {
   return Date.UTC(y, m - 1, d) / 86400000;
 }
 
+/** The day of the week of a YYYY-MM-DD date, Monday = 0. */
+export function weekday(date) {
+  const [y, m, d] = date.split("-").map(Number);
+  return (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7;
+}
+
 /** "today", "tomorrow" or "Thu 27 Nov" for a YYYY-MM-DD date. */
 export function dayName(date, today, t) {
   const diff = dayNumber(date) - dayNumber(today);
   if (diff === 0) return t("today");
   if (diff === 1) return t("tomorrow");
-  const [y, m, d] = date.split("-").map(Number);
-  const weekday = (new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7; // Monday = 0
+  const [, m, d] = date.split("-").map(Number);
   return t("date", {
-    weekday: t("weekdays").split(" ")[weekday],
+    weekday: t("weekdays").split(" ")[weekday(date)],
     day: d,
     month: t("months").split(" ")[m - 1],
   });

@@ -5,7 +5,7 @@
 // shown, never parsed into a float. A refusal shows the API's own sentence; text from
 // the server is only ever set with textContent.
 
-import { dayName, translator } from "./format.js";
+import { dayName, translator, weekday } from "./format.js";
 import { $, API, addDays, fillTable, getJson, notice, send, staffPage, zoneDay } from "./staff.js";
 
 const STATUS_WORDS = { draft: "Draft", approved: "Approved", paid: "Paid" };
@@ -41,8 +41,7 @@ function day(date) {
 
 /** Monday to Sunday of the week before this one. */
 function lastFullWeek(now = today()) {
-  const weekday = (new Date(`${now}T12:00:00Z`).getUTCDay() + 6) % 7; // Monday = 0
-  const monday = addDays(now, -weekday - 7);
+  const monday = addDays(now, -weekday(now) - 7);
   return [monday, addDays(monday, 6)];
 }
 
