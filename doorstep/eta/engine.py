@@ -24,7 +24,11 @@ and the late risk (``doorstep.eta.calibration``). The stop the van is driving to
 bands of its own (``drive_calibration``), learned only from such arrivals: no service
 lies before it, so its errors are the drive's alone, and sharing the others' bands
 made its windows twice as wide as they need be (``doorstep bench eta --scenario
-slow_service``: 95 % of those arrivals inside, windows 9 minutes wide). The raw
+slow_service``: 95 % of those arrivals inside, windows 9 minutes wide). A break
+falling due within minutes of a departure may be taken at that stop or the next, and
+the two ways can be half an hour apart (a wait for a window absorbs a break taken
+before it, not one taken after): the windows stretch to hold the other way when its
+odds are 20 % or more (``_break_flip``). The raw
 arrivals are what the engine remembers (every ``snapshot_every_s``) and compares with
 real arrivals, to keep learning how wide its windows must be.
 """
@@ -48,6 +52,9 @@ from doorstep.eta.time_of_day import TimeOfDayFactors
 _INV_HOUR = 1.0 / 3600.0
 _INV_MINUTE = 1.0 / 60.0
 _SCALE_OFFSET_S = 1000.0  # doorstep.eta.calibration.SCALE_OFFSET_S, inlined in the loop
+_Z80 = 1.2815515655446004  # a normal's 90 % quantile: ±z holds 80 %
+_Z60 = 0.8416212335729143  # its 80 % quantile: a branch this far off has 20 % odds
+_FLIP_REACH = 0.5 * _Z60 / _Z80  # of a window's width: the other branch's odds >= 20 %
 
 
 @dataclass(frozen=True, slots=True)
@@ -643,6 +650,11 @@ class EtaEngine:
         # Only driving lies before the first stop when on the way to it (i == 0): its
         # errors have a band of their own, narrower than one with a service in it.
         table = bands if begin else drive_bands
+        last = len(seq) - 1
+        # The break the other way round: the stop at flip_from may be next_s later
+        # (< 0: earlier) with odds flip_odds, the ones after it flip_s.
+        flip_from = last + 1
+        next_s = flip_s = flip_odds = 0.0
         for i in range(begin, len(seq)):
             j = seq[i]
             if i:
@@ -655,6 +667,13 @@ class EtaEngine:
             eta = t + band.middle * scale
             earliest = t + band.lower * scale
             latest = t + band.upper * scale
+            if i >= flip_from:
+                if i > flip_from:
+                    next_s = flip_s
+                if next_s > 0.0:
+                    latest += next_s
+                else:
+                    earliest += next_s
             if earliest < now_s:
                 earliest = now_s
                 if eta < now_s:
@@ -668,16 +687,56 @@ class EtaEngine:
                 risk = 1.0
             else:
                 risk = band.late_probability((end - t) / scale)
+                if i >= flip_from and next_s:
+                    other = band.late_probability((end - t - next_s) / scale)
+                    risk += flip_odds * (other - risk)
             out.append(StopEta(ids[j], eta, earliest, latest, i + 1, risk, horizon))
             if snapshot is not None:
                 snapshot[ids[j]] = (t, horizon, i == 0)
             opens = window_start[j]  # an early driver waits for the window, then serves
             # The next service alone centres on its median; the ones after add up.
             depart = (t if t > opens else opens) + (ahead[j] if i else service[j])
+            if due != math.inf and flip_from > last and i < last:
+                # The break may fall due on either side of this stop's departure.
+                reach = (band.upper - band.lower) * scale * _FLIP_REACH
+                if reach > 0.0 and -reach <= depart - due <= reach:
+                    next_s, flip_s, flip_odds = self._break_flip(r, i, depart, due, pace, reach)
+                    if flip_odds:
+                        flip_from = i + 1
             if depart >= due:
                 depart += break_s
                 due = math.inf
         return RouteEta(r.plan.route_id, now_s, tuple(out), stale, pace, known)
+
+    def _break_flip(
+        self, r: _Route, i: int, depart: float, due: float, pace: float, reach: float
+    ) -> tuple[float, float, float]:
+        """If the break fell on the other side of the departure from ``r.seq[i]``: how
+        much later (< 0: earlier) the next stop would be reached, and the stops after
+        it, and the odds of that.
+
+        The next stop is reached a break earlier or later. The ones after it are the
+        same either way, unless the van waits there for a window: a break taken before
+        the wait is absorbed by it, after the wait it adds its whole length. Within
+        ``reach`` of the break falling due the other side has odds of 20 % or more, as
+        much as the window may leave out, so the windows stretch to hold it
+        (``doorstep bench eta --seed 41 --road-network monaco``: a van at a stop two
+        minutes before its break fell due, then 50 minutes waiting at the next, arrived
+        half an hour after every window of the afternoon)."""
+        nxt = r.seq[i + 1]
+        hour = int((depart + r.tz_off) * _INV_HOUR) % 24
+        arrive = depart + r.chain[i + 1] * pace * self.time_of_day.factors[hour]
+        opens = r.window_start[nxt]
+        waited = arrive if arrive > opens else opens
+        absorbed = waited + self.break_s - max(arrive + self.break_s, opens)
+        if absorbed < 60.0:
+            absorbed = 0.0
+        odds = 0.5 * math.erfc(abs(depart - due) / (reach / _Z60) / math.sqrt(2.0))
+        if depart >= due:  # the break after this stop; after the wait, it would add up
+            return -self.break_s, absorbed, odds
+        if waited + r.service_ahead[nxt] < due:
+            return 0.0, 0.0, 0.0  # the break falls later still
+        return self.break_s, -absorbed, odds  # the break after the next, or before it
 
 
 def _unproject(plane: LocalPlane, xy: tuple[float, float]) -> tuple[float, float]:

@@ -475,6 +475,63 @@ def _through_s0(engine: EtaEngine) -> None:
     engine.on_stop_done("r1", "s0", arrived_at=at(120), departed_at=at(180), now=at(180))
 
 
+def _waiting_at_s2(break_after_s: float, s2_opens_s: float = 2000.0) -> RouteEta:
+    """Legs of 120 s, services of 60 s: s1 is left at 360 s, and s2 opens at 2000 s."""
+    plan = line_route(6)
+    stops = list(plan.stops)
+    stops[2] = replace(stops[2], window_start=at(s2_opens_s), window_end=at(s2_opens_s + 7200))
+    engine = EtaEngine(EtaParams(break_after_s=break_after_s))
+    return engine.set_route(replace(plan, stops=tuple(stops)), T0)
+
+
+def _plain_window(t: float) -> tuple[float, float]:  # the default band: ±0.12 (h + 1000 s)
+    return t - 0.12 * (t + 1000.0), t + 0.12 * (t + 1000.0)
+
+
+def test_a_break_due_minutes_from_a_departure_before_a_wait_widens_the_windows_after():
+    """Due 10 s before s1 is left, the break is taken there and the wait at s2 swallows
+    it; due 10 s later, the van waits at s2 first and the break adds its whole half
+    hour. Which one happens is a matter of seconds, so the windows hold both: s2's by
+    the break, the ones after it by what the wait would not absorb."""
+    absorbed = 2000.0 + 1800.0 - (480.0 + 1800.0)  # s2 reached at 480 s without the break
+    before = _waiting_at_s2(350.0)
+    assert etas(before)[2:] == pytest.approx([2280.0, 2460.0, 2640.0, 2820.0])
+    s2 = before.stops[2]
+    low, high = _plain_window(2280.0)
+    assert s2.earliest_s - T0.timestamp() == pytest.approx(low - 1800.0)  # no break first
+    assert s2.latest_s - T0.timestamp() == pytest.approx(high)
+    for stop in before.stops[3:]:
+        low, high = _plain_window(stop.eta_s - T0.timestamp())
+        assert stop.earliest_s - T0.timestamp() == pytest.approx(low)
+        assert stop.latest_s - T0.timestamp() == pytest.approx(high + absorbed)
+    plain = _waiting_at_s2(350.0, s2_opens_s=0.0)  # no wait at s2: one way only
+    assert etas(plain) == etas(before)
+    s3, plain_s3 = before.stops[3], plain.stops[3]
+    assert s3.latest_s - plain_s3.latest_s == pytest.approx(absorbed)
+    assert s3.late_risk is not None and plain_s3.late_risk is not None
+    assert s3.late_risk > plain_s3.late_risk + 0.2  # the other way ends after 3600 s
+
+    after = _waiting_at_s2(370.0)  # due after s1: the wait first, then the break
+    assert etas(after)[2:] == pytest.approx([480.0, 3980.0, 4160.0, 4340.0])
+    low, high = _plain_window(480.0)
+    assert after.stops[2].latest_s - T0.timestamp() == pytest.approx(high + 1800.0)
+    for stop in after.stops[3:]:
+        low, high = _plain_window(stop.eta_s - T0.timestamp())
+        assert stop.earliest_s - T0.timestamp() == pytest.approx(low - absorbed)
+        assert stop.latest_s - T0.timestamp() == pytest.approx(high)
+
+
+def test_a_break_due_far_from_any_departure_widens_no_window():
+    result = _waiting_at_s2(1000.0)  # due while the van waits at s2: after it, surely
+    assert etas(result)[2:] == pytest.approx([480.0, 3980.0, 4160.0, 4340.0])
+    for stop in result.stops[1:]:  # s0's early edge is now: it cannot come sooner
+        low, high = _plain_window(stop.eta_s - T0.timestamp())
+        assert (stop.earliest_s - T0.timestamp(), stop.latest_s - T0.timestamp()) == (
+            pytest.approx(low),
+            pytest.approx(high),
+        )
+
+
 def test_a_van_standing_at_the_stop_after_the_break_fell_due_is_on_its_break():
     engine = EtaEngine(EtaParams(break_after_s=150.0))
     _through_s0(engine)
