@@ -42,6 +42,7 @@ def test_a_fast_demo_day_is_driven_end_to_end(tmp_path):
     out = io.StringIO()
     stats = asyncio.run(run(options, Console(file=out, width=120)))
     assert "API docs" in out.getvalue() and "/t/" in out.getvalue()
+    assert f"http://{options.host}:{options.port}/track " in out.getvalue()
     assert "urgent orders came in after planning" in out.getvalue()
     assert stats.finished and stats.refused == 0
     total = sum(v.stops for v in stats.vans.values())

@@ -281,7 +281,8 @@ def _welcome(out: Console, world: DemoWorld, options: DemoOptions) -> None:
     out.print(
         f"  Trackers:   OsmAnd / Traccar Client on http://{options.host}:{options.osmand_port}/"
     )
-    out.print("  Five customers' tracking pages (live map, ETA window, timeline):")
+    out.print(f"  Customers:  {api}/track  (type a tracking number) or, straight in,")
+    out.print("  five customers' tracking pages (live map, ETA window, timeline):")
     for code in world.tracking_codes[:5]:
         out.print(f"    {api}/t/{code}")
     out.print("  Ctrl-C stops the demo.\n")

@@ -125,6 +125,13 @@ def _not_found(
 # -- /track -----------------------------------------------------------------------------
 
 
+@router.get("/", include_in_schema=False)
+def home() -> RedirectResponse:
+    """Whoever types the bare address is most likely a customer with a tracking number
+    (staff come by their own links: ``/dashboard``, ``/driver``); a 404 told them nothing."""
+    return RedirectResponse("/track", status_code=307)
+
+
 @router.get("/track", response_class=HTMLResponse)
 def entry(request: Request, lang: Lang = None, code: str = "") -> HTMLResponse:
     """The tracking number form."""

@@ -67,6 +67,12 @@ def test_the_entry_form_has_labelled_fields_and_strict_headers(client):
     assert "noindex" in response.headers["x-robots-tag"]
 
 
+def test_the_bare_address_leads_to_the_entry_form(client):
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "/track"
+    assert '<label for="code">Tracking number</label>' in client.get("/").text
+
+
 def test_a_typed_number_redirects_to_its_canonical_page(client, day):
     typed = "-".join(day.code[i : i + 4] for i in range(0, 16, 4)).lower().replace("0", "o")
     response = client.post("/track", data={"code": f"  {typed} "}, follow_redirects=False)
