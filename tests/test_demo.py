@@ -7,18 +7,19 @@ from __future__ import annotations
 import asyncio
 import io
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from rich.console import Console
 from sqlalchemy import create_engine, func, select
 
 from doorstep.demo.run import DemoOptions, run
-from doorstep.demo.seed import URGENT_JOBS
+from doorstep.demo.seed import URGENT_JOBS, DemoWorld, clock_start
 from doorstep.sim import ScenarioError
-from doorstep.storage.tables import Order, PingRow, Route, Stop
+from doorstep.storage.tables import Order, OrderEvent, PingRow, Route, Stop
 from tests.conftest import free_port
 
 
@@ -62,6 +63,13 @@ def test_a_fast_demo_day_is_driven_end_to_end(tmp_path):
         assert set(stats.dropped) <= {"duplicate", "implausible_jump"}, stats.dropped
         assert stored == stats.fixes - sum(stats.dropped.values())
         assert set(conn.scalars(select(Route.status))) == {"completed"}
+        # The orders came in early on the demo day, whatever hour the test runs.
+        first = conn.scalar(select(func.min(OrderEvent.at)))
+        helsinki = ZoneInfo("Europe/Helsinki")
+        first_local = first.replace(tzinfo=UTC).astimezone(helsinki)
+        world = DemoWorld.from_json((options.data_dir / "demo-world.json").read_text())
+        assert first_local.date() == world.day
+        assert time(6, 30) <= first_local.time() < time(7, 40)
         # Live ETAs were published on the stops while the day ran.
         assert conn.scalar(select(func.count()).where(Stop.eta_computed_at.is_not(None))) > 0
     engine.dispose()
@@ -169,3 +177,16 @@ def test_an_urgent_order_inserted_while_the_day_runs_is_driven_to(tmp_path, monk
         assert status in ("delivered", "failed")
         assert set(conn.scalars(select(Route.status))) == {"completed"}
     engine.dispose()
+
+
+def test_the_demo_clock_starts_shortly_before_the_first_van_leaves():
+    """The planner may start every route hours after the shifts begin; the demo must
+    not show an empty map for the minutes that takes at its speed."""
+    world = DemoWorld(
+        "org", "Demo", "Europe/Helsinki", date(2026, 6, 1), "a@b.c", "pw", "key", (60.0, 25.0)
+    )
+    helsinki = ZoneInfo("Europe/Helsinki")
+    late, later = (datetime(2026, 6, 1, h, 37, tzinfo=helsinki) for h in (10, 12))
+    assert clock_start(world, [later, None, late]) == late - timedelta(minutes=10)
+    # Nothing left to drive: the morning, as the day would have begun.
+    assert clock_start(world, [None]) == datetime(2026, 6, 1, 7, 40, tzinfo=helsinki)

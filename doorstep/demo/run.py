@@ -32,12 +32,13 @@ from rich.text import Text
 from doorstep import clock
 from doorstep.config import Settings, load_settings
 from doorstep.demo.feeder import Feeder, FeedStats, RouteInfo
-from doorstep.demo.seed import DemoWorld, Van, day_start, seed_demo
+from doorstep.demo.seed import TIMEZONE, DemoWorld, Van, clock_start, day_start, seed_demo
 from doorstep.sim import Scenario, builtin_scenario, load_scenario
 from doorstep.storage.schema import migrate
 from doorstep.wiring import Runtime, build_runtime
 
 log = logging.getLogger("doorstep.demo")
+SEEDED_AT = dt.time(6, 30)  # local: when the demo day's orders are in and planned
 
 
 @dataclass(frozen=True)
@@ -83,15 +84,21 @@ def prepare(options: DemoOptions) -> tuple[Runtime, DemoWorld | None]:
     world_file = options.data_dir / "demo-world.json"
     if options.keep and database.exists() and world_file.exists():
         return runtime, DemoWorld.from_json(world_file.read_text())
-    today = dt.datetime.now(ZoneInfo("Europe/Helsinki")).date()
-    world = seed_demo(
-        runtime,
-        day=today,
-        orders_count=options.orders,
-        vans=options.vans,
-        seed=options.seed,
-        plan_seconds=options.plan_seconds,
-    )
+    today = dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+    # The orders come in and the day is planned early that morning, not at whatever
+    # hour the demo is started: the recipients' timelines begin before the vans leave.
+    clock.use(clock.ScaledClock(day_start(today, TIMEZONE, SEEDED_AT), 1.0))
+    try:
+        world = seed_demo(
+            runtime,
+            day=today,
+            orders_count=options.orders,
+            vans=options.vans,
+            seed=options.seed,
+            plan_seconds=options.plan_seconds,
+        )
+    finally:
+        clock.use(None)
     world_file.write_text(world.to_json())
     return runtime, world
 
@@ -106,7 +113,8 @@ async def run(options: DemoOptions, console: Console | None = None) -> FeedStats
     scenario = scenario_of(options)  # a bad file fails before anything starts
     runtime, world = await asyncio.to_thread(prepare, options)
     assert world is not None
-    demo_clock = clock.ScaledClock(day_start(world.day, world.timezone), options.speed)
+    departures = await asyncio.to_thread(_departures, runtime, world)
+    demo_clock = clock.ScaledClock(clock_start(world, departures), options.speed)
     clock.use(demo_clock)
     servers = _servers(runtime, options)
     tasks = [asyncio.create_task(s.serve()) for s in servers]
@@ -209,6 +217,15 @@ async def _ready(servers: list[uvicorn.Server]) -> None:
     raise RuntimeError("the demo's server did not start (is the port taken? try --port)")
 
 
+def _departures(runtime: Runtime, world: DemoWorld) -> list[dt.datetime | None]:
+    """The planned starts of the day's routes not yet driven."""
+    from doorstep.storage.tables import Route
+
+    with runtime.sessions() as session:
+        routes = [session.get(Route, uuid.UUID(route_id)) for route_id in world.route_ids]
+        return [r.planned_start for r in routes if r is not None and r.status == "planned"]
+
+
 def _routes_of(
     runtime: Runtime, world: DemoWorld, *, open_only: bool = False
 ) -> list[tuple[str, Van]]:
@@ -281,8 +298,8 @@ def _welcome(out: Console, world: DemoWorld, options: DemoOptions) -> None:
     out.print(
         f"  Trackers:   OsmAnd / Traccar Client on http://{options.host}:{options.osmand_port}/"
     )
-    out.print(f"  Customers:  {api}/track  (type a tracking number) or, straight in,")
-    out.print("  five customers' tracking pages (live map, ETA window, timeline):")
+    out.print(f"  Customers:  {api}/track  (the tracking number form)")
+    out.print("  Five customers' tracking pages (live map, ETA window, timeline):")
     for code in world.tracking_codes[:5]:
         out.print(f"    {api}/t/{code}")
     out.print("  Ctrl-C stops the demo.\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -242,5 +243,16 @@ def seed_demo(
 
 
 def day_start(day: dt.date, timezone: str, at: dt.time = dt.time(7, 40)) -> dt.datetime:
-    """When the demo's clock starts: just before the first van leaves."""
+    """``at`` on ``day`` in ``timezone``; by default the morning before the first shift."""
     return dt.datetime.combine(day, at, tzinfo=ZoneInfo(timezone))
+
+
+DEPARTURE_LEAD = dt.timedelta(minutes=10)
+
+
+def clock_start(world: DemoWorld, departures: Iterable[dt.datetime | None]) -> dt.datetime:
+    """When the demo's clock starts: shortly before the first van leaves (the planner
+    may start every route hours after the shifts begin, when the first windows allow),
+    or the morning when no route is left to leave."""
+    first = min((d for d in departures if d is not None), default=None)
+    return first - DEPARTURE_LEAD if first is not None else day_start(world.day, world.timezone)
