@@ -94,3 +94,29 @@ def test_the_dashboard_asks_for_a_sign_in_and_a_driver_is_refused(browser, serve
         context.close()
     refused = client.get(f"{API}/fleet/live", headers={"Authorization": f"Bearer {org_a.driver}"})
     assert refused.status_code == 403
+
+
+def test_before_any_vehicle_has_a_position_the_map_shows_the_depots(browser, server, client, org_a):
+    depot = client.post(
+        f"{API}/depots",
+        json={"name": "Tampere yard", "location": {"lat": 61.4978, "lon": 23.761}},
+        headers={"Authorization": f"Bearer {org_a.admin}"},
+    )
+    assert depot.status_code == 201, depot.text
+    _van(client, org_a)  # no fix yet: nothing else to show
+    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server}/dashboard")
+        page.get_by_label("Email").fill(org_a.admin_email)
+        page.get_by_label("Password").fill(org_a.admin_password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator("#vehicles button")).to_contain_text("no position yet")
+        marker = page.locator(f'.ds-marker.ds-depot[data-id="depot-{depot.json()["id"]}"]')
+        expect(marker).to_have_attribute("aria-label", "Depot · Tampere yard")
+        expect(marker).to_be_in_viewport()
+        assert errors == []
+    finally:
+        context.close()

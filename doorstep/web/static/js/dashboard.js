@@ -14,6 +14,7 @@ let map = null;
 let selected = null;
 let zone = "UTC";
 let fitted = false;
+let depotsShown = false;
 
 let me = null;
 const hhmm = (iso) => clock(iso, zone);
@@ -182,6 +183,17 @@ async function refreshExceptions() {
   if (response && response.ok) drawExceptions(await response.json());
 }
 
+// The depots, where the fleet starts and ends its day: on the map from the start, and
+// what the map shows until a vehicle has a position (an empty map says nothing).
+async function showDepots() {
+  if (!map || depotsShown) return;
+  depotsShown = true;
+  const page = await getJson("/depots?limit=100").catch(() => null);
+  const depots = page ? page.items : [];
+  for (const d of depots) map.setMarker(`depot-${d.id}`, d.location, { kind: "depot", label: `Depot · ${d.name}` });
+  if (!fitted && depots.length) map.fit(depots.map((d) => d.location), { maxZoom: 13 });
+}
+
 async function refresh() {
   let response;
   try {
@@ -209,6 +221,7 @@ async function refresh() {
       fitted = true;
     }
   }
+  if (!depotsShown) showDepots();
   notice("");
   await refreshExceptions();
   if (me && me.canAct) loadUnplanned();
