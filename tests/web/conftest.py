@@ -226,6 +226,28 @@ def phone(browser, server) -> Iterator[Any]:
     context.close()
 
 
+def staff_signed_in(browser: Any, server: str, email: str, password: str) -> tuple:
+    """(context, page, script errors) of a staff member signed in on the dashboard;
+    requests off the server are refused, as the closed network here would."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=server, viewport={"width": 1400, "height": 900})
+    context.route(
+        lambda url: not url.startswith(server) and not url.startswith(("data:", "blob:")),
+        lambda route: route.abort(),
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/dashboard")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#who")).not_to_be_empty()
+    return context, page, errors
+
+
 @pytest.fixture
 def js_errors() -> list[str]:
     return []

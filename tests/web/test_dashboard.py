@@ -12,7 +12,7 @@ import pytest
 from doorstep.bus import Event
 from doorstep.storage.tables import Stop
 from tests.api.test_fleet_live import _fix, _started_route, _van
-from tests.web.conftest import API
+from tests.web.conftest import API, staff_signed_in
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -33,15 +33,10 @@ def test_the_fleet_moves_and_turns_late_on_the_dashboard(browser, server, client
     sent = client.post(f"{API}/pings", json=hard_stop, headers={"Authorization": f"Bearer {token}"})
     assert sent.status_code == 200, sent.text
     _fix(client, token, 60.1690, 24.9400)
-    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 800})
+    context, page, errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
     try:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{server}/dashboard")
-        page.get_by_label("Email").fill(org_a.admin_email)
-        page.get_by_label("Password").fill(org_a.admin_password)
-        page.get_by_role("button", name="Sign in").click()
         row = page.locator(f'#vehicles button[data-vehicle="{van["id"]}"]')
         expect(row).to_contain_text("Van 1 · On time · 0/2 stops")
         expect(page.locator('#exceptions li[data-kind^="harsh"]').first).to_contain_text("Van 1")
@@ -104,15 +99,10 @@ def test_before_any_vehicle_has_a_position_the_map_shows_the_depots(browser, ser
     )
     assert depot.status_code == 201, depot.text
     _van(client, org_a)  # no fix yet: nothing else to show
-    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 800})
+    context, page, errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
     try:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{server}/dashboard")
-        page.get_by_label("Email").fill(org_a.admin_email)
-        page.get_by_label("Password").fill(org_a.admin_password)
-        page.get_by_role("button", name="Sign in").click()
         expect(page.locator("#vehicles button")).to_contain_text("no position yet")
         marker = page.locator(f'.ds-marker.ds-depot[data-id="depot-{depot.json()["id"]}"]')
         expect(marker).to_have_attribute("aria-label", "Depot · Tampere yard")

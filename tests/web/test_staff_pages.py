@@ -24,7 +24,7 @@ from doorstep.storage.tables import Stop
 from tests.api.test_fleet_live import _fix, _van
 from tests.conftest import auth, create_order, load_van, org_today
 from tests.reports.test_reports import the_day
-from tests.web.conftest import API
+from tests.web.conftest import API, staff_signed_in
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -41,24 +41,6 @@ def _order(client, org, where):
         window_start=(now - timedelta(hours=1)).isoformat(),
         window_end=(now + timedelta(hours=8)).isoformat(),
     )
-
-
-def _signed_in(browser, server, email, password):
-    context = browser.new_context(base_url=server, viewport={"width": 1400, "height": 900})
-    context.route(
-        lambda url: not url.startswith(server) and not url.startswith(("data:", "blob:")),
-        lambda route: route.abort(),
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{server}/dashboard")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("#who")).not_to_be_empty()
-    return context, page, errors
 
 
 def _running_route(client, org):
@@ -98,7 +80,9 @@ def test_an_urgent_job_from_the_live_map_changes_the_route_and_the_later_eta(
     before = _eta(db, route["stops"][1]["id"])
     assert before is not None
     urgent = _order(client, org_a, ON_THE_WAY)
-    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    context, page, errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
     try:
         expect(page.locator("#urgent")).to_be_visible()
         page.get_by_label("Order not on a route yet").select_option(urgent["id"])
@@ -125,7 +109,9 @@ def test_an_urgent_job_from_the_live_map_changes_the_route_and_the_later_eta(
 
 def test_a_message_to_the_driver_from_the_selected_van(browser, server, client, org_a, db):
     van, _route, _first, _last = _running_route(client, org_a)
-    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    context, page, errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
     try:
         page.locator(f'#vehicles button[data-vehicle="{van["id"]}"]').click()
         page.get_by_label("Message to the driver").fill("Call the office")
@@ -144,7 +130,9 @@ def test_a_message_to_the_driver_from_the_selected_van(browser, server, client, 
 
 def test_the_orders_board_finds_an_order_and_tells_its_story(browser, server, client, org_a, db):
     _van, _route, first, _last = _running_route(client, org_a)
-    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    context, page, errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
     try:
         page.goto(f"{server}/dashboard/orders")
         page.get_by_label("Search").fill(first["tracking_code"])
@@ -171,7 +159,9 @@ def test_a_scorecard_shows_the_harsh_brake_fed_through_the_pipeline(
     browser, server, client, org_a, db
 ):
     the_day(client, org_a, db)  # 2026-11-10: a day of fixes with one hard brake
-    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    context, page, errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
     try:
         page.goto(f"{server}/dashboard/reports?kind=drivers&from=2026-11-10&to=2026-11-10")
         table = page.locator('section[data-table="scorecards"] table')
@@ -223,7 +213,9 @@ def test_the_fuel_tax_return_is_on_the_reports_page(browser, server, client, org
     params = {"from": DAY, "to": DAY}
     expected = client.get(f"{API}/reports/fuel-tax", params=params, headers=auth(org_a.viewer))
     rows = {r[0]: r for r in expected.json()["tables"]["jurisdictions"]["rows"]}
-    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    context, page, errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
     try:
         page.goto(f"{server}/dashboard/reports?kind=fuel-tax&from={DAY}&to={DAY}")
         table = page.locator('section[data-table="jurisdictions"] table')
@@ -254,7 +246,7 @@ def test_a_viewer_sees_all_of_it_and_can_act_on_none(browser, server, client, or
     van, route, first, _last = _running_route(client, org_a)
     _order(client, org_a, ON_THE_WAY)
     email = _viewer(db, org_a)
-    context, page, errors = _signed_in(browser, server, email, org_a.admin_password)
+    context, page, errors = staff_signed_in(browser, server, email, org_a.admin_password)
     try:
         expect(page.locator("#who")).to_have_text("Vic · viewer")
         expect(page.locator(f'#vehicles button[data-vehicle="{van["id"]}"]')).to_be_visible()
@@ -294,7 +286,9 @@ def test_a_viewer_sees_all_of_it_and_can_act_on_none(browser, server, client, or
 def test_the_admin_manages_zones_users_and_rules_and_a_dispatcher_cannot(
     browser, server, client, org_a, db
 ):
-    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    context, page, errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
     try:
         page.get_by_role("link", name="Admin").click()
         expect(page.locator("#users tbody tr")).to_have_count(2)  # the admin and Dana
@@ -325,7 +319,7 @@ def test_the_admin_manages_zones_users_and_rules_and_a_dispatcher_cannot(
         context.close()
     saved = client.get(f"{API}/organisation/notification-settings", headers=auth(org_a.admin))
     assert saved.json()["enabled"] is False
-    context, page, errors = _signed_in(browser, server, "disp@acme.test", org_a.admin_password)
+    context, page, errors = staff_signed_in(browser, server, "disp@acme.test", org_a.admin_password)
     try:
         expect(page.get_by_role("link", name="Admin")).to_be_hidden()
         page.goto(f"{server}/dashboard/admin")
@@ -354,7 +348,9 @@ def test_the_assets_report_shows_what_is_overdue_and_the_service_history(
         headers=auth(org_a.admin),
     )
     assert repair.status_code == 201, repair.text
-    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    context, page, errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
     try:
         page.goto(f"{server}/dashboard/reports?kind=assets")
         due = page.locator('section[data-table="due"] tbody tr')
