@@ -66,7 +66,7 @@ HORIZON_EDGES_S: tuple[float, ...] = (
     14400.0,
 )
 GROUPS_COUNTED = 1000  # beyond this many routes the default's weight is nil anyway
-_Z80 = 1.2815515655446004  # the normal's 90 % quantile: ±z covers 80 %
+Z80 = 1.2815515655446004  # the normal's 90 % quantile: ±z covers 80 %
 
 
 def scale_s(horizon_s: float) -> float:
@@ -102,7 +102,7 @@ DEFAULT_BAND = ErrorBand(
     middle=0.0,
     upper=DEFAULT_HALF_WIDTH,
     errors=(),
-    sigma=DEFAULT_HALF_WIDTH / _Z80,
+    sigma=DEFAULT_HALF_WIDTH / Z80,
     source="default",
 )
 

@@ -42,7 +42,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from doorstep.eta.calibration import Calibration
+from doorstep.eta.calibration import Z80, Calibration
 from doorstep.eta.model import Fix, RouteEta, RoutePlan, ServedStop, StopEta
 from doorstep.eta.pace import DriverPaces, Pace
 from doorstep.eta.progress import LegPath, LocalPlane, distance_m, remaining_drive_s
@@ -52,9 +52,8 @@ from doorstep.eta.time_of_day import TimeOfDayFactors
 _INV_HOUR = 1.0 / 3600.0
 _INV_MINUTE = 1.0 / 60.0
 _SCALE_OFFSET_S = 1000.0  # doorstep.eta.calibration.SCALE_OFFSET_S, inlined in the loop
-_Z80 = 1.2815515655446004  # a normal's 90 % quantile: ±z holds 80 %
-_Z60 = 0.8416212335729143  # its 80 % quantile: a branch this far off has 20 % odds
-_FLIP_REACH = 0.5 * _Z60 / _Z80  # of a window's width: the other branch's odds >= 20 %
+_Z60 = 0.8416212335729143  # a normal's 80 % quantile: a branch this far off has 20 % odds
+_FLIP_REACH = 0.5 * _Z60 / Z80  # of a window's width: the other branch's odds >= 20 %
 
 
 @dataclass(frozen=True, slots=True)
