@@ -18,9 +18,10 @@ import datetime as dt
 import logging
 import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import uvicorn
@@ -36,6 +37,11 @@ from doorstep.demo.seed import TIMEZONE, DemoWorld, Van, clock_start, day_start,
 from doorstep.sim import Scenario, builtin_scenario, load_scenario
 from doorstep.storage.schema import migrate
 from doorstep.wiring import Runtime, build_runtime
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from doorstep.storage.tables import Route
 
 log = logging.getLogger("doorstep.demo")
 SEEDED_AT = dt.time(6, 30)  # local: when the demo day's orders are in and planned
@@ -217,26 +223,32 @@ async def _ready(servers: list[uvicorn.Server]) -> None:
     raise RuntimeError("the demo's server did not start (is the port taken? try --port)")
 
 
-def _departures(runtime: Runtime, world: DemoWorld) -> list[dt.datetime | None]:
-    """The planned starts of the day's routes not yet driven."""
+def _day_routes(session: Session, world: DemoWorld) -> Iterator[tuple[str, Route | None]]:
+    """The day's routes by id (None: gone)."""
     from doorstep.storage.tables import Route
 
+    for route_id in world.route_ids:
+        yield route_id, session.get(Route, uuid.UUID(route_id))
+
+
+def _departures(runtime: Runtime, world: DemoWorld) -> list[dt.datetime | None]:
+    """The planned starts of the day's routes not yet driven."""
     with runtime.sessions() as session:
-        routes = [session.get(Route, uuid.UUID(route_id)) for route_id in world.route_ids]
-        return [r.planned_start for r in routes if r is not None and r.status == "planned"]
+        return [
+            route.planned_start
+            for _, route in _day_routes(session, world)
+            if route is not None and route.status == "planned"
+        ]
 
 
 def _routes_of(
     runtime: Runtime, world: DemoWorld, *, open_only: bool = False
 ) -> list[tuple[str, Van]]:
     """The day's routes with their vans (``open_only``: those not yet driven)."""
-    from doorstep.storage.tables import Route
-
     by_vehicle = {v.vehicle_id: v for v in world.vans}
     with runtime.sessions() as session:
         found = []
-        for route_id in world.route_ids:
-            route = session.get(Route, uuid.UUID(route_id))
+        for route_id, route in _day_routes(session, world):
             if open_only and route is not None and route.status != "planned":
                 continue
             if route is not None and route.vehicle_id is not None:
