@@ -24,8 +24,7 @@ from tests.api.test_proofs import signature_png
 from tests.conftest import auth, create_order, load_van
 from tests.reports.test_reports import local
 from tests.tracking.test_logbook import DAY, send, vehicle_with_device, working_day
-from tests.web.conftest import API
-from tests.web.test_staff_pages import _signed_in
+from tests.web.conftest import API, staff_signed_in
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -114,7 +113,9 @@ def test_an_admin_settles_a_week_approves_adjusts_and_resolves_a_dispute(
 ):
     work = _work_day(client, org_a)
     first, _second, third = work["orders"]
-    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    context, page, errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
     try:
         page.get_by_role("link", name="Pay", exact=True).click()
         expect(page.locator("#pay")).to_be_visible()
@@ -291,7 +292,9 @@ def test_an_admin_settles_a_week_approves_adjusts_and_resolves_a_dispute(
 
 
 def test_a_refused_pay_rule_shows_the_apis_reason(browser, server, client, org_a, db):
-    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    context, page, errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
     try:
         page.goto(f"{server}/dashboard/pay")
         expect(page.locator("#pay")).to_be_visible()
@@ -328,7 +331,9 @@ def test_a_carriers_rates_and_statement_name_the_carrier(browser, server, client
     admin = auth(org_a.admin)
     fast = client.post(f"{API}/carriers", json={"name": "Fast Couriers"}, headers=admin).json()
     client.patch(f"{API}/drivers/{org_a.driver_id}", json={"carrier_id": fast["id"]}, headers=admin)
-    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    context, page, errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
     try:
         page.goto(f"{server}/dashboard/pay")
         expect(page.locator("#pay")).to_be_visible()
@@ -388,7 +393,7 @@ def test_a_dispatcher_sees_the_drivers_disputes_with_evidence_and_nothing_else_o
     )
     assert disputed.status_code == 201, disputed.text
     email = _dispatcher(db, org_a)
-    context, page, errors = _signed_in(browser, server, email, org_a.admin_password)
+    context, page, errors = staff_signed_in(browser, server, email, org_a.admin_password)
     try:
         expect(page.locator("#who")).to_have_text("Dee · dispatcher")
         page.get_by_role("link", name="Pay", exact=True).click()
@@ -424,7 +429,9 @@ def test_a_dispatcher_sees_the_drivers_disputes_with_evidence_and_nothing_else_o
     finally:
         context.close()
     # The admin's session does see the link.
-    context, page, errors = _signed_in(browser, server, org_a.admin_email, org_a.admin_password)
+    context, page, errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
     try:
         expect(page.get_by_role("link", name="Pay", exact=True)).to_be_visible()
         assert errors == []
