@@ -72,7 +72,9 @@ Sample = tuple[str, str, float, float, float, float, float, float, float]
 
 
 class _FrozenCalibration(Calibration):
-    def observe(self, horizon_s: float, error_s: float, group: object = None) -> None:
+    def observe(
+        self, horizon_s: float, error_s: float, group: object = None, shown: object = None
+    ) -> None:
         return
 
     def fit(self, records: Iterable[tuple[float, float]]) -> None:

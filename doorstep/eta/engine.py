@@ -42,7 +42,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from doorstep.eta.calibration import Z80, Calibration
+from doorstep.eta.calibration import Z80, Calibration, ErrorBand
 from doorstep.eta.model import Fix, RouteEta, RoutePlan, ServedStop, StopEta
 from doorstep.eta.pace import DriverPaces, Pace
 from doorstep.eta.progress import LegPath, LocalPlane, distance_m, remaining_drive_s
@@ -154,7 +154,7 @@ class _Route:
     away_since: float  # a first fix away from where the van stood (< 0: none)
     pace: Pace
     tz_off: float
-    snapshots: deque[dict[str, tuple[float, float, bool]]]
+    snapshots: deque[dict[str, tuple[float, float, bool, ErrorBand]]]
     last_snapshot_s: float
 
 
@@ -552,9 +552,9 @@ class EtaEngine:
         for snapshot in r.snapshots:
             kept = snapshot.pop(stop_id, None)
             if kept is not None:
-                raw, horizon, drive_only = kept
+                raw, horizon, drive_only, shown = kept
                 learner = self.drive_calibration if drive_only else self.calibration
-                learner.observe(horizon, arrived_s - raw, r.plan.route_id)
+                learner.observe(horizon, arrived_s - raw, r.plan.route_id, shown)
         if r.anchor_target != j or r.anchor_rem < 30.0 or arrived_s <= r.anchor_s:
             return
         hour = int((r.anchor_s + r.tz_off) * _INV_HOUR) % 24
@@ -591,7 +591,7 @@ class EtaEngine:
         on_break = r.break_since >= 0.0
         due = math.inf if on_break else r.break_due  # a break still to take, after a stop
         out: list[StopEta] = []
-        snapshot: dict[str, tuple[float, float, bool]] | None = None
+        snapshot: dict[str, tuple[float, float, bool, ErrorBand]] | None = None
         if now_s - r.last_snapshot_s >= self.params.snapshot_every_s:
             snapshot = {}
             r.snapshots.append(snapshot)
@@ -691,7 +691,7 @@ class EtaEngine:
                     risk += flip_odds * (other - risk)
             out.append(StopEta(ids[j], eta, earliest, latest, i + 1, risk, horizon))
             if snapshot is not None:
-                snapshot[ids[j]] = (t, horizon, i == 0)
+                snapshot[ids[j]] = (t, horizon, i == 0, band)
             opens = window_start[j]  # an early driver waits for the window, then serves
             # The next service alone centres on its median; the ones after add up.
             depart = (t if t > opens else opens) + (ahead[j] if i else service[j])
