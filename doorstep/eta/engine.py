@@ -38,6 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ _INV_MINUTE = 1.0 / 60.0
 _SCALE_OFFSET_S = 1000.0  # doorstep.eta.calibration.SCALE_OFFSET_S, inlined in the loop
 _Z60 = 0.8416212335729143  # a normal's 80 % quantile: a branch this far off has 20 % odds
 _FLIP_REACH = 0.5 * _Z60 / Z80  # of a window's width: the other branch's odds >= 20 %
+_INF = math.inf
+_new_tuple = tuple.__new__  # StopEta without NamedTuple's Python-level __new__ frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -591,6 +594,7 @@ class EtaEngine:
         on_break = r.break_since >= 0.0
         due = math.inf if on_break else r.break_due  # a break still to take, after a stop
         out: list[StopEta] = []
+        append = out.append
         snapshot: dict[str, tuple[float, float, bool, ErrorBand]] | None = None
         if now_s - r.last_snapshot_s >= self.params.snapshot_every_s:
             snapshot = {}
@@ -650,14 +654,23 @@ class EtaEngine:
         # errors have a band of their own, narrower than one with a service in it.
         table = bands if begin else drive_bands
         last = len(seq) - 1
+        # The hourly traffic factor of departures in [hour_from, hour_to).
+        hour_from = hour_to = _INF
+        hour_factor = 0.0
         # The break the other way round: the stop at flip_from may be next_s later
         # (< 0: earlier) with odds flip_odds, the ones after it flip_s.
         flip_from = last + 1
         next_s = flip_s = flip_odds = 0.0
+        watch = due != _INF  # a break still to take and no flip yet
         for i in range(begin, len(seq)):
             j = seq[i]
             if i:
-                t = depart + chain[i] * pace * tod[int((depart + off) * _INV_HOUR) % 24]
+                if not hour_from <= depart < hour_to:
+                    hour = int((depart + off) * _INV_HOUR)
+                    hour_from = hour * 3600.0 - off
+                    hour_to = hour_from + 3600.0
+                    hour_factor = tod[hour % 24]
+                t = depart + chain[i] * pace * hour_factor
             horizon = t - known
             minute = int(horizon * _INV_MINUTE)
             band = table[minute if minute < last_band else last_band]
@@ -685,26 +698,34 @@ class EtaEngine:
             elif end <= now_s:
                 risk = 1.0
             else:
-                risk = band.late_probability((end - t) / scale)
+                errors = band.errors  # band.late_probability, inlined
+                if errors:
+                    n = len(errors)
+                    risk = (n - bisect_right(errors, (end - t) / scale)) / n
+                else:
+                    risk = band.late_probability((end - t) / scale)
                 if i >= flip_from and next_s:
                     other = band.late_probability((end - t - next_s) / scale)
                     risk += flip_odds * (other - risk)
-            out.append(StopEta(ids[j], eta, earliest, latest, i + 1, risk, horizon))
+            append(_new_tuple(StopEta, (ids[j], eta, earliest, latest, i + 1, risk, horizon)))
             if snapshot is not None:
                 snapshot[ids[j]] = (t, horizon, i == 0, band)
             opens = window_start[j]  # an early driver waits for the window, then serves
             # The next service alone centres on its median; the ones after add up.
             depart = (t if t > opens else opens) + (ahead[j] if i else service[j])
-            if due != math.inf and flip_from > last and i < last:
+            if watch and i < last:
                 # The break may fall due on either side of this stop's departure.
+                gap = depart - due
                 reach = (band.upper - band.lower) * scale * _FLIP_REACH
-                if reach > 0.0 and -reach <= depart - due <= reach:
+                if -reach <= gap <= reach and reach > 0.0:
                     next_s, flip_s, flip_odds = self._break_flip(r, i, depart, due, pace, reach)
                     if flip_odds:
                         flip_from = i + 1
+                        watch = False
             if depart >= due:
                 depart += break_s
-                due = math.inf
+                due = _INF
+                watch = False
         return RouteEta(r.plan.route_id, now_s, tuple(out), stale, pace, known)
 
     def _break_flip(
