@@ -183,6 +183,7 @@ class Calibration:
         self._errors: list[deque[float]] = [deque(maxlen=max_samples) for _ in edges]
         self._bands: tuple[ErrorBand, ...] = tuple(DEFAULT_BAND for _ in edges)
         self._by_minute: tuple[ErrorBand, ...] = ()
+        self._widest = DEFAULT_BAND.upper - DEFAULT_BAND.lower
         self._dirty = True
         self._refit_every = refit_every
         self._pending = 0
@@ -194,6 +195,14 @@ class Calibration:
         self._loose = [0 for _ in edges]  # errors of no group: each its own
         self._fitted = [False for _ in edges]
         self._held = 0  # errors held across buckets, kept as they come: read every refresh
+        # Where the band of a horizon of m minutes gives way to the next bucket's, in
+        # seconds (inf: never), indexed like ``by_minute``: a refresh walks its stops
+        # with horizons that only grow, and looks the band up again only there.
+        last = len(edges) - 1
+        self.band_ends: tuple[float, ...] = tuple(
+            edges[b + 1] if b < last else math.inf
+            for b in (self.bucket(m * 60.0) for m in range(int(edges[-1] // 60) + 1))
+        )
 
     def bucket(self, horizon_s: float) -> int:
         return max(0, bisect_right(self.edges, horizon_s) - 1)
@@ -266,6 +275,12 @@ class Calibration:
         self._refit()
         return self._by_minute
 
+    @property
+    def widest(self) -> float:
+        """The widest band's width (upper - lower), in units of the scale."""
+        self._refit()
+        return self._widest
+
     def band(self, horizon_s: float) -> ErrorBand:
         return self.bands[self.bucket(max(0.0, horizon_s))]
 
@@ -331,5 +346,6 @@ class Calibration:
         self._bands = tuple(bands)
         minutes = int(self.edges[-1] // 60) + 1
         self._by_minute = tuple(self._bands[self.bucket(m * 60.0)] for m in range(minutes))
+        self._widest = max(band.upper - band.lower for band in self._bands)
         self._dirty = False
         self._pending = 0

@@ -5,12 +5,16 @@ drivers' paces, the width of its windows) is that organisation's. It is pure: no
 clock, no I/O; every call says what time it is.
 
 Why a refresh is cheap: when a route is set or changes (a stop closed, a route
-edited), the remaining stops are put in the order they will be driven and the plan
-seconds of every leg between them are cached (``_Route.chain``). A fix then costs one
-projection, a scan of the current leg's polyline and one pass over the remaining stops
-with float arithmetic: O(remaining stops). Plain floats in a loop beat numpy here: for
-30 stops numpy's per-call overhead costs more than the loop (see
-``doorstep.bench.eta_engine``).
+edited), the remaining stops are put in the order they will be driven, and what a
+refresh reads of each (its window, the service it adds, the plan seconds of the leg
+after it) is cached in that order (``_Route.rows``). A fix then costs one projection, a
+scan of the current leg's polyline and one pass over the remaining stops with float
+arithmetic: O(remaining stops). Plain floats in a loop beat numpy here: for 30 stops
+numpy's per-call overhead costs more than the loop (see ``doorstep.bench.eta_engine``).
+Arrivals only grow along a route, so the loop looks up a horizon's band and an hour's
+traffic factor again only where they change, and checks for a break falling due only
+near it: ``doorstep bench eta-refresh``'s refresh of 30 stops runs 285k instructions
+(callgrind), 353k before.
 
 How one stop is predicted: the raw arrival chains, from the vehicle's last known point
 and time, the drive still ahead on the current leg, then each cached leg times the live
@@ -111,6 +115,7 @@ class _Route:
         "plane",
         "pos",
         "route_spm",
+        "rows",
         "seq",
         "service",
         "service_ahead",
@@ -142,6 +147,10 @@ class _Route:
     any_done: bool
     seq: list[int]
     chain: list[float]
+    # What a refresh reads of each remaining stop, in the order driven: (stop id,
+    # window end, window start, the service it adds, the plan seconds of the leg after
+    # it (0.0 after the last), stops-away).
+    rows: list[tuple[str, float | None, float, float, float, int]]
     pos: tuple[float, float] | None
     known_s: float
     start_s: float | None
@@ -506,6 +515,7 @@ class EtaEngine:
         r.last_snapshot_s = -math.inf
         r.seq = []
         r.chain = []
+        r.rows = []
         r.service = []
         r.service_ahead = []
         return r
@@ -540,6 +550,15 @@ class EtaEngine:
             r.service_ahead = [s * mean_of_median for s in r.service]
         else:
             r.service_ahead = r.service
+        # The stop driven to next adds its median service, the ones after their mean.
+        service = [r.service[seq[0]]] if seq else []
+        service += [r.service_ahead[j] for j in seq[1:]]
+        r.rows = [
+            (r.ids[j], r.window_end[j], r.window_start[j], served, leg, i + 1)
+            for i, (j, served, leg) in enumerate(
+                zip(seq, service, [*chain[1:], 0.0][: len(seq)], strict=True)
+            )
+        ]
 
     def _remaining(self, r: _Route, j: int) -> float:
         """Plan seconds of drive from the last known point to stop ``j``."""
@@ -579,16 +598,17 @@ class EtaEngine:
             return RouteEta(r.plan.route_id, now_s, (), stale, 1.0, known)
         tod = self.time_of_day.factors
         bands = self.calibration.by_minute
+        band_ends = self.calibration.band_ends
+        widest = self.calibration.widest
         drive = self.drive_calibration
-        drive_bands = drive.by_minute if drive.learned else bands
-        last_band = len(bands) - 1
+        if drive.learned:
+            drive_bands = drive.by_minute
+            if drive.widest > widest:
+                widest = drive.widest
+        else:
+            drive_bands = bands
         off = r.tz_off
-        chain = r.chain
-        service = r.service
-        ahead = r.service_ahead
-        ids = r.ids
-        window_end = r.window_end
-        window_start = r.window_start
+        rows = r.rows
         first = seq[0]
         break_s = self.break_s
         on_break = r.break_since >= 0.0
@@ -604,23 +624,23 @@ class EtaEngine:
         if r.at_stop == first:
             pace = 1.0 if stale else r.pace.value
             arrived = r.at_stop_since
-            end = window_end[first]
+            end = r.window_end[first]
             risk = None if end is None else (1.0 if arrived > end else 0.0)
-            out.append(StopEta(ids[first], arrived, arrived, arrived, 1, risk, 0.0))
+            out.append(StopEta(r.ids[first], arrived, arrived, arrived, 1, risk, 0.0))
             opens = r.window_start[first]
             begun = arrived if arrived > opens else opens
             # Serving: what is left of a stop that has lasted this long.
             if now_s > begun and self.params.service_so_far:
-                depart = now_s + self.service_times.remaining(service[first], now_s - begun)
+                depart = now_s + self.service_times.remaining(r.service[first], now_s - begun)
             else:
-                depart = begun + service[first]
+                depart = begun + r.service[first]
             if depart >= due:
                 depart += break_s
                 due = math.inf
             if depart < now_s:
                 depart = now_s
-            begin = 1
-            t = 0.0
+            ahead = rows[1:]
+            t = depart + rows[0][4] * pace * tod[int((depart + off) * _INV_HOUR) % 24]
         else:
             rem = self._remaining(r, first)
             depart = known
@@ -648,39 +668,48 @@ class EtaEngine:
             t = depart + rem * pace * tod[int((depart + off) * _INV_HOUR) % 24]
             if t < now_s:
                 t = now_s
-            begin = 0
+            ahead = rows
 
-        # Only driving lies before the first stop when on the way to it (i == 0): its
-        # errors have a band of their own, narrower than one with a service in it.
-        table = bands if begin else drive_bands
-        last = len(seq) - 1
-        # The hourly traffic factor of departures in [hour_from, hour_to).
-        hour_from = hour_to = _INF
-        hour_factor = 0.0
-        # The break the other way round: the stop at flip_from may be next_s later
-        # (< 0: earlier) with odds flip_odds, the ones after it flip_s.
+        # Only driving lies before the first stop when on the way to it (stops-away 1):
+        # its errors have a band of their own, narrower than one with a service in it.
+        table = drive_bands if ahead is rows else bands
+        last = len(seq)
+        # Arrivals, and so horizons and departures, only grow along the route: the band
+        # in hand holds until the horizon reaches band_to, the hourly traffic factor
+        # until a departure reaches hour_to.
+        band_to = hour_to = -_INF
+        hour_factor = lower = middle = upper = 0.0
+        errors: tuple[float, ...] = ()
+        n_err = 0
+        band = bands[0]
+        # The break the other way round: the stop flip_from stops away may be next_s
+        # later (< 0: earlier) with odds flip_odds, the ones after it flip_s.
         flip_from = last + 1
         next_s = flip_s = flip_odds = 0.0
-        watch = due != _INF  # a break still to take and no flip yet
-        for i in range(begin, len(seq)):
-            j = seq[i]
-            if i:
-                if not hour_from <= depart < hour_to:
-                    hour = int((depart + off) * _INV_HOUR)
-                    hour_from = hour * 3600.0 - off
-                    hour_to = hour_from + 3600.0
-                    hour_factor = tod[hour % 24]
-                t = depart + chain[i] * pace * hour_factor
+        watch = True  # no flip yet
+        # Departures before watch_from are out of any band's reach of the break falling
+        # due (a reach grows with the horizon, which is below due's until then).
+        watch_from = (
+            due - _FLIP_REACH * widest * (due - known + _SCALE_OFFSET_S) if due != _INF else _INF
+        )
+        for stop_id, end, opens, service, leg, away in ahead:
             horizon = t - known
-            minute = int(horizon * _INV_MINUTE)
-            band = table[minute if minute < last_band else last_band]
-            table = bands
+            if horizon >= band_to:
+                minute = int(horizon * _INV_MINUTE)
+                top = len(table) - 1
+                band = table[minute if minute < top else top]
+                if table is bands:
+                    band_to = band_ends[minute if minute < top else top]
+                else:
+                    table = bands  # the drive's own band is for the next stop alone
+                lower, middle, upper, errors = band.lower, band.middle, band.upper, band.errors
+                n_err = len(errors)
             scale = horizon + _SCALE_OFFSET_S
-            eta = t + band.middle * scale
-            earliest = t + band.lower * scale
-            latest = t + band.upper * scale
-            if i >= flip_from:
-                if i > flip_from:
+            eta = t + middle * scale
+            earliest = t + lower * scale
+            latest = t + upper * scale
+            if away >= flip_from:
+                if away > flip_from:
                     next_s = flip_s
                 if next_s > 0.0:
                     latest += next_s
@@ -692,41 +721,46 @@ class EtaEngine:
                     eta = now_s
                     if latest < now_s:
                         latest = now_s
-            end = window_end[j]
             if end is None:
                 risk = None
             elif end <= now_s:
                 risk = 1.0
             else:
-                errors = band.errors  # band.late_probability, inlined
-                if errors:
-                    n = len(errors)
-                    risk = (n - bisect_right(errors, (end - t) / scale)) / n
-                else:
-                    risk = band.late_probability((end - t) / scale)
-                if i >= flip_from and next_s:
+                z = (end - t) / scale
+                # band.late_probability, inlined
+                risk = (
+                    (n_err - bisect_right(errors, z)) / n_err if n_err else band.late_probability(z)
+                )
+                if away >= flip_from and next_s:
                     other = band.late_probability((end - t - next_s) / scale)
                     risk += flip_odds * (other - risk)
-            append(_new_tuple(StopEta, (ids[j], eta, earliest, latest, i + 1, risk, horizon)))
+            append(_new_tuple(StopEta, (stop_id, eta, earliest, latest, away, risk, horizon)))
             if snapshot is not None:
-                snapshot[ids[j]] = (t, horizon, i == 0, band)
-            opens = window_start[j]  # an early driver waits for the window, then serves
-            # The next service alone centres on its median; the ones after add up.
-            depart = (t if t > opens else opens) + (ahead[j] if i else service[j])
-            if watch and i < last:
-                # The break may fall due on either side of this stop's departure.
-                gap = depart - due
-                reach = (band.upper - band.lower) * scale * _FLIP_REACH
-                if -reach <= gap <= reach and reach > 0.0:
-                    next_s, flip_s, flip_odds = self._break_flip(r, i, depart, due, pace, reach)
-                    if flip_odds:
-                        flip_from = i + 1
-                        watch = False
-            if depart >= due:
-                depart += break_s
-                due = _INF
-                watch = False
-        return RouteEta(r.plan.route_id, now_s, tuple(out), stale, pace, known)
+                snapshot[stop_id] = (t, horizon, away == 1, band)
+            # An early driver waits for the window, then serves: the next service alone
+            # centres on its median, the ones after add up (r.rows).
+            depart = (t if t > opens else opens) + service
+            if depart >= watch_from:
+                if watch and away < last:
+                    # The break may fall due on either side of this stop's departure.
+                    gap = depart - due
+                    reach = (upper - lower) * scale * _FLIP_REACH
+                    if -reach <= gap <= reach and reach > 0.0:
+                        next_s, flip_s, flip_odds = self._break_flip(
+                            r, away - 1, depart, due, pace, reach
+                        )
+                        if flip_odds:
+                            flip_from = away + 1
+                            watch = False
+                if depart >= due:
+                    depart += break_s
+                    due = watch_from = _INF
+            if depart >= hour_to:
+                hour = int((depart + off) * _INV_HOUR)
+                hour_to = (hour + 1) * 3600.0 - off
+                hour_factor = tod[hour % 24]
+            t = depart + leg * pace * hour_factor
+        return _new_tuple(RouteEta, (r.plan.route_id, now_s, tuple(out), stale, pace, known))
 
     def _break_flip(
         self, r: _Route, i: int, depart: float, due: float, pace: float, reach: float

@@ -47,29 +47,20 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
 class LegPath:
     """One leg's polyline, projected, with what snapping needs precomputed."""
 
-    __slots__ = ("_ax", "_ay", "_cum", "_dx", "_dy", "_l2", "_len", "total_m")
+    __slots__ = ("_segments", "total_m")
 
     def __init__(self, points: Sequence[tuple[float, float]]) -> None:
         if len(points) < 2:
             raise ValueError("a leg path needs at least two points")
-        self._ax: list[float] = []
-        self._ay: list[float] = []
-        self._dx: list[float] = []
-        self._dy: list[float] = []
-        self._l2: list[float] = []
-        self._len: list[float] = []
-        self._cum: list[float] = []
+        # Per segment: start x, y, direction dx, dy, squared length (inf when nil, so
+        # a point projects onto its start), metres along the path to its start, length.
+        self._segments: list[tuple[float, float, float, float, float, float, float]] = []
         along = 0.0
         for (x0, y0), (x1, y1) in itertools.pairwise(points):
             dx, dy = x1 - x0, y1 - y0
             length = math.hypot(dx, dy)
-            self._ax.append(x0)
-            self._ay.append(y0)
-            self._dx.append(dx)
-            self._dy.append(dy)
-            self._l2.append(dx * dx + dy * dy)
-            self._len.append(length)
-            self._cum.append(along)
+            l2 = dx * dx + dy * dy
+            self._segments.append((x0, y0, dx, dy, l2 if l2 > 0.0 else math.inf, along, length))
             along += length
         self.total_m = along
 
@@ -80,14 +71,10 @@ class LegPath:
         """
         best = math.inf
         best_along = 0.0
-        ax, ay, dxs, dys, l2s = self._ax, self._ay, self._dx, self._dy, self._l2
-        for i in range(len(ax)):
-            px = x - ax[i]
-            py = y - ay[i]
-            l2 = l2s[i]
-            dx = dxs[i]
-            dy = dys[i]
-            t = (px * dx + py * dy) / l2 if l2 > 0.0 else 0.0
+        for ax, ay, dx, dy, l2, along, length in self._segments:
+            px = x - ax
+            py = y - ay
+            t = (px * dx + py * dy) / l2
             if t < 0.0:
                 t = 0.0
             elif t > 1.0:
@@ -97,7 +84,7 @@ class LegPath:
             d2 = ex * ex + ey * ey
             if d2 < best:
                 best = d2
-                best_along = self._cum[i] + t * self._len[i]
+                best_along = along + t * length
         if self.total_m <= 0.0:
             return 1.0, math.sqrt(best)
         return best_along / self.total_m, math.sqrt(best)

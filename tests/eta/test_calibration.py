@@ -187,6 +187,29 @@ def test_the_minute_lookup_agrees_with_the_buckets():
         assert band is calibration.band(minute * 60.0 + 30.0)
 
 
+def test_each_minutes_band_holds_until_its_end_and_no_further():
+    """The engine keeps a band while horizons grow, until ``band_ends`` says it ends."""
+    calibration = Calibration()
+    calibration.fit(skewed_errors(random.Random(10), 5000))
+    lookup, ends = calibration.by_minute, calibration.band_ends
+    assert len(ends) == len(lookup)
+    for minute, end in enumerate(ends):
+        band = lookup[minute]
+        if math.isinf(end):
+            assert band is calibration.band(10 * 24 * 3600.0)
+            continue
+        assert calibration.band(end - 0.001) is band
+        assert calibration.band(end) is not band
+        assert calibration.band(end) is lookup[int(end // 60)]
+
+
+def test_the_widest_band_is_known_after_a_refit():
+    calibration = Calibration()
+    assert calibration.widest == pytest.approx(2 * 0.12)
+    calibration.fit(skewed_errors(random.Random(11), 5000))
+    assert calibration.widest == max(b.upper - b.lower for b in calibration.bands)
+
+
 def test_the_eta_is_the_engines_own_prediction_when_the_window_holds_it():
     band = shortest_band([-0.2, -0.1, 0.05, 0.1, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], 0.8, "bucket")
     assert band.lower < 0.0 < band.upper and band.middle == 0.0
