@@ -690,9 +690,12 @@ class EtaEngine:
         next_s = flip_s = flip_odds = 0.0
         watch = True  # no flip yet
         # Departures before watch_from are out of any band's reach of the break falling
-        # due (a reach grows with the horizon, which is below due's until then).
+        # due (a reach grows with the horizon, which is below due's until then); never
+        # after due itself, or an overdue break would not be taken.
         watch_from = (
-            due - _FLIP_REACH * widest * (due - known + _SCALE_OFFSET_S) if due != _INF else _INF
+            due - _FLIP_REACH * widest * max(due - known + _SCALE_OFFSET_S, 0.0)
+            if due != _INF
+            else _INF
         )
         for stop_id, end, opens, service, leg, away in ahead:
             horizon = t - known

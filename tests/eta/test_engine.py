@@ -532,6 +532,24 @@ def test_a_break_due_far_from_any_departure_widens_no_window():
         )
 
 
+def test_a_break_long_overdue_is_still_taken_after_the_next_stop_however_wide_the_bands():
+    """The refresh skips the break check for departures out of any band's reach of the
+    break falling due; a break overdue by more than the scale's 1000 s offset, with
+    bands wide enough, once put that point after the break, and the break was lost."""
+    engine = EtaEngine(EtaParams(break_after_s=150.0))
+    rng = random.Random(3)
+    engine.fit([(rng.uniform(0.0, 290.0), rng.uniform(-20000.0, 20000.0)) for _ in range(400)])
+    assert engine.calibration.widest > 20.0
+    engine.set_route(line_route(), T0)
+    # Late and still driving to s0, 1350 s after the break fell due.
+    engine.on_fix("v1", fix_at(1490, 100), at(1490))
+    result = engine.on_fix("v1", fix_at(1500, 200), at(1500))
+    assert result is not None
+    s0, s1 = result.stops[0], result.stops[1]
+    assert s1.stop_id == "s1"
+    assert s1.eta_s - s0.eta_s > 60.0 + 1800.0  # s0's service, the break, then the leg
+
+
 def test_a_van_standing_at_the_stop_after_the_break_fell_due_is_on_its_break():
     engine = EtaEngine(EtaParams(break_after_s=150.0))
     _through_s0(engine)
