@@ -230,6 +230,10 @@ def test_do_later_and_a_failed_attempt_with_a_note(phone, server, client, org_a,
     page.locator("#stops button").first.click()
     page.get_by_role("button", name="Do later").click()
     expect(page.locator("#notice")).to_have_text("Moved to the end of your stops.")
+    # Shown at once, before the server's answer reloads the route.
+    expect(page.locator("#stops button").first).to_have_attribute(
+        "data-stop", made["stops"][1]["id"]
+    )
     deadline = time.monotonic() + 10
     first_now = None
     while time.monotonic() < deadline:
@@ -285,6 +289,31 @@ def test_the_dispatchers_change_reaches_the_phone_at_once(phone, server, client,
         "Your route changed (stop removed): check the stops.", timeout=10000
     )
     expect(page.locator("#stops li")).to_have_count(1)
+
+
+def test_a_note_being_typed_survives_a_change_from_dispatch(phone, server, client, org_a, route):
+    """The route is drawn again on every change from dispatch; the stop's forms are
+    emptied only when a stop is opened, or the driver's half-typed note was lost."""
+    made, _orders = route
+    page = phone.new_page()
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    page.get_by_role("button", name="Start route").click()
+    expect(page.locator("#tracking")).to_be_visible()
+    expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
+    page.locator("#stops button").first.click()
+    page.get_by_label("Note").fill("Gate code did not work")
+    removed = client.delete(
+        f"{API}/routes/{made['id']}/stops/{made['stops'][1]['id']}",
+        headers=auth(org_a.dispatcher),
+    )
+    assert removed.status_code == 200, removed.text
+    expect(page.locator("#notice")).to_have_text(
+        "Your route changed (stop removed): check the stops.", timeout=10000
+    )
+    expect(page.get_by_label("Note")).to_have_value("Gate code did not work")
+    page.get_by_role("button", name="All stops").click()
+    page.locator("#stops button").first.click()
+    expect(page.get_by_label("Note")).to_have_value("")  # opened again: a fresh form
 
 
 def test_a_message_and_an_alert_from_dispatch_reach_the_phone(phone, server, client, org_a, route):

@@ -551,14 +551,35 @@ function sendChat(orderId, text) {
   enqueue({ kind: "post", stamp: false, url: `${API}/orders/${orderId}/chat`, body: { body: text } });
 }
 
+// "Do later" shown at once, as the server will order it (services.route_edits.later):
+// after the last stop still to reach. A pickup, or a move past a locked stop, may be
+// refused there, so those wait for the server's answer.
+function moveAfterOpenStops(stops, id) {
+  const at = stops.findIndex((s) => s.id === id);
+  let last = -1;
+  stops.forEach((s, i) => {
+    if (s.status === "pending") last = i;
+  });
+  if (at < 0 || stops[at].kind === "pickup" || stops.slice(at, last + 1).some((s) => s.locked)) return;
+  const [moved] = stops.splice(at, 1);
+  stops.splice(last, 0, moved);
+  stops.forEach((s, i) => {
+    s.sequence = i;
+  });
+}
+
 function currentStop() {
   return state.day.route.stops.find((s) => s.id === state.stopId);
 }
 
 function openStop(id) {
   state.stopId = id;
+  // A stop's forms start empty when it is opened, not each time the route is drawn
+  // again: a dispatcher's change reloads the route while the driver is typing a note.
   clearSignature();
   $("photo").value = "";
+  $("fail-note").value = "";
+  $("fail-photo").value = "";
   draw();
   const stop = currentStop();
   if (stop && stop.order) openChat(stop.order.id);
@@ -588,8 +609,6 @@ function drawStop() {
   const open = stop.status === "pending" || stop.status === "arrived";
   for (const id of ["arrive", "delivered", "failed"]) $(id).disabled = !open;
   $("later").disabled = stop.status !== "pending";
-  $("fail-note").value = "";
-  $("fail-photo").value = "";
 }
 
 // -- pay: its own module (driver_pay.js), fetched when first opened: it needs the network --
@@ -801,6 +820,7 @@ function wire() {
   });
   $("later").addEventListener("click", () => {
     enqueue({ kind: "post", url: `${API}/routes/${state.day.route.id}/stops/${state.stopId}/later`, body: {} });
+    moveAfterOpenStops(state.day.route.stops, state.stopId);
     state.stopId = null;
     notice("Moved to the end of your stops.");
     draw();
