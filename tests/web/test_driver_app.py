@@ -270,6 +270,19 @@ def test_do_later_and_a_failed_attempt_with_a_note(phone, server, client, org_a,
     assert kinds == ["loaded", "returned"]
 
 
+def dispatch_removes_the_second_stop(page, client, org_a, made) -> None:
+    """The dispatcher takes the route's second stop off it, and the phone hears at once
+    (pushed, not polled: the app's fallback poll is two minutes away)."""
+    removed = client.delete(
+        f"{API}/routes/{made['id']}/stops/{made['stops'][1]['id']}",
+        headers=auth(org_a.dispatcher),
+    )
+    assert removed.status_code == 200, removed.text
+    expect(page.locator("#notice")).to_have_text(
+        "Your route changed (stop removed): check the stops.", timeout=10000
+    )
+
+
 def test_the_dispatchers_change_reaches_the_phone_at_once(phone, server, client, org_a, route):
     made, _orders = route
     page = phone.new_page()
@@ -279,15 +292,7 @@ def test_the_dispatchers_change_reaches_the_phone_at_once(phone, server, client,
     expect(page.locator("#stops li")).to_have_count(2)
     # The change stream is open (the server subscribed before answering).
     expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
-    removed = client.delete(
-        f"{API}/routes/{made['id']}/stops/{made['stops'][1]['id']}",
-        headers=auth(org_a.dispatcher),
-    )
-    assert removed.status_code == 200, removed.text
-    # Pushed, not polled: the app's fallback poll is two minutes away.
-    expect(page.locator("#notice")).to_have_text(
-        "Your route changed (stop removed): check the stops.", timeout=10000
-    )
+    dispatch_removes_the_second_stop(page, client, org_a, made)
     expect(page.locator("#stops li")).to_have_count(1)
 
 
@@ -302,14 +307,7 @@ def test_a_note_being_typed_survives_a_change_from_dispatch(phone, server, clien
     expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
     page.locator("#stops button").first.click()
     page.get_by_label("Note").fill("Gate code did not work")
-    removed = client.delete(
-        f"{API}/routes/{made['id']}/stops/{made['stops'][1]['id']}",
-        headers=auth(org_a.dispatcher),
-    )
-    assert removed.status_code == 200, removed.text
-    expect(page.locator("#notice")).to_have_text(
-        "Your route changed (stop removed): check the stops.", timeout=10000
-    )
+    dispatch_removes_the_second_stop(page, client, org_a, made)
     expect(page.get_by_label("Note")).to_have_value("Gate code did not work")
     page.get_by_role("button", name="All stops").click()
     page.locator("#stops button").first.click()
