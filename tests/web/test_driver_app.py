@@ -207,6 +207,43 @@ def test_loading_the_van_and_chatting_with_the_recipient(phone, server, client, 
     assert [m["body"] for m in shown] == ["Gate code 4321", "I'm outside"]
 
 
+def test_an_action_queued_while_another_is_sending_follows_it_at_once(
+    phone, server, client, org_a, unloaded
+):
+    """The phone sends its queue one action at a time. A parcel marked missing while the
+    previous scan is still on its way goes straight after it, not at the next retry 15 s
+    on (the flush that was running used to stop at the queue it had read when it began)."""
+    made, orders = unloaded
+    page = phone.new_page()
+    held: list = []
+
+    def hold_the_first(request_route) -> None:
+        if held:
+            request_route.continue_()
+        else:
+            held.append(request_route)
+
+    page.route("**/load-scans", hold_the_first)
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    expect(page.locator("#parcels li")).to_have_count(2)
+    first, second = (f"{o['tracking_code']}-1" for o in orders)
+    page.get_by_label("Scan or type a parcel label").fill(first)
+    page.get_by_role("button", name="Loaded").click()
+    expect(page.locator("#pending")).to_have_text("1 waiting for network")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the first scan never left the phone"
+    page.locator("#parcels li", has_text=second).get_by_role("button", name="Missing").click()
+    expect(page.locator("#pending")).to_have_text("2 waiting for network")
+    held[0].continue_()
+    expect(page.locator("#pending")).to_be_hidden(timeout=8000)
+    status = client.get(f"{API}/routes/{made['id']}/load-status", headers=auth(org_a.admin))
+    states = {p["label"]: p["state"] for p in status.json()["parcels"]}
+    assert states == {first: "loaded", second: "missing"}
+
+
 def test_the_app_shell_is_light(client):
     html = client.get("/driver")
     assert html.status_code == 200

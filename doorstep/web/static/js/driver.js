@@ -120,18 +120,26 @@ async function perform(item) {
   return "ok";
 }
 
+// One flush at a time, and it runs until the queue is empty (or the network is gone):
+// an action queued while a flush is sending is sent by that flush, not 15 s later.
 let flushing = false;
 async function flush() {
   if (flushing) return;
   flushing = true;
   let changed = false;
   try {
-    for (const item of await all("queue")) {
-      const outcome = await perform(item);
-      if (outcome === "offline") break;
-      await drop("queue", item.seq);
-      changed = true;
-      if (outcome !== "ok") notice(`Not accepted: ${outcome}`, true);
+    let offline = false;
+    for (let items = await all("queue"); items.length && !offline; items = await all("queue")) {
+      for (const item of items) {
+        const outcome = await perform(item);
+        if (outcome === "offline") {
+          offline = true;
+          break;
+        }
+        await drop("queue", item.seq);
+        changed = true;
+        if (outcome !== "ok") notice(`Not accepted: ${outcome}`, true);
+      }
     }
   } finally {
     flushing = false;
