@@ -52,6 +52,10 @@ class DriverRoute(Output):
     id: uuid.UUID
     name: str
     status: str
+    revision: int = Field(0, description="Goes up with every change to the route.")
+    last_change: str | None = Field(
+        None, description="Why the route last changed, e.g. `stop removed` (None: never)."
+    )
     stops: list[DriverStop]
 
 

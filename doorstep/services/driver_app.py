@@ -30,6 +30,7 @@ from doorstep.storage.tables import (
     Order,
     Organisation,
     Route,
+    RouteChange,
     SignInLink,
     Stop,
     User,
@@ -152,9 +153,25 @@ def today(
             "id": route.id,
             "name": route.name,
             "status": route.status,
+            "revision": route.revision or 0,
+            "last_change": _last_change(session, principal, route),
             "stops": [_stop(s, orders.get(s.order_id) if s.order_id else None) for s in stops],
         },
     }
+
+
+def _last_change(session: Session, principal: Principal, route: Route) -> str | None:
+    """Why the route last changed: the phone tells the driver with the route it read,
+    whichever of the change's event and another reading of the route comes first."""
+    if not route.revision:
+        return None
+    return session.scalar(
+        select(RouteChange.reason).where(
+            RouteChange.org_id == principal.org_id,
+            RouteChange.route_id == route.id,
+            RouteChange.revision == route.revision,
+        )
+    )
 
 
 def _stop(stop: Stop, order: Order | None) -> dict[str, Any]:

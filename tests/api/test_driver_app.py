@@ -42,6 +42,31 @@ def test_the_route_of_the_day_as_the_driver_sees_it(client, org_a):
     assert refused.status_code == 403
 
 
+def test_the_route_says_why_it_last_changed(client, org_a):
+    orders = [create_order(client, org_a.admin) for _ in range(2)]
+    made = client.post(
+        f"{API}/routes",
+        json={
+            "name": "Morning",
+            "date": org_today().isoformat(),
+            "driver_id": str(org_a.driver_id),
+            "stops": [{"order_id": o["id"]} for o in orders],
+        },
+        headers=auth(org_a.dispatcher),
+    ).json()
+    before = client.get(f"{API}/me/route", headers=auth(org_a.driver)).json()["route"]
+    assert before["last_change"] is None
+    removed = client.delete(
+        f"{API}/routes/{made['id']}/stops/{made['stops'][1]['id']}",
+        headers=auth(org_a.dispatcher),
+    )
+    assert removed.status_code == 200, removed.text
+    after = client.get(f"{API}/me/route", headers=auth(org_a.driver)).json()["route"]
+    assert after["last_change"] == "stop removed"
+    assert after["revision"] > before["revision"]
+    assert len(after["stops"]) == 1
+
+
 def test_the_phone_gets_a_tracker_and_a_new_one_retires_the_old(client, org_a):
     first = client.post(f"{API}/me/tracker", headers=auth(org_a.driver))
     assert first.status_code == 201, first.text

@@ -226,6 +226,14 @@ def phone(browser, server) -> Iterator[Any]:
     context.close()
 
 
+@pytest.fixture
+def phone_without_worker(browser, server) -> Iterator[Any]:
+    """The phone for a test that routes the app's requests (see ``driver_phone``)."""
+    context = driver_phone(browser, server, service_workers="block")
+    yield context
+    context.close()
+
+
 def staff_signed_in(browser: Any, server: str, email: str, password: str) -> tuple:
     """(context, page, script errors) of a staff member signed in on the dashboard;
     requests off the server are refused, as the closed network here would."""

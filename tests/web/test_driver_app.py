@@ -208,13 +208,13 @@ def test_loading_the_van_and_chatting_with_the_recipient(phone, server, client, 
 
 
 def test_an_action_queued_while_another_is_sending_follows_it_at_once(
-    phone, server, client, org_a, unloaded
+    phone_without_worker, server, client, org_a, unloaded
 ):
     """The phone sends its queue one action at a time. A parcel marked missing while the
     previous scan is still on its way goes straight after it, not at the next retry 15 s
     on (the flush that was running used to stop at the queue it had read when it began)."""
     made, orders = unloaded
-    page = phone.new_page()
+    page = phone_without_worker.new_page()
     held: list = []
 
     def hold_the_first(request_route) -> None:
@@ -331,6 +331,51 @@ def test_the_dispatchers_change_reaches_the_phone_at_once(phone, server, client,
     expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
     dispatch_removes_the_second_stop(page, client, org_a, made)
     expect(page.locator("#stops li")).to_have_count(1)
+
+
+def test_the_reason_for_a_change_comes_with_the_route_whichever_arrives_first(
+    phone_without_worker, server, client, org_a, route
+):
+    """The phone may read the changed route before the change's event reaches it (here
+    the event never does: the stream is cut, and the route is read again after the
+    driver starts it); the driver is still told why it changed."""
+    made, _orders = route
+    page = phone_without_worker.new_page()
+    page.route("**/me/route/events", lambda request_route: request_route.abort())
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    expect(page.locator("#stops li")).to_have_count(2)
+    removed = client.delete(
+        f"{API}/routes/{made['id']}/stops/{made['stops'][1]['id']}",
+        headers=auth(org_a.dispatcher),
+    )
+    assert removed.status_code == 200, removed.text
+    page.get_by_role("button", name="Start route").click()
+    expect(page.locator("#notice")).to_have_text(
+        "Your route changed (stop removed): check the stops."
+    )
+    expect(page.locator("#stops li")).to_have_count(1)
+
+
+def test_a_route_the_phone_may_no_longer_read_says_why(phone, server, client, org_a, route):
+    """Signed out meanwhile (here: the session's cookie is gone), a change from dispatch
+    makes the phone read its route and be refused: the refusal is shown, not lost to a
+    script error."""
+    made, _orders = route
+    page = phone.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    expect(page.locator("#stops li")).to_have_count(2)
+    expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
+    phone.clear_cookies()
+    removed = client.delete(
+        f"{API}/routes/{made['id']}/stops/{made['stops'][1]['id']}",
+        headers=auth(org_a.dispatcher),
+    )
+    assert removed.status_code == 200, removed.text
+    expect(page.locator("#notice.error")).to_be_visible(timeout=10000)
+    assert page.locator("#notice").inner_text().strip()
+    assert errors == []
 
 
 def test_a_note_being_typed_survives_a_change_from_dispatch(phone, server, client, org_a, route):

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import auth, create_order, load_van, org_today
-from tests.web.conftest import API, driver_phone
+from tests.web.conftest import API
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -84,13 +84,6 @@ def statement(client, org_a, worked):
     assert settled.status_code == 200, settled.text
     assert len(settled.json()["lines"]) >= 2
     return settled.json()
-
-
-@pytest.fixture
-def phone_without_worker(browser, server):
-    context = driver_phone(browser, server, service_workers="block")
-    yield context
-    context.close()
 
 
 def signed_in(phone, server, client, org) -> tuple:

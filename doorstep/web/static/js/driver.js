@@ -168,12 +168,15 @@ async function load() {
   }
   const fresh = await response.json();
   const shape = (day) => JSON.stringify(((day && day.route && day.route.stops) || []).map((s) => [s.id, s.sequence, s.status === "cancelled"]));
-  const why = state.changeReason ? ` (${state.changeReason})` : "";
+  // Why it changed comes with the route read (its last change), not from the event:
+  // another reading of the route (after a sent action, say) may see the change first.
+  const gone = state.changeReason ? ` (${state.changeReason})` : "";
   state.changeReason = null;
   if (state.day && state.day.route && !fresh.route) {
-    alertDriver(`Your route was taken off you${why}: ask the dispatcher.`);
+    alertDriver(`Your route was taken off you${gone}: ask the dispatcher.`);
   } else if (state.day && state.day.route && fresh.route && shape(state.day) !== shape(fresh)) {
-    alertDriver(`Your route changed${why}: check the stops.`);
+    const reason = fresh.route.last_change ? ` (${fresh.route.last_change})` : "";
+    alertDriver(`Your route changed${reason}: check the stops.`);
   }
   state.day = fresh;
   draw();
