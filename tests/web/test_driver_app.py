@@ -356,6 +356,44 @@ def test_the_reason_for_a_change_comes_with_the_route_whichever_arrives_first(
     expect(page.locator("#stops li")).to_have_count(1)
 
 
+def test_an_older_reading_of_the_route_answered_late_is_dropped(
+    phone_without_worker, server, client, org_a, route
+):
+    """The route read before a change from dispatch, answered after the reading that
+    followed it (a phone's network does that), must not put the old route back."""
+    made, _orders = route
+    page = phone_without_worker.new_page()
+    held: list = []
+    holding = {"on": False}
+
+    def hold_one_reading(request_route) -> None:
+        if holding["on"] and not held:
+            held.append((request_route, request_route.fetch()))  # read now, answered later
+        else:
+            request_route.continue_()
+
+    page.route("**/api/v1/me/route", hold_one_reading)
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    expect(page.locator("#stops li")).to_have_count(2)
+    expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
+    holding["on"] = True
+    page.get_by_role("button", name="Start route").click()  # sent, then the route read
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the route was not read after the start was sent"
+    dispatch_removes_the_second_stop(page, client, org_a, made)
+    expect(page.locator("#stops li")).to_have_count(1)
+    request_route, before_the_change = held[0]
+    request_route.fulfill(response=before_the_change)
+    page.wait_for_timeout(1000)  # the old answer has arrived; nothing may come of it
+    expect(page.locator("#stops li")).to_have_count(1)
+    expect(page.locator("#notice")).to_have_text(
+        "Your route changed (stop removed): check the stops."
+    )
+
+
 def test_a_route_the_phone_may_no_longer_read_says_why(phone, server, client, org_a, route):
     """Signed out meanwhile (here: the session's cookie is gone), a change from dispatch
     makes the phone read its route and be refused: the refusal is shown, not lost to a

@@ -156,8 +156,15 @@ async function whoAmI() {
   return response.json();
 }
 
+// Readings of the route overlap (a change from dispatch, a sent action, the poll) and a
+// phone's network may answer them out of order: an answer older than the one shown is
+// dropped, or the route shown would go back to what it was.
+let readingsAsked = 0;
+let readingShown = 0;
 async function load() {
+  const asked = ++readingsAsked;
   const response = await send(`${API}/me/route`);
+  if (asked < readingShown) return;
   if (!response) {
     notice("Offline: showing the route as last seen.");
     return;
@@ -167,6 +174,8 @@ async function load() {
     return;
   }
   const fresh = await response.json();
+  if (asked < readingShown) return;
+  readingShown = asked;
   const shape = (day) => JSON.stringify(((day && day.route && day.route.stops) || []).map((s) => [s.id, s.sequence, s.status === "cancelled"]));
   // Why it changed comes with the route read (its last change), not from the event:
   // another reading of the route (after a sent action, say) may see the change first.
