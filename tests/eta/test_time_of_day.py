@@ -33,6 +33,16 @@ def test_factors_stay_within_bounds_and_one_leg_cannot_claim_too_much():
     assert tod.factor(4) == 0.5
 
 
+def test_a_gridlocked_rush_is_learned_beyond_twice_the_plan():
+    tod = TimeOfDayFactors(prior_s=1800.0)
+    for _ in range(1000):
+        tod.observe(17, 300.0, 900.0)
+    assert tod.factor(17) == pytest.approx(3.0, abs=0.02)
+    tod = TimeOfDayFactors(prior_s=0.0)
+    tod.observe(18, 100.0, 10_000.0)
+    assert tod.factor(18) == 4.0  # as far as one leg may claim, and no further
+
+
 def test_the_factor_list_is_updated_in_place_for_readers_holding_it():
     tod = TimeOfDayFactors()
     held = tod.factors
