@@ -9,19 +9,20 @@ The factor may reach 4.0, as far as one leg may claim: a gridlocked city's rush 
 its incidents) can take legs to three times their plan, and a cap at 2.0 held every
 hour from 9:00 to 18:00 of `doorstep bench eta --scenario rush_hour --road-network
 andorra.osm.pbf` at the cap, its stops two hours ahead predicted 24 minutes early on
-average (120+ coverage 0.684 with the cap, 0.708 without; no other shipped world's
-hours go past 2.0, so no other run moved).
+average (120+ coverage 0.684 with the cap, 0.708 without; only the rush worlds' hours
+go past 2.0, so only they moved).
 """
 
 from __future__ import annotations
 
 HOURS = 24
+LEG_CLAIM = 4.0  # one leg counts as at most this many times (or 1/this of) its plan
 
 
 class TimeOfDayFactors:
     """Hourly drive-time factors, 1.0 until history says otherwise."""
 
-    def __init__(self, prior_s: float = 1800.0, low: float = 0.5, high: float = 4.0) -> None:
+    def __init__(self, prior_s: float = 1800.0, low: float = 0.5, high: float = LEG_CLAIM) -> None:
         self._prior_s = prior_s
         self._low = low
         self._high = high
@@ -42,8 +43,7 @@ class TimeOfDayFactors:
         if predicted_s <= 0.0 or actual_s <= 0.0:
             return
         h = hour % HOURS
-        # one leg may not claim more than 4x (or less than 1/4) its plan
-        actual_s = min(max(actual_s, predicted_s / 4.0), predicted_s * 4.0)
+        actual_s = min(max(actual_s, predicted_s / LEG_CLAIM), predicted_s * LEG_CLAIM)
         self._actual[h] += actual_s
         self._predicted[h] += predicted_s
         value = (self._actual[h] + self._prior_s) / (self._predicted[h] + self._prior_s)
