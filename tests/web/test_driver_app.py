@@ -207,6 +207,31 @@ def test_loading_the_van_and_chatting_with_the_recipient(phone, server, client, 
     assert [m["body"] for m in shown] == ["Gate code 4321", "I'm outside"]
 
 
+class HoldTheFirst:
+    """A route handler for Playwright that holds the first matching request on its way
+    (a slow network) and lets the others through, noting when each left the phone."""
+
+    def __init__(self) -> None:
+        self.held: list = []
+        self.bodies: list = []
+        self.sent_at: list[float] = []
+
+    def __call__(self, request_route) -> None:
+        self.bodies.append(request_route.request.post_data_json)
+        self.sent_at.append(time.monotonic())
+        if self.held:
+            request_route.continue_()
+        else:
+            self.held.append(request_route)
+
+    def wait(self, page) -> bool:
+        for _ in range(100):
+            if self.held:
+                return True
+            page.wait_for_timeout(50)
+        return False
+
+
 def test_an_action_queued_while_another_is_sending_follows_it_at_once(
     phone_without_worker, server, client, org_a, unloaded
 ):
@@ -215,33 +240,108 @@ def test_an_action_queued_while_another_is_sending_follows_it_at_once(
     on (the flush that was running used to stop at the queue it had read when it began)."""
     made, orders = unloaded
     page = phone_without_worker.new_page()
-    held: list = []
-
-    def hold_the_first(request_route) -> None:
-        if held:
-            request_route.continue_()
-        else:
-            held.append(request_route)
-
-    page.route("**/load-scans", hold_the_first)
+    scans = HoldTheFirst()
+    page.route("**/load-scans", scans)
     page.goto(f"{server}/driver/{link(client, org_a)}")
     expect(page.locator("#parcels li")).to_have_count(2)
     first, second = (f"{o['tracking_code']}-1" for o in orders)
     page.get_by_label("Scan or type a parcel label").fill(first)
     page.get_by_role("button", name="Loaded").click()
     expect(page.locator("#pending")).to_have_text("1 waiting for network")
-    for _ in range(100):
-        if held:
-            break
-        page.wait_for_timeout(50)
-    assert held, "the first scan never left the phone"
+    assert scans.wait(page), "the first scan never left the phone"
     page.locator("#parcels li", has_text=second).get_by_role("button", name="Missing").click()
     expect(page.locator("#pending")).to_have_text("2 waiting for network")
-    held[0].continue_()
+    scans.held[0].continue_()
     expect(page.locator("#pending")).to_be_hidden(timeout=8000)
     status = client.get(f"{API}/routes/{made['id']}/load-status", headers=auth(org_a.admin))
     states = {p["label"]: p["state"] for p in status.json()["parcels"]}
     assert states == {first: "loaded", second: "missing"}
+
+
+def _fix_times(body) -> list[str]:
+    return [fix["time"] for fix in body]
+
+
+def test_one_upload_of_the_phones_positions_at_a_time(
+    phone_without_worker, server, client, org_a, route
+):
+    """On a slow network an upload of positions can outlast the send timer and the
+    uploads asked for near the next stop: none starts while one is on its way (each
+    used to send the same positions again), and the positions kept meanwhile follow
+    it as soon as it is answered, not at the next tick of the timer."""
+    page = phone_without_worker.new_page()
+    uploads = HoldTheFirst()
+    page.route("**/api/v1/pings", uploads)
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    page.get_by_role("button", name="Start route").click()
+    expect(page.get_by_role("button", name="Start route")).to_be_hidden()
+    assert uploads.wait(page), "the phone never sent its positions"
+    # 12 s on the way: the 10 s timer ticks, and every position kept beside the stop
+    # (one each 2 s) asks for an upload once 3 s have passed since the last began.
+    for step in range(12):
+        phone_without_worker.set_geolocation(
+            {"latitude": 60.1699 + 0.00005 * (step + 1), "longitude": 24.9384}
+        )
+        page.wait_for_timeout(1000)
+    bodies = uploads.bodies
+    assert len(bodies) == 1, f"{len(bodies)} uploads at once"
+    answered = time.monotonic()
+    uploads.held[0].continue_()
+    for _ in range(60):
+        if len(bodies) >= 2:
+            break
+        page.wait_for_timeout(50)
+    assert len(bodies) >= 2, "the positions kept meanwhile did not follow"
+    assert uploads.sent_at[1] - answered < 3.0, "the next upload waited for the timer"
+    first, second = set(_fix_times(bodies[0])), set(_fix_times(bodies[1]))
+    assert first and second and not first & second, "a position was sent twice"
+
+
+def test_a_backlog_of_positions_goes_out_batch_after_batch(
+    phone_without_worker, server, client, org_a, route
+):
+    """A day without network leaves thousands of positions on the phone: once it is
+    back they go out in batches of 500 one after another, not one batch per 10 s."""
+    page = phone_without_worker.new_page()
+    bodies: list = []
+
+    def count(request_route) -> None:
+        bodies.append(request_route.request.post_data_json)
+        request_route.continue_()
+
+    page.route("**/api/v1/pings", count)
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    expect(page.get_by_role("button", name="Start route")).to_be_visible()
+    page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const open = indexedDB.open("doorstep-driver", 1);
+            open.onsuccess = () => {
+                const tx = open.result.transaction("fixes", "readwrite");
+                const store = tx.objectStore("fixes");
+                const start = Date.now() - 3600 * 1000;
+                for (let i = 0; i < 1200; i++) {
+                    store.add({
+                        time: new Date(start + i * 3000).toISOString(),
+                        lat: 60.16 + i * 0.00001,
+                        lon: 24.93,
+                        accuracy: 8,
+                    });
+                }
+                tx.oncomplete = () => resolve();
+                tx.onerror = () => reject(tx.error);
+            };
+            open.onerror = () => reject(open.error);
+        })"""
+    )
+    page.get_by_role("button", name="Start route").click()
+    for _ in range(120):
+        if sum(len(b) for b in bodies) >= 1200:
+            break
+        page.wait_for_timeout(50)
+    sizes = [len(b) for b in bodies]
+    assert sizes[:2] == [500, 500] and sum(sizes) >= 1200, sizes
+    times = [t for b in bodies for t in _fix_times(b)]
+    assert len(times) == len(set(times)), "a position was sent twice"
 
 
 def test_the_app_shell_is_light(client):

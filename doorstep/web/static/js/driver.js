@@ -10,6 +10,8 @@ const API = "/api/v1";
 const $ = (id) => document.getElementById(id);
 const state = { me: null, day: null, stopId: null, signed: false, pay: false };
 const SEND_FIXES_MS = 10000;
+const FIX_BATCH = 500; // fixes per upload (the API takes 10,000): small on a phone's network
+const FIX_UPLOAD_TIMEOUT_MS = 30000; // a hung upload must not hold the next ones forever
 
 // -- the device's queue ---------------------------------------------------------------
 
@@ -772,21 +774,51 @@ function nextStop() {
   return route ? route.stops.find((s) => s.status === "pending" || s.status === "arrived") : null;
 }
 
+// One upload of fixes at a time. On a slow network the timer (and every fix near the
+// next stop) would otherwise start another upload of the same fixes before the first is
+// answered, and another: the same data sent over and over on the worst links. A call
+// while an upload runs asks for one more round after it, with the fixes kept meanwhile;
+// a backlog (a day offline) goes out batch after batch, not one batch per timer tick.
+let sendingFixes = false;
+let fixesAgain = false;
 async function sendFixes() {
+  if (sendingFixes) {
+    fixesAgain = true;
+    return;
+  }
+  sendingFixes = true;
+  try {
+    let more = true;
+    while (more || fixesAgain) {
+      fixesAgain = false;
+      more = await sendFixBatch();
+      if (more === null) break; // offline or refused: the timer tries again
+    }
+  } finally {
+    sendingFixes = false;
+  }
+}
+
+// One batch of the kept fixes: true when more are waiting, false when none are, null when
+// the batch did not go (offline, no tracker token, a server error).
+async function sendFixBatch() {
   const fixes = await all("fixes");
-  if (!fixes.length) return;
+  if (!fixes.length) return false;
   const token = await trackerToken();
-  if (!token) return;
-  const batch = fixes.slice(0, 500);
+  if (!token) return null;
+  const batch = fixes.slice(0, FIX_BATCH);
   lastSent = Date.now();
   const response = await send(`${API}/pings`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
     body: JSON.stringify(batch.map(({ seq, ...fix }) => fix)),
+    signal: AbortSignal.timeout(FIX_UPLOAD_TIMEOUT_MS),
   });
-  if (!response) return;
+  if (!response) return null;
   if (response.status === 401) localStorage.removeItem("doorstep.tracker");
-  if (response.ok || response.status === 400) for (const fix of batch) await drop("fixes", fix.seq);
+  if (!response.ok && response.status !== 400) return null;
+  for (const fix of batch) await drop("fixes", fix.seq);
+  return fixes.length > batch.length;
 }
 
 // -- wiring ------------------------------------------------------------------------------------
