@@ -799,6 +799,11 @@ async function sendFixes() {
   }
 }
 
+// Older phone browsers (before 2022) lack AbortSignal.timeout: no deadline there.
+function uploadDeadline() {
+  return typeof AbortSignal.timeout === "function" ? AbortSignal.timeout(FIX_UPLOAD_TIMEOUT_MS) : undefined;
+}
+
 // One batch of the kept fixes: true when more are waiting, false when none are, null when
 // the batch did not go (offline, no tracker token, a server error).
 async function sendFixBatch() {
@@ -812,7 +817,7 @@ async function sendFixBatch() {
     method: "POST",
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
     body: JSON.stringify(batch.map(({ seq, ...fix }) => fix)),
-    signal: AbortSignal.timeout(FIX_UPLOAD_TIMEOUT_MS),
+    signal: uploadDeadline(),
   });
   if (!response) return null;
   if (response.status === 401) localStorage.removeItem("doorstep.tracker");
