@@ -258,6 +258,28 @@ def test_an_action_queued_while_another_is_sending_follows_it_at_once(
     assert states == {first: "loaded", second: "missing"}
 
 
+def test_a_request_that_stalls_is_given_up_and_sent_again(
+    phone_without_worker, server, client, org_a, route
+):
+    """A phone between two cells can lose a request without an error: the answer never
+    comes. The queue of actions used to wait for it until the browser gave up, minutes
+    later, with every action behind it. Past its deadline (shortened here from 30 s) the
+    request counts as offline, and the next try sends it again."""
+    made, _ = route
+    phone_without_worker.add_init_script("globalThis.DOORSTEP_REQUEST_DEADLINE_MS = 1500")
+    page = phone_without_worker.new_page()
+    lost = HoldTheFirst()  # the first start is never answered
+    page.route("**/start", lost)
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    page.get_by_role("button", name="Start route").click()
+    assert lost.wait(page), "the start never left the phone"
+    expect(page.locator("#pending")).to_have_text("1 waiting for network")
+    expect(page.locator("#pending")).to_be_hidden(timeout=25_000)
+    assert len(lost.bodies) == 2
+    shown = client.get(f"{API}/routes/{made['id']}", headers=auth(org_a.admin)).json()
+    assert shown["status"] == "in_progress"
+
+
 def _fix_times(body) -> list[str]:
     return [fix["time"] for fix in body]
 

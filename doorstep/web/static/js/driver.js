@@ -11,7 +11,8 @@ const $ = (id) => document.getElementById(id);
 const state = { me: null, day: null, stopId: null, signed: false, pay: false };
 const SEND_FIXES_MS = 10000;
 const FIX_BATCH = 500; // fixes per upload (the API takes 10,000): small on a phone's network
-const FIX_UPLOAD_TIMEOUT_MS = 30000; // a hung upload must not hold the next ones forever
+// A stalled request must not hold the ones after it forever (see send); tests shorten it.
+const REQUEST_DEADLINE_MS = globalThis.DOORSTEP_REQUEST_DEADLINE_MS ?? 30000;
 
 // -- the device's queue ---------------------------------------------------------------
 
@@ -62,11 +63,24 @@ async function enqueue(action) {
   flush();
 }
 
-async function send(url, options) {
+// Every request has a deadline. A connection that stalls (a phone between two cells)
+// would otherwise hold the queue of actions, or the uploads of positions, until the
+// browser gave up, minutes later; given up, the request counts as offline and is sent
+// again. 30 s, and 1 s more for every 20 KB of body (a 300 KB photo: 45 s). Older
+// phone browsers (before 2022) lack AbortSignal.timeout: no deadline there.
+function deadline(body) {
+  if (typeof AbortSignal.timeout !== "function") return undefined;
+  let bytes = 0;
+  if (body instanceof FormData) for (const value of body.values()) bytes += value.size ?? String(value).length;
+  else if (typeof body === "string") bytes = body.length;
+  return AbortSignal.timeout(REQUEST_DEADLINE_MS + bytes / 20);
+}
+
+async function send(url, options = {}) {
   try {
-    return await fetch(url, { credentials: "same-origin", ...options });
+    return await fetch(url, { credentials: "same-origin", signal: deadline(options.body), ...options });
   } catch {
-    return null; // offline
+    return null; // offline, or the deadline passed
   }
 }
 
@@ -799,11 +813,6 @@ async function sendFixes() {
   }
 }
 
-// Older phone browsers (before 2022) lack AbortSignal.timeout: no deadline there.
-function uploadDeadline() {
-  return typeof AbortSignal.timeout === "function" ? AbortSignal.timeout(FIX_UPLOAD_TIMEOUT_MS) : undefined;
-}
-
 // One batch of the kept fixes: true when more are waiting, false when none are, null when
 // the batch did not go (offline, no tracker token, a server error).
 async function sendFixBatch() {
@@ -817,7 +826,6 @@ async function sendFixBatch() {
     method: "POST",
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
     body: JSON.stringify(batch.map(({ seq, ...fix }) => fix)),
-    signal: uploadDeadline(),
   });
   if (!response) return null;
   if (response.status === 401) localStorage.removeItem("doorstep.tracker");
