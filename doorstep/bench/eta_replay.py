@@ -45,6 +45,7 @@ from doorstep.bench.eta_world import PlannedDay
 from doorstep.domain.ping import Ping
 from doorstep.eta.calibration import Calibration
 from doorstep.eta.engine import EtaEngine, EtaParams
+from doorstep.eta.habits import DriverHabits
 from doorstep.eta.model import Fix, RouteEta, RoutePlan
 from doorstep.eta.pace import DriverPaces
 from doorstep.eta.service_time import ServiceTimes
@@ -99,6 +100,16 @@ class _FrozenTimeOfDay(TimeOfDayFactors):
         return
 
 
+class _FrozenHabits(DriverHabits):
+    def observe_early(
+        self, arrived_s: float, opens_s: float, left_s: float, service_s: float
+    ) -> None:
+        return
+
+    def observe_due_stop(self, took_break: bool) -> None:
+        return
+
+
 class _FrozenPaces(DriverPaces):
     def observe(self, driver_key: str, predicted_s: float, actual_s: float) -> None:
         return
@@ -117,6 +128,7 @@ def frozen_engine(timezone: dt.tzinfo, params: EtaParams | None = None) -> EtaEn
         service_times=_FrozenServiceTimes(),
         time_of_day=_FrozenTimeOfDay(),
         driver_paces=_FrozenPaces(),
+        habits=_FrozenHabits(),
         timezone=timezone,
     )
 

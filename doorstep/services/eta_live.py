@@ -10,7 +10,8 @@ minute, crossed the promised window, or changed its stops-away.
 
 An organisation's engine starts from its history: the stops its drivers served in the
 last ``HISTORY_DAYS`` days (``learn_history``: service times, hourly traffic, drivers'
-paces), so a restart does not forget what the organisation's days have taught.
+paces, whether they wait for windows), so a restart does not forget what the
+organisation's days have taught.
 
 A route is loaded from the store the first time one of its events arrives (so a
 restart picks up routes in progress), and a fix of a vehicle with no route in progress

@@ -85,7 +85,7 @@ def builtin_scenarios() -> list[str]:
 
 
 def builtin_scenario(name: str) -> Scenario:
-    """A shipped scenario by name (``default``, ``rush_hour``, ``slow_service``, ...)."""
+    """A shipped scenario by name (``default``, ``rush_hour``, ``slow_service``, ``own_rules``)."""
     if name not in builtin_scenarios():
         raise ScenarioError(f"no shipped scenario {name!r}; known: {builtin_scenarios()}")
     file = resources.files("doorstep.sim").joinpath("scenarios").joinpath(f"{name}.yaml")

@@ -1,0 +1,74 @@
+"""What the organisation's drivers do about windows and breaks, learned from what they did.
+
+The plan assumes two rules: a driver early at a stop waits for its window to open, and
+a driver takes the break the rules require at the first stop after it falls due. Many
+fleets keep both; others deliver early whenever the customer is home, or take the
+break an hour or two later, or not at all. An engine that held to the rules where the
+drivers do not would put a wait of an hour, or a half-hour break, into every ETA that
+lies past it; one stop's evidence at a time, this learns which way it goes.
+
+Both are counted with the rule as a prior of ``PRIOR`` observations, so a handful of
+stops that say otherwise change the engine's mind, and one does not.
+"""
+
+from __future__ import annotations
+
+import math
+
+PRIOR = 3.0  # observations' worth of belief in the rules before any stop says more
+EARLY_MIN_S = 300.0  # an arrival at least this early (and 3 services) tells wait or not
+NEVER = 1_000_000  # due stops before a break drivers are not seen to take
+
+
+class DriverHabits:
+    """Counts of early arrivals served at once or after the window opened, and of
+    stops left after the break fell due with the break taken there or not."""
+
+    __slots__ = ("_early_served", "_early_waited", "_passed", "_taken", "break_after_stops")
+
+    def __init__(self) -> None:
+        self._early_waited = PRIOR
+        self._early_served = 0.0
+        self._taken = PRIOR
+        self._passed = 0.0
+        # How many stops left after the break falls due until it is more likely taken
+        # than not (1: at the first); kept up to date, the refresh reads it.
+        self.break_after_stops = 1
+
+    # ---- windows ------------------------------------------------------------------
+
+    def observe_early(
+        self, arrived_s: float, opens_s: float, left_s: float, service_s: float
+    ) -> None:
+        """A stop reached before its window opened and left at ``left_s``. It tells
+        something only when the van was early by well more than a service: then it
+        left before the window opened if and only if the driver did not wait."""
+        if opens_s - arrived_s < max(EARLY_MIN_S, 3.0 * service_s):
+            return
+        if left_s < opens_s:
+            self._early_served += 1.0
+        else:
+            self._early_waited += 1.0
+
+    @property
+    def wait_for_window(self) -> bool:
+        """Whether an early driver more likely waits for the window than serves at once."""
+        return self._early_waited >= self._early_served
+
+    # ---- breaks -------------------------------------------------------------------
+
+    def observe_due_stop(self, took_break: bool) -> None:
+        """A stop left once the break was due: the break taken there, or driven on.
+
+        Each due stop is one more chance with the learned odds p, so the break's
+        median is the first k due stops with 1 - (1 - p)^k >= 1/2."""
+        if took_break:
+            self._taken += 1.0
+        else:
+            self._passed += 1.0
+        p = self._taken / (self._taken + self._passed)
+        if p >= 0.5:
+            self.break_after_stops = 1
+        else:
+            k = math.log(0.5) / math.log1p(-p)
+            self.break_after_stops = math.ceil(k) if k < NEVER else NEVER

@@ -1,0 +1,134 @@
+"""Drivers who do not keep the plan's rules about windows and breaks: the engine learns
+what they do instead of holding every ETA past an early stop or a due break to the rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from doorstep.eta.engine import EtaEngine, EtaParams
+from doorstep.eta.habits import NEVER, PRIOR, DriverHabits
+from doorstep.eta.model import RouteEta, ServedStop
+from tests.eta.routes import T0, at, fix_at, line_route
+
+
+def etas(result: RouteEta | None) -> list[float]:
+    assert result is not None
+    return [s.eta_s - T0.timestamp() for s in result.stops]
+
+
+def test_the_rules_hold_until_stops_say_otherwise() -> None:
+    habits = DriverHabits()
+    assert habits.wait_for_window
+    assert habits.break_after_stops == 1
+
+
+def test_only_an_arrival_early_by_well_more_than_a_service_tells_whether_drivers_wait() -> None:
+    habits = DriverHabits()
+    for _ in range(10):
+        # Early by 200 s (under 300 s), then by 500 s with a 180 s service (under 3 of
+        # them): left before the window either way, which says nothing.
+        habits.observe_early(0.0, 200.0, 100.0, 60.0)
+        habits.observe_early(0.0, 500.0, 240.0, 180.0)
+    assert habits.wait_for_window
+    for _ in range(int(PRIOR)):
+        habits.observe_early(0.0, 1000.0, 120.0, 60.0)  # served at once
+    assert habits.wait_for_window  # as many as the prior: the rule still holds
+    habits.observe_early(0.0, 1000.0, 120.0, 60.0)
+    assert not habits.wait_for_window
+    for _ in range(2):
+        habits.observe_early(0.0, 1000.0, 1060.0, 60.0)  # waited, then served
+    assert habits.wait_for_window
+
+
+def test_due_stops_driven_past_put_the_break_further_off_and_at_last_never() -> None:
+    habits = DriverHabits()
+    for _ in range(4):
+        habits.observe_due_stop(False)
+    assert habits.break_after_stops == 2  # odds 3/7 a stop: 1 - (4/7)^2 > 1/2
+    habits.observe_due_stop(True)
+    assert habits.break_after_stops == 1  # 4/8
+    for _ in range(400):
+        habits.observe_due_stop(False)
+    assert 50 < habits.break_after_stops < NEVER
+
+
+def test_drivers_who_serve_early_customers_at_once_are_no_longer_predicted_to_wait() -> None:
+    """Every stop opens at 3000 s, yet the driver serves each on arrival. From the
+    fourth such stop on (one more than the rule's prior) the ETAs drop the wait."""
+    engine = EtaEngine()
+    engine.set_route(line_route(6, window_s=(3000.0, 7200.0)), T0)
+    for k in range(4):
+        arrived = 120.0 + 180.0 * k
+        engine.on_stop_arrived("r1", f"s{k}", at(arrived), at(arrived))
+        result = engine.on_stop_done(
+            "r1",
+            f"s{k}",
+            arrived_at=at(arrived),
+            departed_at=at(arrived + 60),
+            now=at(arrived + 60),
+        )
+        if k == 2:  # three early stops served at once: as many as the rule's prior
+            assert etas(result) == pytest.approx([660.0, 3000.0 + 60.0 + 120.0, 3360.0], abs=5.0)
+    assert etas(result) == pytest.approx([840.0, 1020.0], abs=5.0)  # services' means
+    # The minute at the door was service, not a wait cut short: 60 s, as planned.
+    assert engine.service_times.predict(60.0, customer="c5", driver="d1") == pytest.approx(60.0)
+
+
+def _pass_stop(engine: EtaEngine, k: int) -> RouteEta | None:
+    """Stop k reached on plan, served in 60 s, and driven away from at once."""
+    arrived = 120.0 + 180.0 * k
+    engine.on_stop_arrived("r1", f"s{k}", at(arrived), at(arrived))
+    engine.on_stop_done(
+        "r1", f"s{k}", arrived_at=at(arrived), departed_at=at(arrived + 60), now=at(arrived + 60)
+    )
+    east = 1000.0 * (k + 1)
+    engine.on_fix("v1", fix_at(arrived + 70, east + 100), at(arrived + 70))
+    return engine.on_fix("v1", fix_at(arrived + 75, east + 150), at(arrived + 75))
+
+
+def test_drivers_who_drive_on_past_a_due_break_have_it_predicted_later() -> None:
+    """The rule says a break after 150 s; the driver drives on from s0 to s3 without
+    one. From then on the break is expected only after the second stop once due (odds
+    3/7 a stop), and a stand at a stop is a break only once it has lasted as long as
+    one would be told apart (``break_detect_s``)."""
+    engine = EtaEngine(EtaParams(break_after_s=150.0))
+    engine.set_route(line_route(8), T0)
+    result = _pass_stop(engine, 0)
+    # Driving to s1 (100 m past s0): still taken after s1, by the rule.
+    assert etas(result)[1] - etas(result)[0] == pytest.approx(60.0 + 1800.0 + 120.0)
+    for k in range(1, 4):
+        result = _pass_stop(engine, k)
+    assert engine.habits.break_after_stops == 2
+    gaps = [b - a for a, b in zip(etas(result), etas(result)[1:], strict=False)]
+    # (the legs a few seconds off the plan: the pace learned from these fixes)
+    assert gaps == pytest.approx([180.0, 180.0 + 1800.0, 180.0], abs=10.0)  # after s5
+    # At s4, done at 900 s: standing there a minute later is no break yet...
+    engine.on_stop_arrived("r1", "s4", at(840), at(840))
+    engine.on_stop_done("r1", "s4", arrived_at=at(840), departed_at=at(900), now=at(900))
+    result = engine.on_fix("v1", fix_at(960, 5000), at(960))
+    assert etas(result)[0] == pytest.approx(960.0 + 120.0, abs=5.0)
+    # ...ten minutes later it is: back at 900 + 1800 s.
+    result = engine.on_fix("v1", fix_at(1520, 5000), at(1520))
+    assert etas(result)[0] == pytest.approx(900.0 + 1800.0 + 120.0, abs=5.0)
+
+
+def test_history_of_early_stops_served_at_once_teaches_it_before_today() -> None:
+    """A restart learns it from the stops of the last days, as the live service does."""
+    day = dt.datetime(2025, 3, 3, 8, 0, tzinfo=dt.UTC)
+    served = [
+        ServedStop(
+            600.0,
+            240.0,
+            day + dt.timedelta(minutes=20 * k),
+            day + dt.timedelta(minutes=20 * k + 5),
+            window_start=day + dt.timedelta(hours=3),
+        )
+        for k in range(4)
+    ]
+    engine = EtaEngine()
+    engine.learn_history([("d1", served)])
+    assert not engine.habits.wait_for_window
+    # Five minutes at the door each, all of it service (not cut short by a wait).
+    assert engine.service_times.predict(240.0, driver="d1") > 270.0
