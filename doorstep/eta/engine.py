@@ -55,7 +55,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from doorstep.eta.calibration import Z80, Calibration, ErrorBand
-from doorstep.eta.habits import DriverHabits
+from doorstep.eta.habits import DriverHabits, early_enough_to_tell
 from doorstep.eta.model import Fix, RouteEta, RoutePlan, ServedStop, StopEta
 from doorstep.eta.pace import DriverPaces, Pace
 from doorstep.eta.progress import LegPath, LocalPlane, distance_m, remaining_drive_s
@@ -345,7 +345,7 @@ class EtaEngine:
             opens = r.window_start[j]
             if arrived_s < opens:
                 self.habits.observe_early(arrived_s, opens, departed_s, r.service[j])
-            served_s = self._service_began(arrived_s, opens, departed_s)
+            served_s = self._service_began(arrived_s, opens, departed_s, r.service[j])
         if served_s is not None and departed_s >= served_s:
             stop = r.plan.stops[j]
             self.service_times.observe(
@@ -393,7 +393,7 @@ class EtaEngine:
                 opens = stop.window_start.timestamp() if stop.window_start else -math.inf
                 if arrived < opens:
                     self.habits.observe_early(arrived, opens, departed, stop.service_s)
-                served = departed - self._service_began(arrived, opens, departed)
+                served = departed - self._service_began(arrived, opens, departed, stop.service_s)
                 if served > 0.0:
                     self.service_times.observe(
                         stop.service_s,
@@ -427,10 +427,16 @@ class EtaEngine:
 
     # ---- internals ----------------------------------------------------------------
 
-    def _service_began(self, arrived_s: float, opens_s: float, left_s: float) -> float:
+    def _service_began(
+        self, arrived_s: float, opens_s: float, left_s: float, service_s: float
+    ) -> float:
         """When a closed stop's service began: on arrival, unless the driver waited
-        for the window (one who left before it opened did not)."""
-        if left_s >= opens_s > arrived_s and self.habits.wait_for_window:
+        for the window. One who left before it opened did not; one who left after it,
+        having come well more than a service early, did; in between, as the drivers
+        usually do."""
+        if left_s < opens_s or opens_s <= arrived_s:
+            return arrived_s
+        if self.habits.wait_for_window or early_enough_to_tell(arrived_s, opens_s, service_s):
             return opens_s
         return arrived_s
 

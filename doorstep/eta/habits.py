@@ -20,6 +20,12 @@ EARLY_MIN_S = 300.0  # an arrival at least this early (and 3 services) tells wai
 NEVER = 1_000_000  # due stops before a break drivers are not seen to take
 
 
+def early_enough_to_tell(arrived_s: float, opens_s: float, service_s: float) -> bool:
+    """Whether a van this early at a stop (with this service to do) must have waited
+    if it left after the window opened: early by well more than a service."""
+    return opens_s - arrived_s >= max(EARLY_MIN_S, 3.0 * service_s)
+
+
 class DriverHabits:
     """Counts of early arrivals served at once or after the window opened, and of
     stops left after the break fell due with the break taken there or not."""
@@ -43,7 +49,7 @@ class DriverHabits:
         """A stop reached before its window opened and left at ``left_s``. It tells
         something only when the van was early by well more than a service: then it
         left before the window opened if and only if the driver did not wait."""
-        if opens_s - arrived_s < max(EARLY_MIN_S, 3.0 * service_s):
+        if not early_enough_to_tell(arrived_s, opens_s, service_s):
             return
         if left_s < opens_s:
             self._early_served += 1.0

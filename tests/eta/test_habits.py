@@ -76,6 +76,22 @@ def test_drivers_who_serve_early_customers_at_once_are_no_longer_predicted_to_wa
     assert engine.service_times.predict(60.0, customer="c5", driver="d1") == pytest.approx(60.0)
 
 
+def test_a_wait_is_no_service_even_from_drivers_who_seldom_wait() -> None:
+    """Five early customers served at once, then, 42 minutes early, the driver waited:
+    leaving a minute after the window opened, that was a wait and a minute's service."""
+    engine = EtaEngine()
+    engine.set_route(line_route(7, window_s=(3500.0, 7200.0)), T0)
+    for k in range(6):
+        arrived = 120.0 + 180.0 * k
+        left = arrived + 60.0 if k < 5 else 3560.0
+        engine.on_stop_arrived("r1", f"s{k}", at(arrived), at(arrived))
+        engine.on_stop_done(
+            "r1", f"s{k}", arrived_at=at(arrived), departed_at=at(left), now=at(left)
+        )
+    assert not engine.habits.wait_for_window
+    assert engine.service_times.predict(60.0, customer="c5", driver="d1") == pytest.approx(60.0)
+
+
 def _pass_stop(engine: EtaEngine, k: int) -> RouteEta | None:
     """Stop k reached on plan, served in 60 s, and driven away from at once."""
     arrived = 120.0 + 180.0 * k
