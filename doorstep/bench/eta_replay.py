@@ -109,6 +109,9 @@ class _FrozenHabits(DriverHabits):
     def observe_due_stop(self, took_break: bool) -> None:
         return
 
+    def observe_break(self, worked_s: float) -> None:
+        return
+
 
 class _FrozenPaces(DriverPaces):
     def observe(self, driver_key: str, predicted_s: float, actual_s: float) -> None:

@@ -35,13 +35,13 @@ the two ways can be half an hour apart (a wait for a window absorbs a break take
 before it, not one taken after): the windows stretch to hold the other way when its
 odds are 20 % or more (``_break_flip``). Both rules, the wait for a window and the
 break at the first stop once due, are the plan's; where the organisation's drivers
-are seen not to keep them, the engine follows what they do (``DriverHabits``): a
-fleet whose drivers serve early customers at once, or break late or never, had every
-ETA past an early stop or a due break held back by a wait or a break that did not
-come (``doorstep bench eta`` on such worlds: MAE 9 times the naive ETA's at 0-15
-minutes). The raw
-arrivals are what the engine remembers (every ``snapshot_every_s``) and compares with
-real arrivals, to keep learning how wide its windows must be.
+are seen not to keep them, the engine follows what they do (``DriverHabits``): in a
+fleet whose drivers serve early customers at once, or break sooner, later or never,
+every ETA past an early stop or a due break was held back by a wait or a break that
+did not come, or missed one that did (``doorstep bench eta`` on such worlds: MAE up
+to 17 times the naive ETA's at 0-15 minutes). The raw arrivals are what the engine
+remembers (every ``snapshot_every_s``) and compares with real arrivals, to keep
+learning how wide its windows must be.
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ class EtaParams:
     break_max_s: float = 7200.0  # a longer one is learned as this long
     still_radius_m: float = 75.0  # fixes within this of each other: standing
     break_detect_s: float = 600.0  # standing this long away from a stop, break due: a break
+    break_learn_s: float = 900.0  # standing this long, due or not: a break (to learn when)
     service_so_far: bool = True  # at a stop: what is left given how long it has lasted
     # Services after the next add their mean, not their median: a sum of several
     # skewed service times centres on the sum of their means (the naive baseline: off).
@@ -135,6 +136,7 @@ class _Route:
         "tz_off",
         "window_end",
         "window_start",
+        "work_since",
         "xy",
     )
 
@@ -169,6 +171,7 @@ class _Route:
     anchor_rem: float
     break_due: float
     break_since: float
+    work_since: float  # the route began or the last break ended: the time worked counts
     still_xy: tuple[float, float] | None
     still_since: float
     away_since: float  # a first fix away from where the van stood (< 0: none)
@@ -235,6 +238,7 @@ class EtaEngine:
                 r.at_stop_since = old.at_stop_since
             r.pace = old.pace
             r.break_due, r.break_since = old.break_due, old.break_since
+            r.work_since = old.work_since
             r.still_xy, r.still_since = old.still_xy, old.still_since
             r.away_since = old.away_since
             r.snapshots = old.snapshots
@@ -440,6 +444,12 @@ class EtaEngine:
             return opens_s
         return arrived_s
 
+    def _break_after_s(self) -> float:
+        """Time worked until the break falls due: the rule's, or less where the
+        drivers are seen to break sooner (later is ``DriverHabits.break_after_stops``)."""
+        rule = self.params.break_after_s
+        return math.inf if rule is None else self.habits.break_after_s(rule)
+
     def _opens(self, r: _Route, j: int) -> float:
         """When the service of stop ``j`` can begin at the earliest: its window's
         opening if the drivers wait for it (``DriverHabits``), else any time."""
@@ -470,24 +480,28 @@ class EtaEngine:
             r.still_xy, r.still_since = pos, moved
             return
         r.away_since = -1.0
-        if (
-            r.break_since < 0.0
-            and r.at_stop < 0
-            and t >= r.break_due
-            and t - r.still_since >= p.break_detect_s
-        ):
-            r.break_since = r.still_since
+        if r.break_since < 0.0 and r.at_stop < 0 and p.break_after_s is not None:
+            stood = t - r.still_since
+            # Before the break is due only a longer stand is one: drivers who break
+            # earlier than the rule are seen so, and the rule learned (``DriverHabits``).
+            if stood >= p.break_learn_s or (t >= r.break_due and stood >= p.break_detect_s):
+                r.break_since = r.still_since
 
     def _end_break(self, r: _Route, t: float) -> None:
         p = self.params
         length = t - r.break_since
-        r.break_since = -1.0
+        began, r.break_since = r.break_since, -1.0
+        due = began >= r.break_due
         if length < p.break_min_s:
-            self.habits.observe_due_stop(False)
+            if due:
+                self.habits.observe_due_stop(False)
             return  # no break after all: it is still due
-        self.habits.observe_due_stop(True)
+        if due:
+            self.habits.observe_due_stop(True)
+        self.habits.observe_break(began - r.work_since)
         self.break_s += 0.3 * (min(length, p.break_max_s) - self.break_s)
-        r.break_due = t + p.break_after_s if p.break_after_s is not None else math.inf
+        r.work_since = t
+        r.break_due = t + self._break_after_s()
         r.anchor_target = -1  # the leg's drive starts now, not before the break
 
     def _build(self, plan: RoutePlan, now: dt.datetime) -> _Route:
@@ -541,7 +555,8 @@ class EtaEngine:
         r.anchor_s = 0.0
         r.anchor_rem = 0.0
         began = max(r.start_s, now.timestamp()) if r.start_s is not None else now.timestamp()
-        r.break_due = began + p.break_after_s if p.break_after_s is not None else math.inf
+        r.work_since = began
+        r.break_due = began + self._break_after_s()
         r.break_since = -1.0
         r.still_xy = None
         r.still_since = 0.0

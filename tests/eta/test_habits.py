@@ -148,3 +148,37 @@ def test_history_of_early_stops_served_at_once_teaches_it_before_today() -> None
     assert not engine.habits.wait_for_window
     # Five minutes at the door each, all of it service (not cut short by a wait).
     assert engine.service_times.predict(240.0, driver="d1") > 270.0
+
+
+def test_breaks_seen_before_the_rule_bring_it_forward_but_breaks_after_it_do_not() -> None:
+    habits = DriverHabits()
+    for worked in (7200.0, 7500.0):
+        habits.observe_break(worked)
+    assert habits.break_after_s(16200.0) == 16200.0  # two breaks: not yet believed
+    habits.observe_break(7300.0)
+    assert habits.break_after_s(16200.0) == 7200.0  # the lower quartile of three
+    late = DriverHabits()
+    for _ in range(5):
+        late.observe_break(21600.0)
+    assert late.break_after_s(16200.0) == 16200.0
+
+
+def test_a_long_stand_before_the_break_is_due_is_one_and_teaches_when_drivers_take_it() -> None:
+    """The rule says a break after an hour; these drivers take theirs after the first
+    stop. Standing 15 minutes at the stop just served is a break, due or not; after
+    three such, a new route expects its break there."""
+    engine = EtaEngine(EtaParams(break_after_s=3600.0))
+    for route in ("r1", "r2", "r3"):
+        engine.set_route(line_route(8, route_id=route), T0)
+        engine.on_stop_arrived(route, "s0", at(120), at(120))
+        engine.on_stop_done(route, "s0", arrived_at=at(120), departed_at=at(180), now=at(180))
+        engine.on_fix("v1", fix_at(600, 1000), at(600))
+        quiet = engine.on_fix("v1", fix_at(1080, 1000), at(1080))  # 15 minutes standing
+        assert etas(quiet)[0] == pytest.approx(180.0 + 1800.0 + 120.0, abs=5.0)
+        engine.on_fix("v1", fix_at(1980, 1100), at(1980))
+        engine.on_fix("v1", fix_at(1985, 1150), at(1985))  # on the way after 30 minutes
+        engine.drop_route(route)
+    fresh = engine.set_route(line_route(8, route_id="r4"), T0)
+    gaps = [b - a for a, b in zip(etas(fresh), etas(fresh)[1:], strict=False)]
+    assert gaps[0] == pytest.approx(60.0 + engine.break_s + 120.0, abs=5.0)
+    assert gaps[1:] == pytest.approx([180.0] * 6, abs=5.0)
