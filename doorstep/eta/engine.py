@@ -131,6 +131,7 @@ class _Route:
         "snapshots",
         "spm",
         "start_s",
+        "still_at_stop",
         "still_since",
         "still_xy",
         "tz_off",
@@ -173,6 +174,7 @@ class _Route:
     break_since: float
     work_since: float  # the route began or the last break ended: the time worked counts
     still_xy: tuple[float, float] | None
+    still_at_stop: bool  # still_xy is the stop closed last: the van has not moved on
     still_since: float
     away_since: float  # a first fix away from where the van stood (< 0: none)
     pace: Pace
@@ -240,6 +242,7 @@ class EtaEngine:
             r.break_due, r.break_since = old.break_due, old.break_since
             r.work_since = old.work_since
             r.still_xy, r.still_since = old.still_xy, old.still_since
+            r.still_at_stop = old.still_at_stop
             r.away_since = old.away_since
             r.snapshots = old.snapshots
             r.last_snapshot_s = old.last_snapshot_s
@@ -367,6 +370,7 @@ class EtaEngine:
             r.known_s = departed_s
             r.pos = r.xy[j]
             r.still_xy, r.still_since = r.xy[j], departed_s
+            r.still_at_stop = True
             r.away_since = -1.0
         if departed_s >= r.break_due and r.break_since < 0.0:
             # The break is due: drivers take it at a stop once it is done. Assumed
@@ -478,13 +482,17 @@ class EtaEngine:
             if r.break_since >= 0.0:
                 self._end_break(r, moved)
             r.still_xy, r.still_since = pos, moved
+            r.still_at_stop = False
             return
         r.away_since = -1.0
         if r.break_since < 0.0 and r.at_stop < 0 and p.break_after_s is not None:
             stood = t - r.still_since
-            # Before the break is due only a longer stand is one: drivers who break
-            # earlier than the rule are seen so, and the rule learned (``DriverHabits``).
-            if stood >= p.break_learn_s or (t >= r.break_due and stood >= p.break_detect_s):
+            # Before the break is due only a longer stand at the stop just served is
+            # one (not a jam on the way): drivers who break sooner than the rule are
+            # seen so, and the rule learned (``DriverHabits``).
+            if (t >= r.break_due and stood >= p.break_detect_s) or (
+                r.still_at_stop and stood >= p.break_learn_s
+            ):
                 r.break_since = r.still_since
 
     def _end_break(self, r: _Route, t: float) -> None:
@@ -498,9 +506,13 @@ class EtaEngine:
             return  # no break after all: it is still due
         if due:
             self.habits.observe_due_stop(True)
-        self.habits.observe_break(began - r.work_since)
+        if length >= 0.5 * self.break_s:
+            # Only a stand as long as a break teaches when drivers take theirs: a van
+            # held up a few minutes (a jam, a long talk at the door) once the break
+            # was due would bring the rule forward by the time worked since.
+            self.habits.observe_break(began - r.work_since)
+            r.work_since = t
         self.break_s += 0.3 * (min(length, p.break_max_s) - self.break_s)
-        r.work_since = t
         r.break_due = t + self._break_after_s()
         r.anchor_target = -1  # the leg's drive starts now, not before the break
 
@@ -559,6 +571,7 @@ class EtaEngine:
         r.break_due = began + self._break_after_s()
         r.break_since = -1.0
         r.still_xy = None
+        r.still_at_stop = False
         r.still_since = 0.0
         r.away_since = -1.0
         r.pace = Pace(self.driver_paces.prior(plan.driver_key), p.pace_prior_weight_s, p.pace_legs)

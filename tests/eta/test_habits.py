@@ -182,3 +182,17 @@ def test_a_long_stand_before_the_break_is_due_is_one_and_teaches_when_drivers_ta
     gaps = [b - a for a, b in zip(etas(fresh), etas(fresh)[1:], strict=False)]
     assert gaps[0] == pytest.approx(60.0 + engine.break_s + 120.0, abs=5.0)
     assert gaps[1:] == pytest.approx([180.0] * 6, abs=5.0)
+
+
+def test_a_long_stand_on_the_way_before_the_break_is_due_is_a_jam_not_a_break() -> None:
+    engine = EtaEngine(EtaParams(break_after_s=3600.0))
+    engine.set_route(line_route(8), T0)
+    engine.on_stop_arrived("r1", "s0", at(120), at(120))
+    engine.on_stop_done("r1", "s0", arrived_at=at(120), departed_at=at(180), now=at(180))
+    engine.on_fix("v1", fix_at(200, 1400), at(200))
+    engine.on_fix("v1", fix_at(205, 1500), at(205))  # on the way to s1
+    result = engine.on_fix("v1", fix_at(1500, 1500), at(1500))  # held up 21 minutes
+    assert etas(result)[0] < 1500.0 + 120.0  # s1 next, no half-hour break first
+    engine.on_fix("v1", fix_at(1600, 1700), at(1600))
+    engine.on_fix("v1", fix_at(1605, 1750), at(1605))
+    assert engine.break_s == 1800.0  # nothing learned: no break
