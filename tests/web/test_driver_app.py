@@ -59,14 +59,27 @@ def link(client, org, driver_id=None) -> str:
     return response.json()["url"].split("/driver/", 1)[1]
 
 
-def wait_for_status(client, org, order_id: str, status: str, timeout_s: float = 15) -> bool:
+def wait_until(predicate, timeout_s: float = 15) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        found = client.get(f"{API}/orders/{order_id}", headers=auth(org.admin)).json()["status"]
-        if found == status:
+        if predicate():
             return True
         time.sleep(0.2)
     return False
+
+
+def wait_for_status(client, org, order_id: str, status: str, timeout_s: float = 15) -> bool:
+    def found() -> bool:
+        order = client.get(f"{API}/orders/{order_id}", headers=auth(org.admin)).json()
+        return order["status"] == status
+
+    return wait_until(found, timeout_s)
+
+
+def route_order(client, org, made) -> list[str]:
+    """The route's order ids in the order the server has them driven."""
+    stops = client.get(f"{API}/routes/{made['id']}", headers=auth(org.admin)).json()["stops"]
+    return [s["order_id"] for s in sorted(stops, key=lambda s: s["sequence"])]
 
 
 def photo_file(tmp_path):
@@ -232,6 +245,58 @@ class HoldTheFirst:
         return False
 
 
+class AnswerLater(HoldTheFirst):
+    """A route handler for Playwright that asks the server at once for the first
+    matching request but gives the answer to the phone only on ``release``: an answer
+    from before whatever happens on the phone meanwhile. The others go through."""
+
+    def __call__(self, request_route) -> None:
+        if self.held:
+            request_route.continue_()
+        else:
+            self.held.append((request_route, request_route.fetch()))
+
+    def release(self) -> None:
+        request_route, response = self.held[0]
+        request_route.fulfill(response=response)
+
+
+def test_a_reading_of_the_route_from_before_the_drivers_own_edit_does_not_undo_it(
+    phone_without_worker, server, client, org_a, route
+):
+    """The route read after 'Start route' is answered only after the driver has put the
+    first stop off ('Do later'), and the put-off is still on its way: that answer,
+    from before, once put the stop back first on the screen and alerted the driver to
+    a route change they made themselves."""
+    made, orders = route
+    page = phone_without_worker.new_page()
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    expect(page.get_by_role("button", name="Start route")).to_be_visible()
+    reading, later = AnswerLater(), HoldTheFirst()
+    page.route("**/me/route", reading)
+    page.route("**/later", later)
+    page.get_by_role("button", name="Start route").click()
+    assert reading.wait(page)  # the route read after the start was sent
+    page.locator("#stops button").first.click()
+    page.get_by_role("button", name="Do later").click()
+    expect(page.locator("#notice")).to_have_text("Moved to the end of your stops.")
+    assert later.wait(page)
+    reading.release()
+    page.wait_for_timeout(500)
+    expect(page.locator("#notice")).to_have_text("Moved to the end of your stops.")
+    first = made["stops"][1]["id"]
+    expect(page.locator("#stops button").first).to_have_attribute("data-stop", first)
+    later.held[0].continue_()  # the put-off reaches the server; the route is read again
+    for _ in range(100):
+        if route_order(client, org_a, made)[0] == orders[1]["id"]:
+            break
+        page.wait_for_timeout(100)
+    assert route_order(client, org_a, made)[0] == orders[1]["id"]
+    page.wait_for_timeout(1000)
+    expect(page.locator("#notice")).not_to_contain_text("changed")
+    expect(page.locator("#stops button").first).to_have_attribute("data-stop", first)
+
+
 def test_an_action_queued_while_another_is_sending_follows_it_at_once(
     phone_without_worker, server, client, org_a, unloaded
 ):
@@ -393,15 +458,7 @@ def test_do_later_and_a_failed_attempt_with_a_note(phone, server, client, org_a,
     expect(page.locator("#stops button").first).to_have_attribute(
         "data-stop", made["stops"][1]["id"]
     )
-    deadline = time.monotonic() + 10
-    first_now = None
-    while time.monotonic() < deadline:
-        stops = client.get(f"{API}/routes/{made['id']}", headers=auth(org_a.admin)).json()["stops"]
-        first_now = sorted(stops, key=lambda s: s["sequence"])[0]["order_id"]
-        if first_now == orders[1]["id"]:
-            break
-        time.sleep(0.2)
-    assert first_now == orders[1]["id"]
+    assert wait_until(lambda: route_order(client, org_a, made)[0] == orders[1]["id"], 10)
     page.locator("#stops button").first.click()
     page.get_by_label("Note").fill("Dog barking, nobody came")
     page.get_by_role("button", name="Not delivered").click()

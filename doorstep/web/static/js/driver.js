@@ -174,13 +174,20 @@ async function whoAmI() {
 
 // Readings of the route overlap (a change from dispatch, a sent action, the poll) and a
 // phone's network may answer them out of order: an answer older than the one shown is
-// dropped, or the route shown would go back to what it was.
+// dropped, or the route shown would go back to what it was. So is one asked before the
+// driver's own latest edit, shown on the phone at once and sent by the queue: it would
+// undo the edit on the screen and alert the driver to a change they made themselves;
+// the reading after the edit is sent shows the server's answer.
 let readingsAsked = 0;
 let readingShown = 0;
+let readingsBeforeEdit = 0;
+function editedHere() {
+  readingsBeforeEdit = readingsAsked;
+}
 async function load() {
   const asked = ++readingsAsked;
   const response = await send(`${API}/me/route`);
-  if (asked < readingShown) return;
+  if (asked < readingShown || asked <= readingsBeforeEdit) return;
   if (!response) {
     notice("Offline: showing the route as last seen.");
     return;
@@ -190,7 +197,7 @@ async function load() {
     return;
   }
   const fresh = await response.json();
-  if (asked < readingShown) return;
+  if (asked < readingShown || asked <= readingsBeforeEdit) return;
   readingShown = asked;
   const shape = (day) => JSON.stringify(((day && day.route && day.route.stops) || []).map((s) => [s.id, s.sequence, s.status === "cancelled"]));
   // Why it changed comes with the route read (its last change), not from the event:
@@ -878,6 +885,7 @@ function wire() {
     if ($("age-checked").checked) body.age_checked = true;
     const stop = currentStop();
     stop.status = "completed"; // shown at once; the queue sends it
+    editedHere();
     await enqueue({ kind: "deliver", route: state.day.route.id, stop: state.stopId, files, body, position: lastFix });
     state.stopId = null;
     notice("Delivered.");
@@ -886,6 +894,7 @@ function wire() {
   $("later").addEventListener("click", () => {
     enqueue({ kind: "post", url: `${API}/routes/${state.day.route.id}/stops/${state.stopId}/later`, body: {} });
     moveAfterOpenStops(state.day.route.stops, state.stopId);
+    editedHere();
     state.stopId = null;
     notice("Moved to the end of your stops.");
     draw();
@@ -894,6 +903,7 @@ function wire() {
     event.preventDefault();
     const stop = currentStop();
     stop.status = "failed";
+    editedHere();
     const files = [];
     const photo = $("fail-photo").files[0];
     if (photo) files.push({ kind: "photo", blob: await shrink(photo) });
