@@ -59,13 +59,18 @@ def link(client, org, driver_id=None) -> str:
     return response.json()["url"].split("/driver/", 1)[1]
 
 
-def wait_until(predicate, timeout_s: float = 15) -> bool:
+def wait_until(predicate, timeout_s: float = 15, page=None) -> bool:
+    """Whether ``predicate`` came true within ``timeout_s``. Given the page, it waits
+    through Playwright, so the test's route handlers keep being called meanwhile."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return False
+        if page is None:
+            time.sleep(0.2)
+        else:
+            page.wait_for_timeout(50)
+    return True
 
 
 def wait_for_status(client, org, order_id: str, status: str, timeout_s: float = 15) -> bool:
@@ -238,11 +243,7 @@ class HoldTheFirst:
             self.held.append(request_route)
 
     def wait(self, page) -> bool:
-        for _ in range(100):
-            if self.held:
-                return True
-            page.wait_for_timeout(50)
-        return False
+        return wait_until(lambda: bool(self.held), 5, page)
 
 
 class AnswerLater(HoldTheFirst):
@@ -287,11 +288,7 @@ def test_a_reading_of_the_route_from_before_the_drivers_own_edit_does_not_undo_i
     first = made["stops"][1]["id"]
     expect(page.locator("#stops button").first).to_have_attribute("data-stop", first)
     later.held[0].continue_()  # the put-off reaches the server; the route is read again
-    for _ in range(100):
-        if route_order(client, org_a, made)[0] == orders[1]["id"]:
-            break
-        page.wait_for_timeout(100)
-    assert route_order(client, org_a, made)[0] == orders[1]["id"]
+    assert wait_until(lambda: route_order(client, org_a, made)[0] == orders[1]["id"], 10, page)
     page.wait_for_timeout(1000)
     expect(page.locator("#notice")).not_to_contain_text("changed")
     expect(page.locator("#stops button").first).to_have_attribute("data-stop", first)
@@ -374,11 +371,9 @@ def test_one_upload_of_the_phones_positions_at_a_time(
     assert len(bodies) == 1, f"{len(bodies)} uploads at once"
     answered = time.monotonic()
     uploads.held[0].continue_()
-    for _ in range(60):
-        if len(bodies) >= 2:
-            break
-        page.wait_for_timeout(50)
-    assert len(bodies) >= 2, "the positions kept meanwhile did not follow"
+    assert wait_until(lambda: len(bodies) >= 2, 3, page), (
+        "the positions kept meanwhile did not follow"
+    )
     assert uploads.sent_at[1] - answered < 3.0, "the next upload waited for the timer"
     first, second = set(_fix_times(bodies[0])), set(_fix_times(bodies[1]))
     assert first and second and not first & second, "a position was sent twice"
@@ -421,10 +416,7 @@ def test_a_backlog_of_positions_goes_out_batch_after_batch(
         })"""
     )
     page.get_by_role("button", name="Start route").click()
-    for _ in range(120):
-        if sum(len(b) for b in bodies) >= 1200:
-            break
-        page.wait_for_timeout(50)
+    wait_until(lambda: sum(len(b) for b in bodies) >= 1200, 6, page)
     sizes = [len(b) for b in bodies]
     assert sizes[:2] == [500, 500] and sum(sizes) >= 1200, sizes
     times = [t for b in bodies for t in _fix_times(b)]
@@ -557,11 +549,9 @@ def test_an_older_reading_of_the_route_answered_late_is_dropped(
     expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
     holding["on"] = True
     page.get_by_role("button", name="Start route").click()  # sent, then the route read
-    for _ in range(200):
-        if held:
-            break
-        page.wait_for_timeout(50)
-    assert held, "the route was not read after the start was sent"
+    assert wait_until(lambda: bool(held), 10, page), (
+        "the route was not read after the start was sent"
+    )
     dispatch_removes_the_second_stop(page, client, org_a, made)
     expect(page.locator("#stops li")).to_have_count(1)
     request_route, before_the_change = held[0]

@@ -78,7 +78,7 @@ function deadline(body) {
 
 async function send(url, options = {}) {
   try {
-    return await fetch(url, { credentials: "same-origin", signal: deadline(options.body), ...options });
+    return await fetch(url, { credentials: "same-origin", ...options, signal: options.signal ?? deadline(options.body) });
   } catch {
     return null; // offline, or the deadline passed
   }
@@ -186,8 +186,9 @@ function editedHere() {
 }
 async function load() {
   const asked = ++readingsAsked;
+  const outdated = () => asked < readingShown || asked <= readingsBeforeEdit;
   const response = await send(`${API}/me/route`);
-  if (asked < readingShown || asked <= readingsBeforeEdit) return;
+  if (outdated()) return;
   if (!response) {
     notice("Offline: showing the route as last seen.");
     return;
@@ -197,7 +198,7 @@ async function load() {
     return;
   }
   const fresh = await response.json();
-  if (asked < readingShown || asked <= readingsBeforeEdit) return;
+  if (outdated()) return;
   readingShown = asked;
   const shape = (day) => JSON.stringify(((day && day.route && day.route.stops) || []).map((s) => [s.id, s.sequence, s.status === "cancelled"]));
   // Why it changed comes with the route read (its last change), not from the event:
