@@ -106,10 +106,13 @@ class _FrozenHabits(DriverHabits):
     ) -> None:
         return
 
-    def observe_due_stop(self, took_break: bool) -> None:
+    def observe_due_stop(self, took_break: bool, passed: int = 0) -> None:
         return
 
     def observe_break(self, worked_s: float) -> None:
+        return
+
+    def observe_late(self, lo_s: float, hi_s: float) -> None:
         return
 
 

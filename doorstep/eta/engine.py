@@ -39,9 +39,14 @@ are seen not to keep them, the engine follows what they do (``DriverHabits``): i
 fleet whose drivers serve early customers at once, or break sooner, later or never,
 every ETA past an early stop or a due break was held back by a wait or a break that
 did not come, or missed one that did (``doorstep bench eta`` on such worlds: MAE up
-to 17 times the naive ETA's at 0-15 minutes). The raw arrivals are what the engine
-remembers (every ``snapshot_every_s``) and compares with real arrivals, to keep
-learning how wide its windows must be.
+to 17 times the naive ETA's at 0-15 minutes). Where the breaks taken once due agree
+on a later time worked than the rule's, or routes end past due stops with none, the
+break falls due then, or never (``DriverHabits.break_after_s``); a break later now and
+then is counted in due stops from when it fell due (``_Route.due_passed``), not from
+now: a route far past its due time expects the break where drivers who got that far
+took theirs. The raw arrivals are what the engine remembers (every
+``snapshot_every_s``) and compares with real arrivals, to keep learning how wide its
+windows must be.
 """
 
 from __future__ import annotations
@@ -113,10 +118,13 @@ class _Route:
         "break_since",
         "chain",
         "done",
+        "due_passed",
         "ids",
         "index",
         "known_s",
         "last_snapshot_s",
+        "left_before_s",
+        "left_s",
         "leg_s",
         "pace",
         "paths",
@@ -172,6 +180,9 @@ class _Route:
     anchor_rem: float
     break_due: float
     break_since: float
+    due_passed: int  # due stops driven past since the break fell due
+    left_s: float  # the last stop visited was left (or the route began)
+    left_before_s: float  # and the one before it
     work_since: float  # the route began or the last break ended: the time worked counts
     still_xy: tuple[float, float] | None
     still_at_stop: bool  # still_xy is the stop closed last: the van has not moved on
@@ -240,6 +251,8 @@ class EtaEngine:
                 r.at_stop_since = old.at_stop_since
             r.pace = old.pace
             r.break_due, r.break_since = old.break_due, old.break_since
+            r.due_passed = old.due_passed
+            r.left_s, r.left_before_s = old.left_s, old.left_before_s
             r.work_since = old.work_since
             r.still_xy, r.still_since = old.still_xy, old.still_since
             r.still_at_stop = old.still_at_stop
@@ -258,8 +271,12 @@ class EtaEngine:
         return self._predict(r, now_s)
 
     def drop_route(self, route_id: str) -> None:
-        """The route is over (or cancelled): forget it."""
+        """The route is over (or cancelled): forget it. Due stops driven past with no
+        break after them say the drivers' time for it is later still; all but the last
+        (a driver may rather go home than break)."""
         r = self._routes.pop(route_id, None)
+        if r is not None and r.due_passed >= 2 and r.break_since < 0.0:
+            self.habits.observe_late(max(r.left_before_s - r.work_since, 0.0), math.inf)
         key = r.plan.vehicle_key if r is not None else None
         if key is not None and self._vehicles.get(key) == route_id:
             del self._vehicles[key]
@@ -372,6 +389,8 @@ class EtaEngine:
             r.still_xy, r.still_since = r.xy[j], departed_s
             r.still_at_stop = True
             r.away_since = -1.0
+        if arrived_s is not None and departed_s > r.left_s:
+            r.left_before_s, r.left_s = r.left_s, departed_s
         if departed_s >= r.break_due and r.break_since < 0.0:
             # The break is due: drivers take it at a stop once it is done. Assumed
             # until the van moves on; a short stand then was no break after all.
@@ -502,16 +521,23 @@ class EtaEngine:
         due = began >= r.break_due
         if length < p.break_min_s:
             if due:
-                self.habits.observe_due_stop(False)
+                self.habits.observe_due_stop(False, r.due_passed)
+                r.due_passed += 1
             return  # no break after all: it is still due
         if due:
-            self.habits.observe_due_stop(True)
+            self.habits.observe_due_stop(True, r.due_passed)
         if length >= 0.5 * self.break_s:
             # Only a stand as long as a break teaches when drivers take theirs: a van
             # held up a few minutes (a jam, a long talk at the door) once the break
             # was due would bring the rule forward by the time worked since.
-            self.habits.observe_break(began - r.work_since)
+            worked = began - r.work_since
+            self.habits.observe_break(worked)
+            if due:
+                # The drivers' time for it came after the stop left before this one.
+                before = r.left_s if r.left_s < began else r.left_before_s
+                self.habits.observe_late(max(before - r.work_since, 0.0), worked)
             r.work_since = t
+        r.due_passed = 0
         self.break_s += 0.3 * (min(length, p.break_max_s) - self.break_s)
         r.break_due = t + self._break_after_s()
         r.anchor_target = -1  # the leg's drive starts now, not before the break
@@ -570,6 +596,8 @@ class EtaEngine:
         r.work_since = began
         r.break_due = began + self._break_after_s()
         r.break_since = -1.0
+        r.due_passed = 0
+        r.left_s = r.left_before_s = began
         r.still_xy = None
         r.still_at_stop = False
         r.still_since = 0.0
@@ -680,7 +708,7 @@ class EtaEngine:
         # Stops to leave after the break falls due until it is taken (the first, where
         # drivers keep the rule); a stand at the stop left once it was due is taken for
         # the break at once only then, else once it has lasted as long as one.
-        pending = self.habits.break_after_stops
+        pending = self.habits.break_after_stops(r.due_passed)
         on_break = r.break_since >= 0.0 and (
             pending == 1 or known - r.break_since >= self.params.break_detect_s
         )
