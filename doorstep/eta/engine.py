@@ -321,7 +321,7 @@ class EtaEngine:
             return self._predict(r, now_s)
         arrived_s = self._clamp_stop_time(arrived_at.timestamp(), now_s)
         if r.break_since >= 0.0:
-            self._end_break(r, arrived_s)
+            self._end_break(r, self._stand_ended(r, j, arrived_s))
         self._learn_arrival(r, j, arrived_s)
         r.at_stop = j
         r.at_stop_since = arrived_s
@@ -513,6 +513,23 @@ class EtaEngine:
                 r.still_at_stop and stood >= p.break_learn_s
             ):
                 r.break_since = r.still_since
+
+    def _stand_ended(self, r: _Route, j: int, arrived_s: float) -> float:
+        """When a stand with no fix since it began (a phone asleep, a dead spot) ended,
+        the van being at stop ``j`` now: when the drive here began, as far as the
+        straight line at the leg's pace tells, not on arrival, or every leg driven
+        unseen once the break was due was a break of its length."""
+        if r.still_xy is None:
+            return arrived_s
+        hour = int((arrived_s + r.tz_off) * _INV_HOUR) % 24
+        drive = (
+            distance_m(r.still_xy, r.xy[j])
+            * r.spm[j]
+            * r.pace.value
+            * self.time_of_day.factors[hour]
+        )
+        began = arrived_s - drive
+        return began if began > r.break_since else r.break_since
 
     def _end_break(self, r: _Route, t: float) -> None:
         p = self.params

@@ -589,6 +589,29 @@ def test_a_short_stand_after_a_stop_is_not_a_break():
     assert etas(result)[1] - etas(result)[0] == pytest.approx(60.0 + 1800.0 + 120.0)
 
 
+def test_a_leg_driven_with_no_fix_once_the_break_fell_due_is_no_break():
+    """Legs of 10 minutes; s0 left once the break fell due, and not a fix until the van
+    reaches s1, its phone asleep. The stand ended when the drive began: no break, it
+    is still due. (Ending it on arrival made every leg driven unseen a break.)"""
+    engine = EtaEngine(EtaParams(break_after_s=150.0))
+    engine.set_route(line_route(leg_s=600.0), T0)
+    engine.on_stop_arrived("r1", "s0", at(600), at(600))
+    engine.on_stop_done("r1", "s0", arrived_at=at(600), departed_at=at(660), now=at(660))
+    result = engine.on_stop_arrived("r1", "s1", at(1260), at(1260))
+    assert engine.break_s == 1800.0  # nothing learned
+    # Still due: taken after s1, so s2 is 30 min later than the drive alone.
+    assert etas(result)[1] - etas(result)[0] == pytest.approx(60.0 + 1800.0 + 600.0)
+
+
+def test_a_break_with_the_phone_asleep_ends_when_the_drive_to_the_next_stop_began():
+    engine = EtaEngine(EtaParams(break_after_s=150.0))
+    engine.set_route(line_route(leg_s=600.0), T0)
+    engine.on_stop_arrived("r1", "s0", at(600), at(600))
+    engine.on_stop_done("r1", "s0", arrived_at=at(600), departed_at=at(660), now=at(660))
+    engine.on_stop_arrived("r1", "s1", at(660 + 1500 + 600), at(2760))
+    assert engine.break_s == pytest.approx(1800.0 + 0.3 * (1500.0 - 1800.0))  # not 2100 s
+
+
 def test_services_after_the_next_add_their_mean_once_stops_were_served():
     """Skewed service times: one stop's is best guessed by its median, but the stops
     two hours ahead wait for the sum of many, which centres on the sum of the means."""
