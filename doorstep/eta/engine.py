@@ -468,8 +468,8 @@ class EtaEngine:
         return arrived_s
 
     def _break_after_s(self) -> float:
-        """Time worked until the break falls due: the rule's, or less where the
-        drivers are seen to break sooner (later is ``DriverHabits.break_after_stops``)."""
+        """Time worked until the break falls due: the rule's, or what the drivers are
+        seen to keep instead (``DriverHabits.break_after_s``: sooner, later or never)."""
         rule = self.params.break_after_s
         return math.inf if rule is None else self.habits.break_after_s(rule)
 
@@ -516,19 +516,14 @@ class EtaEngine:
 
     def _stand_ended(self, r: _Route, j: int, arrived_s: float) -> float:
         """When a stand with no fix since it began (a phone asleep, a dead spot) ended,
-        the van being at stop ``j`` now: when the drive here began, as far as the
-        straight line at the leg's pace tells, not on arrival, or every leg driven
-        unseen once the break was due was a break of its length."""
+        the van being at stop ``j`` now: when the drive here began, as far as the plan
+        seconds from where it stood at the live pace tell, not on arrival, or every leg
+        driven unseen once the break was due was a break of its length."""
         if r.still_xy is None:
             return arrived_s
         hour = int((arrived_s + r.tz_off) * _INV_HOUR) % 24
-        drive = (
-            distance_m(r.still_xy, r.xy[j])
-            * r.spm[j]
-            * r.pace.value
-            * self.time_of_day.factors[hour]
-        )
-        began = arrived_s - drive
+        factor = r.pace.value * self.time_of_day.factors[hour]
+        began = arrived_s - self._remaining(r, j, r.still_xy) * factor
         return began if began > r.break_since else r.break_since
 
     def _end_break(self, r: _Route, t: float) -> None:
@@ -671,12 +666,15 @@ class EtaEngine:
             )
         ]
 
-    def _remaining(self, r: _Route, j: int) -> float:
-        """Plan seconds of drive from the last known point to stop ``j``."""
-        if r.pos is None:
+    def _remaining(self, r: _Route, j: int, pos: tuple[float, float] | None = None) -> float:
+        """Plan seconds of drive from ``pos`` (default: the last known point) to stop
+        ``j``."""
+        if pos is None:
+            pos = r.pos
+        if pos is None:
             return r.leg_s[j]
         return remaining_drive_s(
-            r.pos, r.xy[j], r.leg_s[j], r.paths[j], r.spm[j], self.params.off_path_m
+            pos, r.xy[j], r.leg_s[j], r.paths[j], r.spm[j], self.params.off_path_m
         )
 
     def _learn_arrival(self, r: _Route, j: int, arrived_s: float) -> None:

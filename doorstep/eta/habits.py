@@ -128,7 +128,6 @@ class DriverHabits:
         pending: list[int] = []
         for start in range(last):
             survive = 1.0
-            found = NEVER
             for n in range(start, last):
                 survive *= 1.0 - odds[n]
                 if survive <= 0.5:
@@ -174,10 +173,10 @@ class DriverHabits:
                 best, at = n, x
         if best <= PRIOR + sum(1 for lo, hi in spans if lo < rule_s <= hi):
             return rule_s
-        low = max(lo for lo, hi in spans if lo < at <= hi)
-        high = min(hi for lo, hi in spans if lo < at <= hi)
-        middle = 0.5 * (max(low, rule_s) + high)
-        return middle if middle > rule_s else rule_s
+        holding = [(lo, hi) for lo, hi in spans if lo < at <= hi]
+        low = max(lo for lo, _ in holding)
+        high = min(hi for _, hi in holding)
+        return 0.5 * (max(low, rule_s) + high)  # above the rule: high >= at > rule
 
     def break_after_s(self, rule_s: float) -> float:
         """Time worked until the break falls due: the rule's, or the lower quartile of
