@@ -44,7 +44,10 @@ on a later time worked than the rule's, or routes end past due stops with none, 
 break falls due then, or never (``DriverHabits.break_after_s``); a break later now and
 then is counted in due stops from when it fell due (``_Route.due_passed``), not from
 now: a route far past its due time expects the break where drivers who got that far
-took theirs. The raw arrivals are what the engine remembers (every
+took theirs. A route set with stops already served (the service restarted
+mid-route) counts the time worked from when they were reached and left, and a break
+from a leg half a break longer than its drive (``_resume``). The raw arrivals are what
+the engine remembers (every
 ``snapshot_every_s``) and compares with real arrivals, to keep learning how wide its
 windows must be.
 """
@@ -194,6 +197,12 @@ class _Route:
     last_snapshot_s: float
 
 
+def _leg_s(r: _Route, a: int, b: int) -> float:
+    """The plan's drive from stop ``a`` to stop ``b``: the planned leg between neighbours,
+    else the straight line at the route's seconds per metre."""
+    return r.leg_s[b] if b == a + 1 else distance_m(r.xy[a], r.xy[b]) * r.route_spm
+
+
 class EtaEngine:
     """ETAs for every active route of one organisation; see the module docstring."""
 
@@ -262,8 +271,6 @@ class EtaEngine:
             old_key = old.plan.vehicle_key
             if old_key is not None and self._vehicles.get(old_key) == plan.route_id:
                 del self._vehicles[old_key]
-        elif r.start_s is not None and r.start_s < now_s:
-            r.known_s = r.start_s  # dispatched late: known to be at the depot at its start
         self._sequence(r)
         self._routes[plan.route_id] = r
         if plan.vehicle_key is not None:
@@ -521,9 +528,7 @@ class EtaEngine:
         driven unseen once the break was due was a break of its length."""
         if r.still_xy is None:
             return arrived_s
-        hour = int((arrived_s + r.tz_off) * _INV_HOUR) % 24
-        factor = r.pace.value * self.time_of_day.factors[hour]
-        began = arrived_s - self._remaining(r, j, r.still_xy) * factor
+        began = arrived_s - self._drive_s(r, self._remaining(r, j, r.still_xy), arrived_s)
         return began if began > r.break_since else r.break_since
 
     def _end_break(self, r: _Route, t: float) -> None:
@@ -599,6 +604,8 @@ class EtaEngine:
         r.pos = depot
         r.start_s = plan.start_time.timestamp() if plan.start_time is not None else None
         r.known_s = now.timestamp()
+        if r.start_s is not None and r.start_s < r.known_s:
+            r.known_s = r.start_s  # dispatched late: known to be at the depot at its start
         r.at_stop = -1
         r.at_stop_since = 0.0
         r.anchor_target = -1
@@ -624,7 +631,54 @@ class EtaEngine:
         r.rows = []
         r.service = []
         r.service_ahead = []
+        self._resume(r, now.timestamp())
         return r
+
+    def _resume(self, r: _Route, now_s: float) -> None:
+        """A route built with stops already served (the service restarted mid-route):
+        the time worked counts from the drive to the first stop, not from now, and a
+        leg longer than its drive by half a break (a jam seldom costs that) and by the
+        stand the live engine takes for one held a break. So a driver four hours in is
+        not given four and a half more before the break, nor one back from it another
+        at once. Teaches nothing: the stops were learned from when they were served."""
+        served = sorted(
+            (s.arrived.timestamp(), s.departed.timestamp(), j)
+            for j, s in enumerate(r.plan.stops)
+            if s.done and s.arrived is not None and s.departed is not None
+            if s.arrived <= s.departed and s.departed.timestamp() <= now_s
+        )
+        if not served:
+            return
+        p = self.params
+        first, _, j = served[0]
+        began = first - self._drive_s(r, r.leg_s[j], first)
+        if r.start_s is not None:
+            began = max(began, r.start_s)
+        r.work_since = r.left_s = r.left_before_s = began
+        r.break_due = began + self._break_after_s()
+        for (_, left, a), (arrived, _, b) in itertools.pairwise(served):
+            r.left_before_s, r.left_s = r.left_s, left
+            stood = arrived - left - self._drive_s(r, _leg_s(r, a, b), left)
+            due = left >= r.break_due
+            if stood >= max(p.break_detect_s if due else p.break_learn_s, 0.5 * self.break_s):
+                r.work_since = min(left + stood, arrived)
+                r.break_due = r.work_since + self._break_after_s()
+                r.due_passed = 0
+            elif due:
+                r.due_passed += 1
+        _, left, j = served[-1]
+        r.left_before_s, r.left_s = r.left_s, left
+        # Where the van was last known, as if it had just left the last stop served.
+        r.pos = r.still_xy = r.xy[j]
+        r.known_s = r.still_since = left
+        r.still_at_stop = True
+        if left >= r.break_due:
+            r.break_since = left  # due: taken here until the van is seen moving on
+
+    def _drive_s(self, r: _Route, leg_s: float, left_s: float) -> float:
+        """The plan's ``leg_s`` as the route's driver and the hour's traffic drive it."""
+        hour = int((left_s + r.tz_off) * _INV_HOUR) % 24
+        return leg_s * r.pace.value * self.time_of_day.factors[hour]
 
     def _sequence(self, r: _Route) -> None:
         """Remaining stops in the order they will be served, and the legs between them.
@@ -639,7 +693,7 @@ class EtaEngine:
             seq.insert(0, r.at_stop)
         chain = [0.0]
         for a, b in itertools.pairwise(seq):
-            chain.append(r.leg_s[b] if b == a + 1 else distance_m(r.xy[a], r.xy[b]) * r.route_spm)
+            chain.append(_leg_s(r, a, b))
         r.seq = seq
         r.chain = chain
         stops = r.plan.stops

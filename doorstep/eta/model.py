@@ -47,7 +47,8 @@ class PlannedStop:
     ``leg_s``/``leg_m`` are the roads provider's drive from the previous stop (or the
     depot) to this one; ``path`` is that leg's polyline as (lat, lon) pairs, empty when
     the provider gave no geometry. ``done`` restores a stop already closed (after a
-    restart or a route change).
+    restart or a route change), with when the driver ``arrived`` and ``departed`` where
+    known: a route rebuilt in progress counts the time worked and the break from them.
     """
 
     stop_id: str
@@ -63,6 +64,8 @@ class PlannedStop:
     customer_key: str | None = None
     path: tuple[LatLonPair, ...] = ()
     done: bool = False
+    arrived: dt.datetime | None = None
+    departed: dt.datetime | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.leg_s) and self.leg_s >= 0.0):
@@ -72,6 +75,8 @@ class PlannedStop:
         _require_aware("planned_arrival", self.planned_arrival)
         _require_aware("window_start", self.window_start)
         _require_aware("window_end", self.window_end)
+        _require_aware("arrived", self.arrived)
+        _require_aware("departed", self.departed)
 
 
 @dataclass(frozen=True, slots=True)

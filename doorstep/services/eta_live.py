@@ -353,6 +353,8 @@ def _plan(session: Session, route: Route) -> RoutePlan:
                 customer_key=str(order.customer_id) if order and order.customer_id else None,
                 path=tuple(path),
                 done=stop.status not in ("pending", "arrived"),
+                arrived=stop.arrived_at,
+                departed=stop.departed_at,
             )
         )
     depot = route.geometry[0] if route.geometry else None

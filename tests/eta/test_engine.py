@@ -567,6 +567,57 @@ def test_a_van_standing_at_the_stop_after_the_break_fell_due_is_on_its_break():
     assert not result.position_stale
 
 
+def _served(plan, times: dict[str, tuple[float, float]]):
+    """``plan`` with the stops named closed, arrived at and left at these seconds."""
+    return replace(
+        plan,
+        stops=tuple(
+            replace(s, done=True, arrived=at(times[s.stop_id][0]), departed=at(times[s.stop_id][1]))
+            if s.stop_id in times
+            else s
+            for s in plan.stops
+        ),
+    )
+
+
+def test_a_route_rebuilt_mid_route_counts_the_time_worked_from_its_start():
+    """The service restarted 370 s into the route, s0 and s1 served as planned: the
+    break (due at 400 s of work) follows s2, as it would have without the restart, not
+    400 s after it; the van is where it last was, leaving s1."""
+    plan = _served(line_route(), {"s0": (120, 180), "s1": (300, 360)})
+    engine = EtaEngine(EtaParams(break_after_s=400.0))
+    result = engine.set_route(plan, at(370))
+    assert ids(result) == ["s2", "s3", "s4"]
+    assert etas(result) == pytest.approx([480.0, 660.0 + 1800.0, 840.0 + 1800.0])
+    assert not result.position_stale
+    assert engine.service_times.observations() == 0  # the stops were learned when served
+
+
+def test_a_route_rebuilt_after_the_break_was_taken_does_not_take_it_again():
+    """s2 left at 540 s (the break due at 400 s), s3 reached 30 min after its 2 min leg:
+    the break was taken between them, and the next falls due 400 s after it ended."""
+    plan = _served(line_route(), {"s0": (120, 180), "s1": (300, 360), "s2": (480, 540)})
+    plan = _served(plan, {"s3": (540 + 1800 + 120, 540 + 1800 + 180)})
+    result = EtaEngine(EtaParams(break_after_s=400.0)).set_route(plan, at(2530))
+    assert etas(result) == pytest.approx([2520.0 + 120.0])
+    # A break due and a stand no longer than a jam between two stops: still due.
+    plan = _served(line_route(), {"s0": (120, 180), "s1": (300, 360), "s2": (480, 540)})
+    plan = _served(plan, {"s3": (540 + 420 + 120, 540 + 420 + 180)})
+    result = EtaEngine(EtaParams(break_after_s=400.0)).set_route(plan, at(1150))
+    assert etas(result) == pytest.approx([1140.0 + 1800.0 + 120.0])
+
+
+def test_a_route_rebuilt_with_stops_served_out_of_order_takes_no_leg_for_a_break():
+    """s2 served straight after s0 (2 km east, 240 s at the route's pace): the plan's
+    120 s leg from s1 would have made that drive a stand."""
+    plan = _served(line_route(), {"s0": (120, 180), "s2": (420, 480)})
+    engine = EtaEngine(EtaParams(break_after_s=3600.0, break_learn_s=100.0))
+    engine.break_s = 200.0  # so a 2 min stand would be half a break
+    result = engine.set_route(plan, at(490))
+    assert ids(result) == ["s1", "s3", "s4"]
+    assert engine._routes["r1"].work_since == T0.timestamp()  # no break seen
+
+
 def test_one_fix_jumped_away_does_not_end_a_break():
     """A GPS jump the filter let through once ended a half-hour break after 14 minutes,
     and the rest of the route was predicted without the rest of the break."""

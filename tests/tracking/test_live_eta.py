@@ -18,7 +18,7 @@ from tests.conftest import auth, create_order, load_van
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def _route_in_progress(client, org, db, count=3, **order):
+def _route_in_progress(client, org, db, count=3, started=NOW, **order):
     vehicle = client.post("/api/v1/vehicles", json={"name": "Van"}, headers=auth(org.admin))
     orders = [create_order(client, org.admin, **order) for _ in range(count)]
     body = {
@@ -32,11 +32,11 @@ def _route_in_progress(client, org, db, count=3, **order):
     with db.sessions.begin() as session:  # as the planner leaves them: 10 min legs
         for i, stop in enumerate(session.scalars(select(Stop).order_by(Stop.sequence))):
             stop.leg_seconds, stop.leg_metres = 600.0, 5000.0
-            stop.planned_arrival = NOW + timedelta(minutes=10 * (i + 1))
+            stop.planned_arrival = started + timedelta(minutes=10 * (i + 1))
     load_van(client, org, route["id"])
     start = client.post(
         f"/api/v1/routes/{route['id']}/start",
-        json={"at": NOW.isoformat()},
+        json={"at": started.isoformat()},
         headers=auth(org.driver),
     )
     assert start.status_code == 200, start.text
@@ -134,13 +134,15 @@ def test_the_route_line_is_cut_at_each_stop_in_order():
     assert pieces == [[(0.0, 0.0), (0.0, 1.0), (0.0, 2.0)], [(0.0, 2.0), (0.0, 1.0), (0.0, 0.0)]]
 
 
-def _drive_through(client, org, route, *, arrive_min: list[int], depart_min: list[int]):
-    for stop, arrive, depart in zip(route["stops"], arrive_min, depart_min, strict=True):
+def _drive_through(
+    client, org, route, *, arrive_min: list[int], depart_min: list[int], started=NOW
+):
+    for stop, arrive, depart in zip(route["stops"], arrive_min, depart_min, strict=False):
         path = f"/api/v1/routes/{route['id']}/stops/{stop['id']}"
-        at = (NOW + timedelta(minutes=arrive)).isoformat()
+        at = (started + timedelta(minutes=arrive)).isoformat()
         response = client.post(f"{path}/arrive", json={"at": at}, headers=auth(org.driver))
         assert response.status_code == 200, response.text
-        body = {"outcome": "delivered", "at": (NOW + timedelta(minutes=depart)).isoformat()}
+        body = {"outcome": "delivered", "at": (started + timedelta(minutes=depart)).isoformat()}
         response = client.post(f"{path}/complete", json=body, headers=auth(org.driver))
         assert response.status_code == 200, response.text
 
@@ -161,3 +163,24 @@ def test_an_engine_starts_from_what_the_organisations_served_stops_teach(client,
     assert engine.service_times.predict(240.0, driver=str(org_a.driver_id)) > 300.0
     assert engine.driver_paces.prior(str(org_a.driver_id)) > 1.05
     assert live._engine(str(org_b.id)).service_times.observations() == 0
+
+
+def test_a_route_reloaded_after_a_restart_keeps_the_drivers_time_worked(client, org_a, db):
+    """Five hours into the route when the service restarts: the break the rule puts
+    after 4.5 h of work is still ahead of the last stop, not 4.5 h after the restart."""
+    started = NOW - timedelta(hours=5)
+    route, _ = _route_in_progress(
+        client, org_a, db, started=started, window_start=None, window_end=None
+    )
+    # A 4 h 20 min stop, then the second reached after its 10 min leg and left 5 min on.
+    _drive_through(
+        client, org_a, route, arrive_min=[10, 290], depart_min=[280, 295], started=started
+    )
+    live = LiveEta(db.sessions)  # the restarted service
+    result = live.load_route(str(org_a.id), route["id"], NOW)
+    assert result is not None
+    (last,) = result.stops
+    left = started + timedelta(minutes=295)
+    # The break (30 min, the engine's prior) is taken where the driver stands, before
+    # the drive to the last stop (at the same address: no drive); it used to be none.
+    assert last.eta - left >= timedelta(minutes=29), last.eta - left
