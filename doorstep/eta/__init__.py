@@ -3,7 +3,15 @@ whether it will be late. Pure: no I/O, no clock; time is a parameter."""
 
 from doorstep.eta.calibration import Calibration, ErrorBand
 from doorstep.eta.engine import EtaEngine, EtaParams
-from doorstep.eta.model import Fix, PlannedStop, RouteEta, RoutePlan, ServedStop, StopEta
+from doorstep.eta.model import (
+    Fix,
+    PlannedStop,
+    RouteEta,
+    RoutePlan,
+    ServedRoute,
+    ServedStop,
+    StopEta,
+)
 from doorstep.eta.pace import DriverPaces, Pace
 from doorstep.eta.publish import ChangeGate, Publication
 from doorstep.eta.service_time import ServiceTimes
@@ -22,6 +30,7 @@ __all__ = [
     "Publication",
     "RouteEta",
     "RoutePlan",
+    "ServedRoute",
     "ServedStop",
     "ServiceTimes",
     "StopEta",

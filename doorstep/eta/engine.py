@@ -46,7 +46,9 @@ then is counted in due stops from when it fell due (``_Route.due_passed``), not 
 now: a route far past its due time expects the break where drivers who got that far
 took theirs. A route set with stops already served (the service restarted
 mid-route) counts the time worked from when they were reached and left, and a break
-from a leg half a break longer than its drive (``_resume``). The raw arrivals are what
+from a leg half a break longer than its drive (``_resume``); the routes of the last
+days that are over teach the breaks the same way (``learn_history``, ``_replay``), so
+a restart does not forget when the drivers take theirs. The raw arrivals are what
 the engine remembers (every
 ``snapshot_every_s``) and compares with real arrivals, to keep learning how wide its
 windows must be.
@@ -64,7 +66,7 @@ from dataclasses import dataclass
 
 from doorstep.eta.calibration import Z80, Calibration, ErrorBand
 from doorstep.eta.habits import DriverHabits, early_enough_to_tell
-from doorstep.eta.model import Fix, RouteEta, RoutePlan, ServedStop, StopEta
+from doorstep.eta.model import Fix, RouteEta, RoutePlan, ServedRoute, StopEta
 from doorstep.eta.pace import DriverPaces, Pace
 from doorstep.eta.progress import LegPath, LocalPlane, distance_m, remaining_drive_s
 from doorstep.eta.service_time import ServiceTimes
@@ -271,6 +273,8 @@ class EtaEngine:
             old_key = old.plan.vehicle_key
             if old_key is not None and self._vehicles.get(old_key) == plan.route_id:
                 del self._vehicles[old_key]
+        else:
+            self._resume(r, now_s)
         self._sequence(r)
         self._routes[plan.route_id] = r
         if plan.vehicle_key is not None:
@@ -278,15 +282,20 @@ class EtaEngine:
         return self._predict(r, now_s)
 
     def drop_route(self, route_id: str) -> None:
-        """The route is over (or cancelled): forget it. Due stops driven past with no
-        break after them say the drivers' time for it is later still; all but the last
-        (a driver may rather go home than break)."""
+        """The route is over (or cancelled): forget it, after what its due stops driven
+        past say (``_route_over``)."""
         r = self._routes.pop(route_id, None)
-        if r is not None and r.due_passed >= 2 and r.break_since < 0.0:
-            self.habits.observe_late(max(r.left_before_s - r.work_since, 0.0), math.inf)
+        if r is not None:
+            self._route_over(r)
         key = r.plan.vehicle_key if r is not None else None
         if key is not None and self._vehicles.get(key) == route_id:
             del self._vehicles[key]
+
+    def _route_over(self, r: _Route) -> None:
+        """Due stops driven past with no break after them say the drivers' time for it
+        is later still; all but the last (a driver may rather go home than break)."""
+        if r.due_passed >= 2 and r.break_since < 0.0:
+            self.habits.observe_late(max(r.left_before_s - r.work_since, 0.0), math.inf)
 
     def route_of(self, vehicle_key: str) -> str | None:
         return self._vehicles.get(vehicle_key)
@@ -410,19 +419,34 @@ class EtaEngine:
         r = self._routes.get(route_id)
         return None if r is None else self._predict(r, now.timestamp())
 
-    def learn_history(self, routes: Iterable[tuple[str | None, Sequence[ServedStop]]]) -> int:
+    def learn_history(self, routes: Iterable[ServedRoute]) -> int:
         """What the organisation's past routes teach before any route of today closes
         a stop: service times (by customer, driver, items), whether drivers early at a
         stop wait for its window and, from each leg between two served stops, the
-        hourly traffic and the driver's pace. ``routes`` are
-        (driver key, stops in the order driven). Returns the stops learned from."""
+        hourly traffic and the driver's pace; from the routes that are over, when the
+        drivers take their break and for how long, as the live engine would have seen
+        it (``_replay``), so a restart does not forget it. Returns the stops learned
+        from."""
         learned = 0
-        for driver, stops in routes:
-            previous: ServedStop | None = None
-            for stop in sorted(stops, key=lambda s: s.arrived):
-                arrived, departed = stop.arrived.timestamp(), stop.departed.timestamp()
+        over: list[tuple[float, list[tuple[float, float, float]], dt.datetime | None]] = []
+        for route in routes:
+            driver = route.driver_key
+            stops = sorted(route.stops, key=lambda s: s.arrived)
+            times = [(s.arrived.timestamp(), s.departed.timestamp()) for s in stops]
+            # Each leg as this route drove its legs: the plan's seconds times the route's
+            # median ratio, which one leg with a break in it does not move.
+            ratios = sorted(
+                (arrived - left) / s.leg_s
+                for s, (arrived, _), (_, left) in zip(stops[1:], times[1:], times[:-1], strict=True)
+                if s.leg_s >= 30.0 and arrived > left
+            )
+            ratio = ratios[len(ratios) // 2] if ratios else 1.0
+            drives = [s.leg_s * ratio for s in stops]
+            previous = -1
+            for k, stop in enumerate(stops):
+                arrived, departed = times[k]
                 if departed < arrived:
-                    previous = None
+                    previous = -1
                     continue
                 opens = stop.window_start.timestamp() if stop.window_start else -math.inf
                 if arrived < opens:
@@ -436,10 +460,20 @@ class EtaEngine:
                         driver=driver,
                         items=stop.items,
                     )
-                if previous is not None:
-                    self._learn_leg(driver, stop.leg_s, previous.departed.timestamp(), arrived)
-                previous = stop
+                if previous >= 0:
+                    left = times[previous][1]
+                    if not self._held_break(arrived - left - drives[k], due=True):
+                        self._learn_leg(driver, stop.leg_s, left, arrived)
+                previous = k
                 learned += 1
+            kept = [(a, d, drive) for (a, d), drive in zip(times, drives, strict=True) if a <= d]
+            if route.over and kept:
+                over.append((kept[0][0], kept, route.start_time))
+        if self.params.break_after_s is not None:
+            for _, driven, start in sorted(over, key=lambda o: o[0]):  # as they were driven
+                r = _Route()
+                self._replay(r, driven, start.timestamp() if start is not None else None)
+                self._route_over(r)
         return learned
 
     def _learn_leg(self, driver: str | None, leg_s: float, left: float, arrived: float) -> None:
@@ -631,49 +665,69 @@ class EtaEngine:
         r.rows = []
         r.service = []
         r.service_ahead = []
-        self._resume(r, now.timestamp())
         return r
 
     def _resume(self, r: _Route, now_s: float) -> None:
-        """A route built with stops already served (the service restarted mid-route):
-        the time worked counts from the drive to the first stop, not from now, and a
-        leg longer than its drive by half a break (a jam seldom costs that) and by the
-        stand the live engine takes for one held a break. So a driver four hours in is
-        not given four and a half more before the break, nor one back from it another
-        at once. Teaches nothing: the stops were learned from when they were served."""
-        served = sorted(
+        """A route set with stops already served (the service restarted mid-route):
+        the time worked counts from when they were reached and left (``_replay``), not
+        from now, so a driver four hours in is not given four and a half more before
+        the break, nor one back from it another at once; the van is where it was last
+        known, leaving the last of them. Their breaks teach as if seen live: no one saw
+        them (``learn_history`` leaves the breaks of routes in progress to this)."""
+        done = sorted(
             (s.arrived.timestamp(), s.departed.timestamp(), j)
             for j, s in enumerate(r.plan.stops)
             if s.done and s.arrived is not None and s.departed is not None
             if s.arrived <= s.departed and s.departed.timestamp() <= now_s
         )
-        if not served:
+        if not done:
             return
-        p = self.params
-        first, _, j = served[0]
-        began = first - self._drive_s(r, r.leg_s[j], first)
-        if r.start_s is not None:
-            began = max(began, r.start_s)
-        r.work_since = r.left_s = r.left_before_s = began
-        r.break_due = began + self._break_after_s()
-        for (_, left, a), (arrived, _, b) in itertools.pairwise(served):
-            r.left_before_s, r.left_s = r.left_s, left
-            stood = arrived - left - self._drive_s(r, _leg_s(r, a, b), left)
-            due = left >= r.break_due
-            if stood >= max(p.break_detect_s if due else p.break_learn_s, 0.5 * self.break_s):
-                r.work_since = min(left + stood, arrived)
-                r.break_due = r.work_since + self._break_after_s()
-                r.due_passed = 0
-            elif due:
-                r.due_passed += 1
-        _, left, j = served[-1]
-        r.left_before_s, r.left_s = r.left_s, left
-        # Where the van was last known, as if it had just left the last stop served.
+        drives = [self._drive_s(r, r.leg_s[done[0][2]], done[0][0])]
+        drives += [
+            self._drive_s(r, _leg_s(r, a, b), left)
+            for (_, left, a), (_, _, b) in itertools.pairwise(done)
+        ]
+        served = [(a, d, drive) for (a, d, _), drive in zip(done, drives, strict=True)]
+        self._replay(r, served, r.start_s)
+        _, left, j = done[-1]
         r.pos = r.still_xy = r.xy[j]
         r.known_s = r.still_since = left
         r.still_at_stop = True
         if left >= r.break_due:
             r.break_since = left  # due: taken here until the van is seen moving on
+
+    def _replay(
+        self, r: _Route, served: Sequence[tuple[float, float, float]], start_s: float | None
+    ) -> None:
+        """Stops served unseen, in the order driven: (arrived, left, the seconds the
+        drive to each should have taken), through ``_end_break`` as if seen live. The
+        time worked counts from the drive to the first, no earlier than ``start_s``;
+        a leg that took longer than its drive by a break's stand held one; a due stop
+        left with no such leg after it was driven past."""
+        first, _, drive = served[0]
+        began = first - drive if start_s is None else max(first - drive, start_s)
+        r.work_since = r.left_s = r.left_before_s = began
+        r.break_due = began + self._break_after_s()
+        r.break_since = -1.0
+        r.due_passed = 0
+        for (_, left, _), (arrived, _, drive) in itertools.pairwise(served):
+            r.left_before_s, r.left_s = r.left_s, left
+            stood = arrived - left - drive
+            due = left >= r.break_due
+            if self._held_break(stood, due):
+                r.break_since = left
+                self._end_break(r, min(left + stood, arrived))
+            elif due:
+                r.break_since = left
+                self._end_break(r, left)  # no stand: driven past
+        r.left_before_s, r.left_s = r.left_s, served[-1][1]
+
+    def _held_break(self, stood_s: float, due: bool) -> bool:
+        """Whether a leg that took ``stood_s`` longer than its drive, seen only by when
+        its stops were left and reached, held a break: by as much as the live engine
+        must see a van stand for one, and by half a break (a jam seldom costs that)."""
+        p = self.params
+        return stood_s >= max(p.break_detect_s if due else p.break_learn_s, 0.5 * self.break_s)
 
     def _drive_s(self, r: _Route, leg_s: float, left_s: float) -> float:
         """The plan's ``leg_s`` as the route's driver and the hour's traffic drive it."""

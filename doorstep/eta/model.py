@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -38,6 +39,17 @@ class ServedStop:
     window_start: dt.datetime | None = None
     items: int = 1
     customer_key: str | None = None
+
+
+class ServedRoute(NamedTuple):
+    """A route driven before the engine started, for ``EtaEngine.learn_history``: its
+    driver, its served stops, its planned start and whether it is over. Only a route
+    that is over says its driver took no break after the due stops it drove past."""
+
+    driver_key: str | None
+    stops: Sequence[ServedStop]
+    start_time: dt.datetime | None = None
+    over: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,9 @@ minute, crossed the promised window, or changed its stops-away.
 
 An organisation's engine starts from its history: the stops its drivers served in the
 last ``HISTORY_DAYS`` days (``learn_history``: service times, hourly traffic, drivers'
-paces, whether they wait for windows), so a restart does not forget what the
-organisation's days have taught.
+paces, whether they wait for windows and, from the routes that are over, when they
+take their breaks), so a restart does not forget what the organisation's days have
+taught.
 
 A route is loaded from the store the first time one of its events arrives (so a
 restart picks up routes in progress), and a fix of a vehicle with no route in progress
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from doorstep import clock
 from doorstep.bus import Event
 from doorstep.domain import eta_accuracy
+from doorstep.domain.route_status import RouteStatus
 from doorstep.eta import (
     ChangeGate,
     EtaEngine,
@@ -41,6 +43,7 @@ from doorstep.eta import (
     PlannedStop,
     RouteEta,
     RoutePlan,
+    ServedRoute,
     ServedStop,
 )
 from doorstep.eta.model import StopEta
@@ -272,12 +275,13 @@ def notify(session: Session, result: RouteEta, stop_ids: Sequence[str]) -> None:
 
 def served_history(
     session: Session, org_id: uuid.UUID, now: datetime | None = None
-) -> list[tuple[str | None, list[ServedStop]]]:
-    """The organisation's served stops of the last ``HISTORY_DAYS`` days, by route:
-    (driver key, stops), as ``EtaEngine.learn_history`` takes them."""
+) -> list[ServedRoute]:
+    """The organisation's served stops of the last ``HISTORY_DAYS`` days, by route, as
+    ``EtaEngine.learn_history`` takes them. A route is over once completed; the oldest,
+    whose first stops the ``HISTORY_STOPS`` limit may have cut, is not taken for one."""
     since = (now or clock.now()) - timedelta(days=HISTORY_DAYS)
     rows = session.execute(
-        select(Stop, Route.driver_id, Order)
+        select(Stop, Route.driver_id, Route.planned_start, Route.status, Order)
         .join(Route, Route.id == Stop.route_id)
         .outerjoin(Order, Order.id == Stop.order_id)
         .where(
@@ -291,8 +295,10 @@ def served_history(
         .order_by(Stop.arrived_at.desc())
         .limit(HISTORY_STOPS)
     ).all()
-    routes: dict[uuid.UUID, tuple[str | None, list[ServedStop]]] = {}
-    for stop, driver_id, order in rows:
+    cut = rows[-1][0].route_id if len(rows) == HISTORY_STOPS else None
+    routes: list[ServedRoute] = []
+    served: dict[uuid.UUID, list[ServedStop]] = {}  # each route's stops, filled in below
+    for stop, driver_id, start, status, order in rows:
         assert stop.arrived_at is not None and stop.departed_at is not None
         pickup = stop.kind == "pickup"
         minutes = (
@@ -301,8 +307,12 @@ def served_history(
             else 0.0
         )
         opens = (order.pickup_window_start if pickup else order.window_start) if order else None
-        entry = routes.setdefault(stop.route_id, (str(driver_id) if driver_id else None, []))
-        entry[1].append(
+        stops = served.get(stop.route_id)
+        if stops is None:
+            stops = served[stop.route_id] = []
+            over = status == RouteStatus.COMPLETED.value and stop.route_id != cut
+            routes.append(ServedRoute(str(driver_id) if driver_id else None, stops, start, over))
+        stops.append(
             ServedStop(
                 leg_s=max(0.0, stop.leg_seconds or 0.0),
                 service_s=minutes * 60.0,
@@ -313,7 +323,7 @@ def served_history(
                 customer_key=str(order.customer_id) if order and order.customer_id else None,
             )
         )
-    return list(routes.values())
+    return routes
 
 
 def _plan(session: Session, route: Route) -> RoutePlan:

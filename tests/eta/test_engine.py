@@ -607,6 +607,18 @@ def test_a_route_rebuilt_after_the_break_was_taken_does_not_take_it_again():
     assert etas(result) == pytest.approx([1140.0 + 1800.0 + 120.0])
 
 
+def test_a_break_taken_before_the_restart_is_learned_as_one_seen_live():
+    """20 minutes between s2 and s3, not the prior's 30: its length is learned once,
+    when the route is set after the restart, and not again when the route changes."""
+    plan = _served(line_route(), {"s0": (120, 180), "s1": (300, 360), "s2": (480, 540)})
+    plan = _served(plan, {"s3": (540 + 1200 + 120, 540 + 1200 + 180)})
+    engine = EtaEngine(EtaParams(break_after_s=400.0))
+    engine.set_route(plan, at(1930))
+    assert engine.break_s == pytest.approx(1800.0 + 0.3 * (1200.0 - 1800.0))
+    engine.set_route(plan, at(1940))  # a change in flight keeps what the route knew
+    assert engine.break_s == pytest.approx(1800.0 + 0.3 * (1200.0 - 1800.0))
+
+
 def test_a_route_rebuilt_with_stops_served_out_of_order_takes_no_leg_for_a_break():
     """s2 served straight after s0 (2 km east, 240 s at the route's pace): the plan's
     120 s leg from s1 would have made that drive a stand."""

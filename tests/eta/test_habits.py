@@ -10,7 +10,7 @@ import pytest
 
 from doorstep.eta.engine import EtaEngine, EtaParams
 from doorstep.eta.habits import NEVER, PRIOR, DriverHabits
-from doorstep.eta.model import RouteEta, ServedStop
+from doorstep.eta.model import RouteEta, ServedRoute, ServedStop
 from tests.eta.routes import T0, at, fix_at, line_route
 
 
@@ -172,7 +172,7 @@ def test_history_of_early_stops_served_at_once_teaches_it_before_today() -> None
         for k in range(4)
     ]
     engine = EtaEngine()
-    engine.learn_history([("d1", served)])
+    engine.learn_history([ServedRoute("d1", served)])
     assert not engine.habits.wait_for_window
     # Five minutes at the door each, all of it service (not cut short by a wait).
     assert engine.service_times.predict(240.0, driver="d1") > 270.0
@@ -271,3 +271,56 @@ def test_a_long_stand_on_the_way_before_the_break_is_due_is_a_jam_not_a_break() 
     engine.on_fix("v1", fix_at(1600, 1700), at(1600))
     engine.on_fix("v1", fix_at(1605, 1750), at(1605))
     assert engine.break_s == 1800.0  # nothing learned: no break
+
+
+def _day_served(day: int, *, break_after: int | None, stops: int = 14) -> list[ServedStop]:
+    """A past route from 08:00: 10 min legs, 20 min at each stop, so stop k is left
+    30 (k + 1) minutes in; a 30 min break after stop ``break_after`` if any."""
+    start = dt.datetime(2025, 3, 3, 8, 0, tzinfo=dt.UTC) + dt.timedelta(days=day)
+    served, late = [], 0
+    for k in range(stops):
+        arrived = start + dt.timedelta(minutes=30 * k + 10 + late)
+        served.append(ServedStop(600.0, 1200.0, arrived, arrived + dt.timedelta(minutes=20)))
+        if k == break_after:
+            late = 30
+    return served
+
+
+def test_breaks_at_six_hours_are_learned_from_the_routes_of_the_last_days() -> None:
+    """Drivers on a 4.5 h rule who break after the stop left 6 h in, seen only in the
+    store: a restarted engine puts the break there (between the stop left 5.5 h in and
+    that one), as the live engine would have learned it. Three routes are not enough
+    against the rule's prior of three; four are. Today's route in progress (not over)
+    teaches no break it has not taken yet."""
+    engine = EtaEngine(EtaParams(break_after_s=RULE))
+    history = [ServedRoute("d1", _day_served(d, break_after=11), over=True) for d in range(3)]
+    engine.learn_history(history)
+    assert engine.habits.break_after_s(RULE) == RULE
+    engine = EtaEngine(EtaParams(break_after_s=RULE))
+    history.append(ServedRoute("d1", _day_served(3, break_after=11), over=True))
+    engine.learn_history([*history, ServedRoute("d1", _day_served(4, break_after=None, stops=12))])
+    assert 5.5 * 3600 < engine.habits.break_after_s(RULE) <= 6 * 3600
+    assert engine.break_s == pytest.approx(1800.0)
+    assert engine.time_of_day.factors == pytest.approx([1.0] * 24)  # the breaks are no jams
+
+
+def test_drivers_who_never_break_are_learned_from_past_routes_that_ended_without_one() -> None:
+    engine = EtaEngine(EtaParams(break_after_s=RULE))
+    engine.learn_history(
+        [ServedRoute("d1", _day_served(d, break_after=None), over=True) for d in range(4)]
+    )
+    assert engine.habits.break_after_s(RULE) == math.inf
+    # The same routes still in progress say nothing of what comes after them.
+    engine = EtaEngine(EtaParams(break_after_s=RULE))
+    engine.learn_history([ServedRoute("d1", _day_served(d, break_after=None)) for d in range(4)])
+    assert engine.habits.break_after_s(RULE) == RULE
+
+
+def test_breaks_sooner_than_the_rule_are_learned_from_past_routes() -> None:
+    """Breaks after the stop left 2 h in, on a 4.5 h rule: the rule comes forward to the
+    time worked before them once three routes show it."""
+    engine = EtaEngine(EtaParams(break_after_s=RULE))
+    engine.learn_history(
+        [ServedRoute("d1", _day_served(d, break_after=3, stops=8), over=True) for d in range(3)]
+    )
+    assert engine.habits.break_after_s(RULE) == pytest.approx(2 * 3600, abs=60)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from doorstep.eta.engine import EtaEngine
-from doorstep.eta.model import ServedStop
+from doorstep.eta.model import ServedRoute, ServedStop
 from tests.eta.simulate import Fleet, Outcome, drive_day
 
 
@@ -44,7 +44,7 @@ def _served(minutes_late: float, leg_s: float = 600.0) -> list[ServedStop]:
 
 def test_history_teaches_service_times_traffic_and_the_drivers_pace():
     engine = EtaEngine()
-    learned = engine.learn_history([("d1", _served(minutes_late=4.0))] * 3)
+    learned = engine.learn_history([ServedRoute("d1", _served(minutes_late=4.0))] * 3)
     assert learned == 18
     assert engine.service_times.predict(240.0, driver="d1") > 300.0  # 8 min, not 4
     assert engine.driver_paces.prior("d1") > 1.1
@@ -59,6 +59,6 @@ def test_a_leg_holding_a_break_or_an_out_of_order_stop_teaches_no_driving():
     )
     backwards = ServedStop(600.0, 240.0, t0 + dt.timedelta(hours=3), t0)
     engine = EtaEngine()
-    assert engine.learn_history([("d1", [first, after_break, backwards])]) == 2
+    assert engine.learn_history([ServedRoute("d1", [first, after_break, backwards])]) == 2
     assert engine.driver_paces.prior("d1") == 1.0
     assert engine.time_of_day.factors == [1.0] * 24

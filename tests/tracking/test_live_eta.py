@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from doorstep.bus import Event
+from doorstep.services import eta_live
 from doorstep.services.eta_live import LiveEta, _split, served_history
 from doorstep.storage.tables import Stop
 from tests.conftest import auth, create_order, load_van
@@ -147,16 +148,26 @@ def _drive_through(
         assert response.status_code == 200, response.text
 
 
-def test_an_engine_starts_from_what_the_organisations_served_stops_teach(client, org_a, org_b, db):
+def test_an_engine_starts_from_what_the_organisations_served_stops_teach(
+    client, org_a, org_b, db, monkeypatch
+):
     route, _ = _route_in_progress(client, org_a, db, window_start=None, window_end=None)
     # 10 min legs driven in 15, 4 min service taking 12.
     _drive_through(client, org_a, route, arrive_min=[15, 42, 69], depart_min=[27, 54, 81])
     later = NOW + timedelta(days=1)
     with db.sessions() as session:
-        (driver, served), *_ = served_history(session, org_a.id, later)
-        assert driver == str(org_a.driver_id) and len(served) == 3
+        (seen, *_) = served_history(session, org_a.id, later)
+        assert seen.driver_key == str(org_a.driver_id) and len(seen.stops) == 3
+        assert seen.over  # completed with its last stop: it took no break after its stops
         assert served_history(session, org_b.id, later) == []  # another organisation's
         assert served_history(session, org_a.id, NOW + timedelta(days=40)) == []  # too old
+    # Where the limit on stops cuts into the oldest route, its first stops are missing
+    # and its time worked cannot be told: not taken for a route over.
+    monkeypatch.setattr(eta_live, "HISTORY_STOPS", 2)
+    with db.sessions() as session:
+        (cut,) = served_history(session, org_a.id, later)
+        assert len(cut.stops) == 2 and not cut.over
+    monkeypatch.undo()
     live = LiveEta(db.sessions)
     engine = live._engine(str(org_a.id))
     assert engine.service_times.observations() == 3
@@ -176,6 +187,8 @@ def test_a_route_reloaded_after_a_restart_keeps_the_drivers_time_worked(client, 
     _drive_through(
         client, org_a, route, arrive_min=[10, 290], depart_min=[280, 295], started=started
     )
+    with db.sessions() as session:  # in progress: not over, so no open span from it
+        assert [r.over for r in served_history(session, org_a.id)] == [False]
     live = LiveEta(db.sessions)  # the restarted service
     result = live.load_route(str(org_a.id), route["id"], NOW)
     assert result is not None
