@@ -197,3 +197,30 @@ def test_a_route_reloaded_after_a_restart_keeps_the_drivers_time_worked(client, 
     # The break (30 min, the engine's prior) is taken where the driver stands, before
     # the drive to the last stop (at the same address: no drive); it used to be none.
     assert last.eta - left >= timedelta(minutes=29), last.eta - left
+
+
+def test_a_restarted_engine_knows_when_the_drivers_break_from_the_routes_of_past_days(
+    client, org_a, db
+):
+    """Four past routes on the rule of a break after 4.5 h, their drivers breaking
+    after the stop left 6 h in (10 min legs, 20 min stops, a 30 min break): a fresh
+    engine, started from the store, puts the break there, not at 4.5 h."""
+    for day in range(4, 0, -1):
+        started = NOW - timedelta(days=day)
+        route, _ = _route_in_progress(
+            client, org_a, db, count=14, started=started, window_start=None, window_end=None
+        )
+        arrive = [30 * k + 10 + (30 if k > 11 else 0) for k in range(14)]
+        _drive_through(
+            client,
+            org_a,
+            route,
+            arrive_min=arrive,
+            depart_min=[a + 20 for a in arrive],
+            started=started,
+        )
+    live = LiveEta(db.sessions)
+    engine = live._engine(str(org_a.id))
+    rule = engine.params.break_after_s
+    assert rule == 4.5 * 3600
+    assert 5.5 * 3600 < engine.habits.break_after_s(rule) <= 6 * 3600
