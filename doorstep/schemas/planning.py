@@ -89,6 +89,9 @@ class DispatchOption(Output):
         "`If-Match` to /dispatch/assign so a route changed since is not edited blind."
     )
     vehicle_id: uuid.UUID | None
+    vehicle_name: str | None = Field(
+        None, description="The route's vehicle, as the dispatcher knows it."
+    )
     driver_id: uuid.UUID | None
     position: int = Field(description="0-based place among the route's remaining stops.")
     added_drive_s: int

@@ -32,7 +32,7 @@ from doorstep.services import accounts, timing
 from doorstep.services.orders import apply_transition
 from doorstep.services.route_timing import DONE, remaining, retime, route_changed
 from doorstep.storage import repository as repo
-from doorstep.storage.tables import Depot, Order, Route, Stop
+from doorstep.storage.tables import Depot, Order, Route, Stop, Vehicle
 
 PLANNABLE = (OrderStatus.CREATED.value, OrderStatus.RESCHEDULED.value)
 
@@ -69,7 +69,18 @@ def options(
         if delayed
         else {}
     )
-    result = [_public(board, option, customers) for option in ranked]
+    vans = {board.routes[option.route_id].vehicle_id for option in ranked} - {None}
+    names = (
+        {
+            v.id: v.name
+            for v in session.scalars(
+                repo.owned(Vehicle, principal.org_id).where(Vehicle.id.in_(vans))
+            )
+        }
+        if vans
+        else {}
+    )
+    result = [_public(board, option, customers, names) for option in ranked]
     return result, round((time.perf_counter() - started) * 1000, 2)
 
 
@@ -319,15 +330,17 @@ def _public(
     board: _Board,
     option: ins.InsertionOption,
     customers: dict[uuid.UUID, tuple[str, str]] | None = None,
+    vans: dict[uuid.UUID, str] | None = None,
 ) -> dict[str, object]:
     """One option as the API shows it; ``customers``: (name, tracking code) by order,
-    for the people whose delivery it would make later."""
+    for the people whose delivery it would make later; ``vans``: names by vehicle."""
     route = board.routes[option.route_id]
     known = customers or {}
     return {
         "route_id": route.id,
         "route_revision": route.revision,
         "vehicle_id": route.vehicle_id,
+        "vehicle_name": (vans or {}).get(route.vehicle_id) if route.vehicle_id else None,
         "driver_id": route.driver_id,
         "position": option.position,
         "added_drive_s": option.added_drive,

@@ -219,6 +219,12 @@ def test_urgent_job_options_are_ranked_and_explain_delays(client, org_a, depot):
     assert feasible == sorted(feasible)
     assert {o["route_id"] for o in options} <= {r["id"] for r in plan["routes"]}
     assert all(d["delay_s"] > 0 for o in options for d in o["delays"])
+    # The van by name, so the dashboard need not wait for the live fleet to say it.
+    vans = {
+        v["id"]: v["name"]
+        for v in client.get("/api/v1/vehicles", headers=auth(org_a.admin)).json()["items"]
+    }
+    assert all(o["vehicle_name"] == vans[o["vehicle_id"]] for o in options)
     # Who would wait longer, by name and tracking code, for the dispatcher to weigh.
     delays = [d for o in options for d in o["delays"]]
     assert delays and all(d["recipient"].startswith("R") and d["tracking_code"] for d in delays)

@@ -107,6 +107,28 @@ def test_an_urgent_job_from_the_live_map_changes_the_route_and_the_later_eta(
         context.close()
 
 
+def test_the_places_for_an_urgent_job_name_the_van_before_the_live_fleet_has_loaded(
+    browser, server, client, org_a
+):
+    # The ranked places came back before the live fleet did once in CI, and a van
+    # the page did not know yet was "A route": the server names it now.
+    _running_route(client, org_a)
+    urgent = _order(client, org_a, ON_THE_WAY)
+    context, page, _errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
+    try:
+        page.route("**/api/v1/fleet/live*", lambda route: route.abort())
+        page.reload()
+        expect(page.locator("#urgent")).to_be_visible()
+        page.get_by_label("Order not on a route yet").select_option(urgent["id"])
+        page.get_by_role("button", name="Find a place").click()
+        expect(page.locator("#options li").first).to_contain_text("Van 1 · as stop 2")
+        assert page.locator("#vehicles button").count() == 0  # the fleet is still unknown
+    finally:
+        context.close()
+
+
 def test_a_message_to_the_driver_from_the_selected_van(browser, server, client, org_a, db):
     van, _route, _first, _last = _running_route(client, org_a)
     context, page, errors = staff_signed_in(

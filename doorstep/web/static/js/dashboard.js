@@ -303,11 +303,11 @@ async function findPlaces(event) {
     $("urgent-result").textContent = "No running route can take it: plan it for later or start a van.";
     return;
   }
-  const names = new Map([...fleet.values()].filter((v) => v.route).map((v) => [v.route.id, v.name]));
   for (const option of result.body.options) {
     const item = document.createElement("li");
     item.className = option.feasible ? "feasible" : "infeasible";
-    const van = names.get(option.route_id) || "A route";
+    // Named by the server: the live fleet may not have loaded yet.
+    const van = option.vehicle_name || "A route";
     const later = option.delays.length
       ? `${option.delays.length} customer(s) later: ${option.delays.map((d) => `${d.recipient || "a customer"} +${Math.round(d.delay_s / 60)} min${d.breaks_window ? " (misses the window)" : ""}`).join(", ")}`
       : "nobody else later";
