@@ -144,6 +144,7 @@ class _Route:
         "snapshots",
         "spm",
         "start_s",
+        "started_s",
         "still_at_stop",
         "still_since",
         "still_xy",
@@ -178,6 +179,7 @@ class _Route:
     pos: tuple[float, float] | None
     known_s: float
     start_s: float | None
+    started_s: float | None  # when the driver started it, where the store knows
     at_stop: int
     at_stop_since: float
     anchor_target: int
@@ -428,7 +430,9 @@ class EtaEngine:
         it (``_replay``), so a restart does not forget it. Returns the stops learned
         from."""
         learned = 0
-        over: list[tuple[float, list[tuple[float, float, float]], dt.datetime | None]] = []
+        over: list[
+            tuple[float, list[tuple[float, float, float]], dt.datetime | None, dt.datetime | None]
+        ] = []
         for route in routes:
             driver = route.driver_key
             stops = sorted(route.stops, key=lambda s: s.arrived)
@@ -468,11 +472,16 @@ class EtaEngine:
                 learned += 1
             kept = [(a, d, drive) for (a, d), drive in zip(times, drives, strict=True) if a <= d]
             if route.over and kept:
-                over.append((kept[0][0], kept, route.start_time))
+                over.append((kept[0][0], kept, route.start_time, route.started))
         if self.params.break_after_s is not None:
-            for _, driven, start in sorted(over, key=lambda o: o[0]):  # as they were driven
+            for _, driven, start, started in sorted(over, key=lambda o: o[0]):  # as driven
                 r = _Route()
-                self._replay(r, driven, start.timestamp() if start is not None else None)
+                self._replay(
+                    r,
+                    driven,
+                    start.timestamp() if start is not None else None,
+                    started.timestamp() if started is not None else None,
+                )
                 self._route_over(r)
         return learned
 
@@ -637,15 +646,23 @@ class EtaEngine:
         r.any_done = any(r.done)
         r.pos = depot
         r.start_s = plan.start_time.timestamp() if plan.start_time is not None else None
+        r.started_s = plan.started.timestamp() if plan.started is not None else None
         r.known_s = now.timestamp()
-        if r.start_s is not None and r.start_s < r.known_s:
+        if r.started_s is not None and r.started_s < r.known_s:
+            r.known_s = r.started_s  # started a while ago: at the depot then
+        elif r.start_s is not None and r.start_s < r.known_s:
             r.known_s = r.start_s  # dispatched late: known to be at the depot at its start
         r.at_stop = -1
         r.at_stop_since = 0.0
         r.anchor_target = -1
         r.anchor_s = 0.0
         r.anchor_rem = 0.0
-        began = max(r.start_s, now.timestamp()) if r.start_s is not None else now.timestamp()
+        if r.started_s is not None and r.started_s <= now.timestamp():
+            began = r.started_s  # reloaded after a restart: worked since the real start
+        elif r.start_s is not None:
+            began = max(r.start_s, now.timestamp())
+        else:
+            began = now.timestamp()
         r.work_since = began
         r.break_due = began + self._break_after_s()
         r.break_since = -1.0
@@ -688,7 +705,7 @@ class EtaEngine:
             for (_, left, a), (_, _, b) in itertools.pairwise(done)
         ]
         served = [(a, d, drive) for (a, d, _), drive in zip(done, drives, strict=True)]
-        self._replay(r, served, r.start_s)
+        self._replay(r, served, r.start_s, r.started_s)
         _, left, j = done[-1]
         r.pos = r.still_xy = r.xy[j]
         r.known_s = r.still_since = left
@@ -697,15 +714,23 @@ class EtaEngine:
             r.break_since = left  # due: taken here until the van is seen moving on
 
     def _replay(
-        self, r: _Route, served: Sequence[tuple[float, float, float]], start_s: float | None
+        self,
+        r: _Route,
+        served: Sequence[tuple[float, float, float]],
+        start_s: float | None,
+        started_s: float | None = None,
     ) -> None:
         """Stops served unseen, in the order driven: (arrived, left, the seconds the
         drive to each should have taken), through ``_end_break`` as if seen live. The
-        time worked counts from the drive to the first, no earlier than ``start_s``;
-        a leg that took longer than its drive by a break's stand held one; a due stop
-        left with no such leg after it was driven past."""
+        time worked counts from ``started_s``, when the driver started the route, where
+        known; else from the drive to the first, no earlier than the planned
+        ``start_s``. A leg that took longer than its drive by a break's stand held one;
+        a due stop left with no such leg after it was driven past."""
         first, _, drive = served[0]
-        began = first - drive if start_s is None else max(first - drive, start_s)
+        if started_s is not None and started_s <= first:
+            began = started_s
+        else:
+            began = first - drive if start_s is None else max(first - drive, start_s)
         r.work_since = r.left_s = r.left_before_s = began
         r.break_due = began + self._break_after_s()
         r.break_since = -1.0

@@ -43,13 +43,15 @@ class ServedStop:
 
 class ServedRoute(NamedTuple):
     """A route driven before the engine started, for ``EtaEngine.learn_history``: its
-    driver, its served stops, its planned start and whether it is over. Only a route
-    that is over says its driver took no break after the due stops it drove past."""
+    driver, its served stops, its planned start, whether it is over and when the driver
+    started it (where known). Only a route that is over says its driver took no break
+    after the due stops it drove past."""
 
     driver_key: str | None
     stops: Sequence[ServedStop]
     start_time: dt.datetime | None = None
     over: bool = False
+    started: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +98,9 @@ class RoutePlan:
     """A dispatched route: its stops in planned order and where and when it starts.
 
     ``start``/``start_time`` are the depot and the planned departure; before the first
-    stop is closed nothing leaves earlier than ``start_time``.
+    stop is closed nothing leaves earlier than ``start_time``. ``started`` is when the
+    driver started the route, where known (a route reloaded after a restart): the
+    driver's time worked, and so the break, counts from it.
     """
 
     route_id: str
@@ -105,9 +109,11 @@ class RoutePlan:
     driver_key: str | None = None
     start: LatLonPair | None = None
     start_time: dt.datetime | None = None
+    started: dt.datetime | None = None
 
     def __post_init__(self) -> None:
         _require_aware("start_time", self.start_time)
+        _require_aware("started", self.started)
         ids = [s.stop_id for s in self.stops]
         if len(set(ids)) != len(ids):
             raise ValueError(f"route {self.route_id}: stop ids repeat")

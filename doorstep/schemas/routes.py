@@ -104,6 +104,12 @@ class RoutePublic(Output):
     depot_id: uuid.UUID | None
     planned_start: Timestamp | None
     planned_end: Timestamp | None
+    started_at: Timestamp | None = Field(
+        None, description="When the driver started the route (empty: not yet, or unknown)."
+    )
+    ended_at: Timestamp | None = Field(
+        None, description="When the route was completed or cancelled."
+    )
     planned_distance_m: float | None
     planned_duration_s: float | None
     plan_id: uuid.UUID | None

@@ -281,7 +281,7 @@ def served_history(
     whose first stops the ``HISTORY_STOPS`` limit may have cut, is not taken for one."""
     since = (now or clock.now()) - timedelta(days=HISTORY_DAYS)
     rows = session.execute(
-        select(Stop, Route.driver_id, Route.planned_start, Route.status, Order)
+        select(Stop, Route.driver_id, Route.planned_start, Route.status, Route.started_at, Order)
         .join(Route, Route.id == Stop.route_id)
         .outerjoin(Order, Order.id == Stop.order_id)
         .where(
@@ -298,7 +298,7 @@ def served_history(
     cut = rows[-1][0].route_id if len(rows) == HISTORY_STOPS else None
     routes: list[ServedRoute] = []
     served: dict[uuid.UUID, list[ServedStop]] = {}  # each route's stops, filled in below
-    for stop, driver_id, start, status, order in rows:
+    for stop, driver_id, start, status, started, order in rows:
         assert stop.arrived_at is not None and stop.departed_at is not None
         pickup = stop.kind == "pickup"
         minutes = (
@@ -311,7 +311,8 @@ def served_history(
         if stops is None:
             stops = served[stop.route_id] = []
             over = status == RouteStatus.COMPLETED.value and stop.route_id != cut
-            routes.append(ServedRoute(str(driver_id) if driver_id else None, stops, start, over))
+            driver = str(driver_id) if driver_id else None
+            routes.append(ServedRoute(driver, stops, start, over, started))
         stops.append(
             ServedStop(
                 leg_s=max(0.0, stop.leg_seconds or 0.0),
@@ -375,6 +376,7 @@ def _plan(session: Session, route: Route) -> RoutePlan:
         driver_key=str(route.driver_id) if route.driver_id else None,
         start=(depot[0], depot[1]) if depot else None,
         start_time=route.planned_start,
+        started=route.started_at,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from doorstep import clock
 from doorstep.domain import route_status
 from doorstep.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from doorstep.domain.order_status import OrderStatus
@@ -19,6 +20,7 @@ from doorstep.domain.roles import Role
 from doorstep.domain.route_status import RouteStatus
 from doorstep.schemas.orders import StatusChange
 from doorstep.schemas.routes import RouteCreate, RouteUpdate, StopCreate, StopInsert
+from doorstep.services import route_lifecycle
 from doorstep.services.orders import apply_transition
 from doorstep.services.references import check_references
 from doorstep.services.route_timing import route_changed
@@ -95,7 +97,7 @@ def update_route(
         setattr(route, key, value)
     reason = "route updated"
     if new_status is not None and new_status != current:
-        route.status = route_status.transition(current, new_status).value
+        route_lifecycle.move(route, new_status, clock.now())
         if new_status == RouteStatus.CANCELLED:
             reason = "route cancelled"
             for stop in list(route.stops):

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from doorstep import clock
 from doorstep.bus import Event
-from doorstep.domain import route_status
 from doorstep.domain.errors import Conflict, Forbidden, NotFound
 from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.principal import Principal
@@ -27,7 +26,7 @@ from doorstep.domain.roles import Permission
 from doorstep.domain.route_status import RouteStatus
 from doorstep.schemas.common import Location
 from doorstep.schemas.orders import StatusChange
-from doorstep.services import custody, proof_rules
+from doorstep.services import custody, proof_rules, route_lifecycle
 from doorstep.services.events import emit
 from doorstep.services.orders import apply_transition
 from doorstep.storage import repository as repo
@@ -75,7 +74,7 @@ def start_route(
                 f"{len(open_parcels)} parcel(s) are neither scanned onto the van nor marked "
                 f"missing: {shown}"
             )
-    route.status = route_status.transition(current, RouteStatus.IN_PROGRESS).value
+    route_lifecycle.move(route, RouteStatus.IN_PROGRESS, when)
     seen: set[uuid.UUID] = set()
     for stop in route.stops:
         order = _order(session, stop)
@@ -178,9 +177,7 @@ def complete(
     session.flush()
     _announce(session, route, "stop.completed", when, {**_stop_data(stop), "outcome": outcome})
     if all(s.status not in OPEN_STOPS for s in route.stops):
-        route.status = route_status.transition(
-            RouteStatus(route.status), RouteStatus.COMPLETED
-        ).value
+        route_lifecycle.move(route, RouteStatus.COMPLETED, when)
         session.flush()
         _announce(session, route, "route.completed", when, {})
     return stop

@@ -35,9 +35,12 @@ def _post(client, key, path, body=None):
 def test_a_driver_drives_a_route_from_start_to_finish(client, org_a):
     route, orders = _route(client, org_a)
     rid = route["id"]
-    started = _post(client, org_a.driver, f"{rid}/start")
+    assert route["started_at"] is None and route["ended_at"] is None
+    started = _post(client, org_a.driver, f"{rid}/start", {"at": "2026-11-27T09:05:00+02:00"})
     assert started.status_code == 200, started.text
     assert started.json()["status"] == "in_progress"
+    assert started.json()["started_at"] == "2026-11-27T07:05:00+00:00"
+    assert started.json()["ended_at"] is None
     assert [_status(client, org_a, o) for o in orders] == ["out_for_delivery"] * 2
 
     first, second = route["stops"]
@@ -63,6 +66,8 @@ def test_a_driver_drives_a_route_from_start_to_finish(client, org_a):
     assert _status(client, org_a, orders[1]) == "failed"
     final = client.get(f"/api/v1/routes/{rid}", headers=auth(org_a.admin)).json()
     assert final["status"] == "completed"
+    assert final["started_at"] == "2026-11-27T07:05:00+00:00"  # when the driver started
+    assert final["ended_at"] == "2026-11-27T08:15:00+00:00"  # the last stop's time
 
 
 def test_a_failed_stop_needs_a_reason_and_a_done_stop_cannot_be_done_again(client, org_a):
@@ -86,8 +91,10 @@ def test_stops_cannot_be_worked_before_the_route_starts(client, org_a):
 
 def test_starting_twice_is_harmless(client, org_a):
     route, orders = _route(client, org_a, count=1)
-    assert _post(client, org_a.driver, f"{route['id']}/start").status_code == 200
-    assert _post(client, org_a.driver, f"{route['id']}/start").status_code == 200
+    first = _post(client, org_a.driver, f"{route['id']}/start", {"at": "2026-11-27T07:00:00Z"})
+    again = _post(client, org_a.driver, f"{route['id']}/start", {"at": "2026-11-27T07:30:00Z"})
+    assert first.status_code == again.status_code == 200
+    assert again.json()["started_at"] == "2026-11-27T07:00:00+00:00"  # the first start
     assert _status(client, org_a, orders[0]) == "out_for_delivery"
 
 

@@ -121,6 +121,17 @@ def test_illegal_route_status_change_is_409(client, org_a):
     assert "in_progress cannot become planned" in response.json()["detail"]
 
 
+def test_a_route_moved_by_hand_is_stamped_when_it_starts_and_ends(client, org_a):
+    route = _route(client, org_a.admin, []).json()
+    url = f"/api/v1/routes/{route['id']}"
+    running = client.patch(url, json={"status": "in_progress"}, headers=auth(org_a.admin))
+    assert running.json()["started_at"] is not None and running.json()["ended_at"] is None
+    cancelled = client.patch(url, json={"status": "cancelled"}, headers=auth(org_a.admin))
+    assert cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["started_at"] == running.json()["started_at"]
+    assert cancelled.json()["ended_at"] >= cancelled.json()["started_at"]
+
+
 def test_only_a_planned_route_can_be_deleted(client, org_a):
     order = create_order(client, org_a.admin)
     route = _route(client, org_a.admin, [order["id"]]).json()

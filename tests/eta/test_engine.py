@@ -593,6 +593,33 @@ def test_a_route_rebuilt_mid_route_counts_the_time_worked_from_its_start():
     assert engine.service_times.observations() == 0  # the stops were learned when served
 
 
+def test_a_route_rebuilt_counts_the_time_worked_from_when_its_driver_started_it():
+    """The store knows the driver started at 08:00 (``started``): reloaded at 370 s
+    with nothing served, the break (due at 400 s of work) follows s0, not 400 s after
+    the reload; reloaded with s0 reached only at 600 s (an hour's loading, say), it is
+    due already, not 400 s after the drive to s0 began."""
+    plan = replace(line_route(), started=at(0))
+    result = EtaEngine(EtaParams(break_after_s=400.0)).set_route(plan, at(370))
+    assert etas(result) == pytest.approx([370.0, 2350.0, 2530.0, 2710.0, 2890.0])
+    assert engine_work_since(plan, at(370)) == at(0).timestamp()
+    served = _served(plan, {"s0": (600, 660)})
+    result = EtaEngine(EtaParams(break_after_s=400.0)).set_route(served, at(670))
+    assert etas(result) == pytest.approx([660.0 + 1800.0 + 120.0, 2760.0, 2940.0, 3120.0])
+    # Unknown, as for routes started before the store kept it: counted from the drive
+    # to s0 (served) or from the reload (nothing served), as before.
+    result = EtaEngine(EtaParams(break_after_s=400.0)).set_route(
+        replace(served, started=None), at(670)
+    )
+    assert etas(result) == pytest.approx([780.0, 960.0, 2940.0, 3120.0])
+    assert engine_work_since(replace(plan, started=None), at(370)) == at(370).timestamp()
+
+
+def engine_work_since(plan, now) -> float:
+    engine = EtaEngine(EtaParams(break_after_s=400.0))
+    engine.set_route(plan, now)
+    return engine._routes[plan.route_id].work_since
+
+
 def test_a_route_rebuilt_after_the_break_was_taken_does_not_take_it_again():
     """s2 left at 540 s (the break due at 400 s), s3 reached 30 min after its 2 min leg:
     the break was taken between them, and the next falls due 400 s after it ended."""

@@ -304,6 +304,24 @@ def test_breaks_at_six_hours_are_learned_from_the_routes_of_the_last_days() -> N
     assert engine.time_of_day.factors == pytest.approx([1.0] * 24)  # the breaks are no jams
 
 
+def test_past_breaks_count_the_time_worked_from_when_the_driver_started() -> None:
+    """The same drivers, who start an hour before their first drive (loading): their
+    break, after the stop left 5 h after that drive began, is 6 h into their day. The
+    store's start says so; without it the day is counted from the first drive."""
+
+    def day(d: int, started: bool) -> ServedRoute:
+        stops = _day_served(d, break_after=9)
+        begun = stops[0].arrived - dt.timedelta(minutes=70) if started else None
+        return ServedRoute("d1", stops, over=True, started=begun)
+
+    engine = EtaEngine(EtaParams(break_after_s=RULE))
+    engine.learn_history([day(d, started=True) for d in range(4)])
+    assert 5.5 * 3600 < engine.habits.break_after_s(RULE) <= 6 * 3600
+    engine = EtaEngine(EtaParams(break_after_s=RULE))
+    engine.learn_history([day(d, started=False) for d in range(4)])
+    assert 4.5 * 3600 < engine.habits.break_after_s(RULE) <= 5 * 3600
+
+
 def test_drivers_who_never_break_are_learned_from_past_routes_that_ended_without_one() -> None:
     engine = EtaEngine(EtaParams(break_after_s=RULE))
     engine.learn_history(

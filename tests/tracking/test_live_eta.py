@@ -158,6 +158,7 @@ def test_an_engine_starts_from_what_the_organisations_served_stops_teach(
     with db.sessions() as session:
         (seen, *_) = served_history(session, org_a.id, later)
         assert seen.driver_key == str(org_a.driver_id) and len(seen.stops) == 3
+        assert seen.started == NOW  # when the driver started it: the time worked counts from it
         assert seen.over  # completed with its last stop: it took no break after its stops
         assert served_history(session, org_b.id, later) == []  # another organisation's
         assert served_history(session, org_a.id, NOW + timedelta(days=40)) == []  # too old
@@ -197,6 +198,36 @@ def test_a_route_reloaded_after_a_restart_keeps_the_drivers_time_worked(client, 
     # The break (30 min, the engine's prior) is taken where the driver stands, before
     # the drive to the last stop (at the same address: no drive); it used to be none.
     assert last.eta - left >= timedelta(minutes=29), last.eta - left
+
+
+def test_a_route_reloaded_after_a_restart_counts_the_time_worked_from_its_real_start(
+    client, org_a, db
+):
+    """Started 4 h 45 min ago, an hour's loading before the first drive, seven stops
+    served since (10 min legs, 20 min stops), the last left 10 min ago: the driver has
+    worked 4 h 35 min, so the break (4.5 h) is due where they stand. Counted from the
+    first drive, as when the start was not kept, it was 50 min away."""
+    started = NOW - timedelta(hours=4, minutes=45)
+    route, _ = _route_in_progress(
+        client, org_a, db, count=9, started=started, window_start=None, window_end=None
+    )
+    arrive = [70 + 30 * k for k in range(7)]
+    _drive_through(
+        client,
+        org_a,
+        route,
+        arrive_min=arrive,
+        depart_min=[a + 20 for a in arrive],
+        started=started,
+    )
+    got = client.get(f"/api/v1/routes/{route['id']}", headers=auth(org_a.admin)).json()
+    assert got["started_at"] == started.isoformat()
+    live = LiveEta(db.sessions)  # the restarted service
+    result = live.load_route(str(org_a.id), route["id"], NOW)
+    assert result is not None
+    following = result.stops[0]
+    left = started + timedelta(minutes=arrive[-1] + 20)
+    assert following.eta - left >= timedelta(minutes=29), following.eta - left
 
 
 def test_a_restarted_engine_knows_when_the_drivers_break_from_the_routes_of_past_days(

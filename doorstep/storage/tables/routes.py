@@ -28,6 +28,10 @@ class Route(OrgMixin, Base):
     depot_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("depots.id", ondelete="SET NULL"))
     planned_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     planned_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the driver started it, and when it was completed or cancelled (None: not yet,
+    # or before revision 0024). A restarted ETA engine counts time worked from the start.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     planned_distance_m: Mapped[float | None] = mapped_column(Float)
     planned_duration_s: Mapped[float | None] = mapped_column(Float)
     # Drive back to the depot after the last stop.

@@ -1,0 +1,25 @@
+"""A route's status moves here only: through the route state machine, stamping when
+the driver started it and when it ended, so the stamps cannot disagree with it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from doorstep.domain import route_status
+from doorstep.domain.route_status import RouteStatus
+from doorstep.storage.tables import Route
+
+FINAL = (RouteStatus.COMPLETED, RouteStatus.CANCELLED)
+
+
+def move(route: Route, target: RouteStatus, when: datetime) -> None:
+    """``route`` to ``target`` (a Conflict if the machine refuses), stamped at ``when``."""
+    current = RouteStatus(route.status)
+    new = route_status.transition(current, target)
+    if new == current:
+        return
+    route.status = new.value
+    if new == RouteStatus.IN_PROGRESS and route.started_at is None:
+        route.started_at = when
+    if new in FINAL:
+        route.ended_at = when
