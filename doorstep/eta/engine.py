@@ -102,6 +102,8 @@ class EtaParams:
     still_radius_m: float = 75.0  # fixes within this of each other: standing
     break_detect_s: float = 600.0  # standing this long away from a stop, break due: a break
     break_learn_s: float = 900.0  # standing this long, due or not: a break (to learn when)
+    # A route started longer ago than a working day was left open, not worked since.
+    workday_max_s: float = 16 * 3600.0
     service_so_far: bool = True  # at a stop: what is left given how long it has lasted
     # Services after the next add their mean, not their median: a sum of several
     # skewed service times centres on the sum of their means (the naive baseline: off).
@@ -473,6 +475,11 @@ class EtaEngine:
             kept = [(a, d, drive) for (a, d), drive in zip(times, drives, strict=True) if a <= d]
             if route.over and kept:
                 over.append((kept[0][0], kept, route.start_time, route.started))
+        if any(o[3] is not None for o in over):
+            # Counted from the drive to the first stop, a route whose start was not
+            # kept (driven before the store kept it) makes the day shorter by the
+            # loading: mixed with the starts kept, it would pull the break early.
+            over = [o for o in over if o[3] is not None]
         if self.params.break_after_s is not None:
             for _, driven, start, started in sorted(over, key=lambda o: o[0]):  # as driven
                 r = _Route()
@@ -646,7 +653,7 @@ class EtaEngine:
         r.any_done = any(r.done)
         r.pos = depot
         r.start_s = plan.start_time.timestamp() if plan.start_time is not None else None
-        r.started_s = plan.started.timestamp() if plan.started is not None else None
+        r.started_s = self._started_s(plan.started, now.timestamp())
         r.known_s = now.timestamp()
         if r.started_s is not None and r.started_s < r.known_s:
             r.known_s = r.started_s  # started a while ago: at the depot then
@@ -657,7 +664,7 @@ class EtaEngine:
         r.anchor_target = -1
         r.anchor_s = 0.0
         r.anchor_rem = 0.0
-        if r.started_s is not None and r.started_s <= now.timestamp():
+        if r.started_s is not None:
             began = r.started_s  # reloaded after a restart: worked since the real start
         elif r.start_s is not None:
             began = max(r.start_s, now.timestamp())
@@ -727,7 +734,7 @@ class EtaEngine:
         ``start_s``. A leg that took longer than its drive by a break's stand held one;
         a due stop left with no such leg after it was driven past."""
         first, _, drive = served[0]
-        if started_s is not None and started_s <= first:
+        if started_s is not None and first - self.params.workday_max_s <= started_s <= first:
             began = started_s
         else:
             began = first - drive if start_s is None else max(first - drive, start_s)
@@ -746,6 +753,14 @@ class EtaEngine:
                 r.break_since = left
                 self._end_break(r, left)  # no stand: driven past
         r.left_before_s, r.left_s = r.left_s, served[-1][1]
+
+    def _started_s(self, started: dt.datetime | None, now_s: float) -> float | None:
+        """When the driver started, if that is today's work: a route left open since
+        an earlier day (or stamped ahead of now) says nothing of the time worked."""
+        if started is None:
+            return None
+        started_s = started.timestamp()
+        return started_s if now_s - self.params.workday_max_s <= started_s <= now_s else None
 
     def _held_break(self, stood_s: float, due: bool) -> bool:
         """Whether a leg that took ``stood_s`` longer than its drive, seen only by when

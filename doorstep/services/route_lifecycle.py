@@ -22,4 +22,6 @@ def move(route: Route, target: RouteStatus, when: datetime) -> None:
     if new == RouteStatus.IN_PROGRESS and route.started_at is None:
         route.started_at = when
     if new in FINAL:
-        route.ended_at = when
+        # Never before the start: a stop synced late from a phone may carry an older time.
+        started = route.started_at
+        route.ended_at = when if started is None or when >= started else started

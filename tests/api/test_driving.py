@@ -70,6 +70,18 @@ def test_a_driver_drives_a_route_from_start_to_finish(client, org_a):
     assert final["ended_at"] == "2026-11-27T08:15:00+00:00"  # the last stop's time
 
 
+def test_a_route_never_ends_before_it_started(client, org_a):
+    # A stop synced late from a phone with a skewed clock, stamped before the start.
+    route, _ = _route(client, org_a, count=1)
+    rid, stop = route["id"], route["stops"][0]["id"]
+    _post(client, org_a.driver, f"{rid}/start", {"at": "2026-11-27T08:00:00Z"})
+    body = {"outcome": "delivered", "at": "2026-11-27T07:50:00Z"}
+    assert _post(client, org_a.driver, f"{rid}/stops/{stop}/complete", body).status_code == 200
+    final = client.get(f"/api/v1/routes/{rid}", headers=auth(org_a.admin)).json()
+    assert final["status"] == "completed"
+    assert final["started_at"] == final["ended_at"] == "2026-11-27T08:00:00+00:00"
+
+
 def test_a_failed_stop_needs_a_reason_and_a_done_stop_cannot_be_done_again(client, org_a):
     route, orders = _route(client, org_a, count=1)
     rid, stop = route["id"], route["stops"][0]["id"]

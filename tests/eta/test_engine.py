@@ -612,6 +612,9 @@ def test_a_route_rebuilt_counts_the_time_worked_from_when_its_driver_started_it(
     )
     assert etas(result) == pytest.approx([780.0, 960.0, 2940.0, 3120.0])
     assert engine_work_since(replace(plan, started=None), at(370)) == at(370).timestamp()
+    # A start an earlier day (the route was left open) or ahead of now: not today's work.
+    for started in (at(370 - 17 * 3600), at(400)):
+        assert engine_work_since(replace(plan, started=started), at(370)) == at(370).timestamp()
 
 
 def engine_work_since(plan, now) -> float:

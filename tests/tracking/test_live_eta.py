@@ -203,15 +203,15 @@ def test_a_route_reloaded_after_a_restart_keeps_the_drivers_time_worked(client, 
 def test_a_route_reloaded_after_a_restart_counts_the_time_worked_from_its_real_start(
     client, org_a, db
 ):
-    """Started 4 h 45 min ago, an hour's loading before the first drive, seven stops
-    served since (10 min legs, 20 min stops), the last left 10 min ago: the driver has
-    worked 4 h 35 min, so the break (4.5 h) is due where they stand. Counted from the
-    first drive, as when the start was not kept, it was 50 min away."""
+    """Started 4 h 45 min ago, 65 min of loading before the first drive, seven stops
+    served since (10 min legs, 20 min stops), the last left 10 min ago, 4 h 35 min
+    into the day: the break (4.5 h) is due where they stand. Counted from the first
+    drive, as when the start was not kept, it was an hour away."""
     started = NOW - timedelta(hours=4, minutes=45)
     route, _ = _route_in_progress(
         client, org_a, db, count=9, started=started, window_start=None, window_end=None
     )
-    arrive = [70 + 30 * k for k in range(7)]
+    arrive = [75 + 30 * k for k in range(7)]
     _drive_through(
         client,
         org_a,

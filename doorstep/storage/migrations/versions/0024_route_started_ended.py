@@ -2,8 +2,9 @@
 ETA engine counts the driver's time worked from the real start, and the API shows
 both.
 
-Routes started before this revision keep both empty (unknown), as does a route
-never driven.
+Routes started or ended before this revision keep them empty (unknown); a route
+never started has no ``started_at``, and one not yet completed or cancelled no
+``ended_at``.
 
 Revision ID: 0024
 Revises: 0023
