@@ -75,7 +75,11 @@ class RouteCreate(Input):
 class RouteUpdate(Input):
     name: ShortText | None = None
     date: dt.date | None = None
-    status: RouteStatus | None = None
+    status: RouteStatus | None = Field(
+        None,
+        description="`in_progress` starts the route as `POST /routes/{id}/start` does: "
+        "every parcel scanned or marked missing first, the orders out for delivery.",
+    )
     driver_id: uuid.UUID | None = None
     vehicle_id: uuid.UUID | None = None
     depot_id: uuid.UUID | None = None

@@ -20,7 +20,7 @@ from doorstep.domain.roles import Role
 from doorstep.domain.route_status import RouteStatus
 from doorstep.schemas.orders import StatusChange
 from doorstep.schemas.routes import RouteCreate, RouteUpdate, StopCreate, StopInsert
-from doorstep.services import route_lifecycle
+from doorstep.services import route_lifecycle, stop_progress
 from doorstep.services.orders import apply_transition
 from doorstep.services.references import check_references
 from doorstep.services.route_timing import route_changed
@@ -96,7 +96,11 @@ def update_route(
     for key, value in changes.items():
         setattr(route, key, value)
     reason = "route updated"
-    if new_status is not None and new_status != current:
+    if new_status == RouteStatus.IN_PROGRESS and current != new_status:
+        # Started the one way, whoever starts it: the load check, the orders out for
+        # delivery, route.started; a status set alone left them scheduled.
+        stop_progress.start_route(session, principal, route.id)
+    elif new_status is not None and new_status != current:
         route_lifecycle.move(route, new_status, clock.now())
         if new_status == RouteStatus.CANCELLED:
             reason = "route cancelled"

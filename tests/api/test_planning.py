@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import auth
+from tests.conftest import auth, load_van
 
 DEPOT = {"lat": 60.1699, "lon": 24.9384}  # central Helsinki
 SEA = {"lat": 60.10, "lon": 24.98}  # the Gulf of Finland
@@ -399,6 +399,7 @@ def test_reoptimising_running_routes_keeps_done_and_locked_stops_and_every_van(
 
     plan = _planned_day(client, org_a, depot, n=12, vans=2)
     first, second = plan["routes"]
+    load_van(client, org_a, first["id"])
     client.patch(
         f"/api/v1/routes/{first['id']}", json={"status": "in_progress"}, headers=auth(org_a.admin)
     )
@@ -564,6 +565,7 @@ def test_re_optimising_keeps_a_picked_up_delivery_on_its_van(client, org_a, depo
     plan = _plan(client, org_a.admin, depot).json()
     route = next(r for r in plan["routes"] if any(s["order_id"] == pd["id"] for s in r["stops"]))
     pickup = next(s for s in route["stops"] if s["kind"] == "pickup")
+    load_van(client, org_a, route["id"])
     client.patch(
         f"/api/v1/routes/{route['id']}", json={"status": "in_progress"}, headers=auth(org_a.admin)
     )

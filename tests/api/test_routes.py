@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import auth, create_order
+from tests.conftest import auth, create_order, load_van
 
 
 def _route(client, key, order_ids, **extra):
@@ -119,6 +119,25 @@ def test_illegal_route_status_change_is_409(client, org_a):
     )
     assert response.status_code == 409
     assert "in_progress cannot become planned" in response.json()["detail"]
+
+
+def test_a_route_started_by_hand_starts_as_its_driver_would(client, org_a):
+    order = create_order(client, org_a.admin)
+    route = _route(client, org_a.admin, [order["id"]]).json()
+    url = f"/api/v1/routes/{route['id']}"
+    body = {"status": "in_progress", "name": "Evening"}
+    refused = client.patch(url, json=body, headers=auth(org_a.admin))
+    assert refused.status_code == 409
+    assert "neither scanned onto the van nor marked missing" in refused.json()["detail"]
+    kept = client.get(url, headers=auth(org_a.admin)).json()  # nothing of it applied
+    assert (kept["status"], kept["name"], kept["started_at"]) == ("planned", "Morning", None)
+    load_van(client, org_a, route["id"])
+    started = client.patch(url, json=body, headers=auth(org_a.admin))
+    assert started.status_code == 200, started.text
+    assert started.json()["status"] == "in_progress" and started.json()["name"] == "Evening"
+    assert started.json()["started_at"] is not None
+    got = client.get(f"/api/v1/orders/{order['id']}", headers=auth(org_a.admin)).json()
+    assert got["status"] == "out_for_delivery"  # it was left scheduled
 
 
 def test_a_route_moved_by_hand_is_stamped_when_it_starts_and_ends(client, org_a):
