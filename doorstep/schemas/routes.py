@@ -78,7 +78,8 @@ class RouteUpdate(Input):
     status: RouteStatus | None = Field(
         None,
         description="`in_progress` starts the route as `POST /routes/{id}/start` does: "
-        "every parcel scanned or marked missing first, the orders out for delivery.",
+        "every parcel scanned or marked missing first, the orders out for delivery; "
+        "`completed` only once every stop is closed.",
     )
     driver_id: uuid.UUID | None = None
     vehicle_id: uuid.UUID | None = None

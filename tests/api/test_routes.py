@@ -140,6 +140,25 @@ def test_a_route_started_by_hand_starts_as_its_driver_would(client, org_a):
     assert got["status"] == "out_for_delivery"  # it was left scheduled
 
 
+def test_a_route_with_open_stops_cannot_be_completed_by_hand(client, org_a):
+    order = create_order(client, org_a.admin)
+    route = _route(client, org_a.admin, [order["id"]]).json()
+    url = f"/api/v1/routes/{route['id']}"
+    load_van(client, org_a, route["id"])
+    assert client.patch(url, json={"status": "in_progress"}, headers=auth(org_a.admin)).is_success
+    refused = client.patch(url, json={"status": "completed"}, headers=auth(org_a.admin))
+    assert refused.status_code == 409
+    assert "1 stop(s) of the route are still open" in refused.json()["detail"]
+    kept = client.get(url, headers=auth(org_a.admin)).json()
+    assert (kept["status"], kept["ended_at"]) == ("in_progress", None)
+    stop = route["stops"][0]["id"]
+    done = client.post(
+        f"{url}/stops/{stop}/complete", json={"outcome": "delivered"}, headers=auth(org_a.admin)
+    )
+    assert done.status_code == 200, done.text
+    assert client.get(url, headers=auth(org_a.admin)).json()["status"] == "completed"
+
+
 def test_a_route_moved_by_hand_is_stamped_when_it_starts_and_ends(client, org_a):
     route = _route(client, org_a.admin, []).json()
     url = f"/api/v1/routes/{route['id']}"
