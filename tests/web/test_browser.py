@@ -367,7 +367,7 @@ def test_polling_takes_over_when_the_stream_breaks(context, server, client, db, 
     van = page.locator(".ds-vehicle")
     expect(van).to_have_attribute("data-lat", str(round(VAN[0], 4)))
     ping(client, day, VAN_LATER, ago_s=1)
-    page.wait_for_timeout(500)
+    expect(page.locator("body")).to_have_attribute("data-live", "polling")
     assert van.get_attribute("data-lat") == str(round(VAN[0], 4))  # no stream, no news
     page.clock.run_for(21_000)  # the 20 s poll
     expect(van).to_have_attribute("data-lat", str(round(VAN_LATER[0], 4)))
@@ -488,6 +488,35 @@ def test_the_page_after_delivery_expires_shows_only_the_status(page, server, cli
     expect(page.locator("main")).to_contain_text("This tracking link has expired.")
     assert page.locator("#map").count() == 0 and page.locator("form").count() == 0
     assert "Street 2" not in page.content()
+
+
+def test_a_message_written_while_the_chat_connects_still_shows(
+    page, server, client, org_a, day, js_errors
+):
+    connecting: list = []  # the chat's event stream, held while it connects
+
+    def hold_the_stream(route) -> None:
+        if connecting:
+            route.continue_()
+        else:
+            connecting.append(route)
+
+    page.route("**/chat/events*", hold_the_stream)
+    response = page.goto(f"{server}/t/{day.code}/chat")
+    assert response is not None and response.status == 200
+    for _ in range(200):
+        if connecting:
+            break
+        page.wait_for_timeout(50)
+    assert connecting, "the chat never asked for its stream"
+    # Drawn before this was written, and the stream sends only what comes after it.
+    reply = client.post(
+        f"{API}/orders/{day.order_id}/chat", json={"body": "On my way"}, headers=auth(org_a.driver)
+    )
+    assert reply.status_code == 201
+    connecting[0].continue_()
+    expect(page.locator("#messages .from-driver .body")).to_have_text(["On my way"])
+    assert js_errors == []
 
 
 def test_the_chat_sends_and_receives_without_a_reload(page, server, client, org_a, day, js_errors):

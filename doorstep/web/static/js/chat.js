@@ -30,16 +30,32 @@ function append(m) {
   body.className = "body";
   body.textContent = m.body;
   item.append(who, " ", when, body);
-  list.append(item);
+  const later = [...list.children].find((li) => Number(li.dataset.id) > m.id);
+  list.insertBefore(item, later || null); // in the order written, however it came
+
   document.getElementById("chat-empty").hidden = true;
   if (m.author !== "recipient") {
     fetch(`${config.api}/read${query}`, { method: "POST" }).catch(() => {});
   }
 }
 
+// The stream sends only what is written after it subscribed: on every (re)connect the
+// chat is read again, so a message written since the page was drawn still shows.
+async function catchUp() {
+  try {
+    const response = await fetch(`${config.api}${query}`);
+    if (!response.ok) return;
+    const chat = await response.json();
+    chat.messages.forEach(append);
+  } catch {
+    // offline: the stream's reconnect reads again
+  }
+}
+
 function listen() {
   const stream = new EventSource(`${config.api}/events${query}`);
   stream.addEventListener("message", (event) => append(JSON.parse(event.data)));
+  stream.addEventListener("open", catchUp);
 }
 
 async function send(text) {

@@ -194,19 +194,29 @@ async function showDepots() {
   if (!fitted && depots.length) map.fit(depots.map((d) => d.location), { maxZoom: 13 });
 }
 
+// Readings overlap (the stream's open, events, the minute timer): only the newest one
+// asked for is drawn, so a slow older answer cannot put old statuses back.
+let readings = 0;
+let fleetTrouble = false; // a notice of ours that a good reading clears
 async function refresh() {
+  const reading = ++readings;
   let response;
   try {
     response = await fetch(`${API}/fleet/live`, { credentials: "same-origin" });
   } catch {
+    if (reading !== readings) return;
     notice("Offline: the map shows the fleet as last seen.", true);
+    fleetTrouble = true;
     return;
   }
+  if (reading !== readings) return;
   if (!response.ok) {
     notice(`The fleet could not be read (${response.status}).`, true);
+    fleetTrouble = true;
     return;
   }
   const data = await response.json();
+  if (reading !== readings) return;
   zone = data.timezone;
   fleet.clear();
   for (const v of data.vehicles) fleet.set(v.id, v);
@@ -222,7 +232,8 @@ async function refresh() {
     }
   }
   if (!depotsShown) showDepots();
-  notice("");
+  if (fleetTrouble) notice(""); // not a message the dispatcher has yet to read
+  fleetTrouble = false;
   await refreshExceptions();
   if (me && me.canAct) loadUnplanned();
 }
@@ -422,6 +433,7 @@ function act() {
 
 staffPage((who) => {
   me = who;
+  zone = who.organisation.timezone; // the organisation's day before the fleet is read
   $("live").hidden = false;
   startMap();
   listen();

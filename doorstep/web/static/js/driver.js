@@ -43,6 +43,11 @@ async function tx(store, mode, work) {
 const put = (store, value) => tx(store, "readwrite", (s) => s.add(value));
 const all = (store) => tx(store, "readonly", (s) => s.getAll());
 const drop = (store, key) => tx(store, "readwrite", (s) => s.delete(key));
+// A batch sent is forgotten in one transaction: one per fix took seconds for 500 on a phone.
+const dropAll = (store, keys) =>
+  tx(store, "readwrite", (s) => {
+    for (const key of keys) s.delete(key);
+  });
 
 function notice(text, isError = false) {
   const el = $("notice");
@@ -161,6 +166,7 @@ async function flush() {
     flushing = false;
     await showPending();
   }
+  if (!(await all("queue")).length) editsSending = false;
   if (changed) await load();
 }
 
@@ -177,16 +183,21 @@ async function whoAmI() {
 // dropped, or the route shown would go back to what it was. So is one asked before the
 // driver's own latest edit, shown on the phone at once and sent by the queue: it would
 // undo the edit on the screen and alert the driver to a change they made themselves;
-// the reading after the edit is sent shows the server's answer.
+// the reading after the edit is sent shows the server's answer. A reading asked while
+// the edit is still on its way may not see it either: dropped too, as the queue reads
+// the route again once it has sent everything.
 let readingsAsked = 0;
 let readingShown = 0;
 let readingsBeforeEdit = 0;
+let editsSending = false;
 function editedHere() {
   readingsBeforeEdit = readingsAsked;
+  editsSending = true;
 }
 async function load() {
   const asked = ++readingsAsked;
-  const outdated = () => asked < readingShown || asked <= readingsBeforeEdit;
+  const beforeSent = editsSending;
+  const outdated = () => asked < readingShown || asked <= readingsBeforeEdit || beforeSent;
   const response = await send(`${API}/me/route`);
   if (outdated()) return;
   if (!response) {
@@ -594,28 +605,42 @@ function addMessage(m) {
   item.className = `msg from-${m.author}`;
   item.dataset.id = String(m.id);
   item.textContent = `${m.author_name}: ${m.body}`;
-  list.append(item);
+  // In the order written (ids grow), whether it came from the stream or a read.
+  const later = [...list.children].find((li) => Number(li.dataset.id) > m.id);
+  list.insertBefore(item, later || null);
 }
 
-async function openChat(orderId) {
+// The stream sends only what is written after it subscribed, so the chat is read when
+// it opens and again on every (re)connect: a message written in between still shows.
+// Read at once too, so the history shows even where the stream cannot connect.
+function openChat(orderId) {
   $("chat-messages").replaceChildren();
   $("quick-replies").replaceChildren();
   if (chatStream) chatStream.close();
-  const response = await send(`${API}/orders/${orderId}/chat`);
-  if (!response || !response.ok) return;
-  const chat = await response.json();
-  chat.messages.forEach(addMessage);
-  for (const text of chat.quick_replies) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "button secondary";
-    button.textContent = text;
-    button.addEventListener("click", () => sendChat(orderId, text));
-    $("quick-replies").append(button);
-  }
-  chatStream = new EventSource(`${API}/orders/${orderId}/chat/events`);
-  chatStream.addEventListener("message", (event) => addMessage(JSON.parse(event.data)));
-  send(`${API}/orders/${orderId}/chat/read`, { method: "POST" });
+  const stream = new EventSource(`${API}/orders/${orderId}/chat/events`);
+  chatStream = stream;
+  stream.addEventListener("message", (event) => addMessage(JSON.parse(event.data)));
+  let replies = false;
+  const read = async () => {
+    const response = await send(`${API}/orders/${orderId}/chat`);
+    if (!response || !response.ok || chatStream !== stream) return;
+    const chat = await response.json();
+    if (chatStream !== stream) return;
+    chat.messages.forEach(addMessage);
+    if (replies) return;
+    replies = true;
+    for (const text of chat.quick_replies) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "button secondary";
+      button.textContent = text;
+      button.addEventListener("click", () => sendChat(orderId, text));
+      $("quick-replies").append(button);
+    }
+    send(`${API}/orders/${orderId}/chat/read`, { method: "POST" });
+  };
+  stream.addEventListener("open", read);
+  read();
 }
 
 function sendChat(orderId, text) {
@@ -865,7 +890,7 @@ async function sendFixBatch() {
   if (!response) return null;
   if (response.status === 401) localStorage.removeItem("doorstep.tracker");
   if (!response.ok && response.status !== 400) return null;
-  for (const fix of batch) await drop("fixes", fix.seq);
+  await dropAll("fixes", batch.map((fix) => fix.seq));
   return fixes.length > batch.length;
 }
 

@@ -28,15 +28,20 @@ function query() {
   return params;
 }
 
+// Only the newest search asked for is shown: an older one answering late (the board's
+// first, unfiltered read) must not replace what the dispatcher searched for.
+let searches = 0;
 async function search(append = false) {
   if (!append) offset = 0;
+  const asked = ++searches;
   let page;
   try {
     page = await getJson(`/orders/board?${query()}`);
   } catch (error) {
-    notice(error.message, true);
+    if (asked === searches) notice(error.message, true);
     return;
   }
+  if (asked !== searches) return;
   zone = page.timezone;
   const table = $("orders");
   if (!append || !table.tBodies.length) {

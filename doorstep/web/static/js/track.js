@@ -200,6 +200,7 @@ function connect() {
     return;
   }
   source = new EventSource(`${config.api}/events${query}`);
+  document.body.dataset.live = "stream";
   source.addEventListener("view", (event) => render(JSON.parse(event.data)));
   source.addEventListener("gone", () => {
     source.close();
@@ -216,6 +217,7 @@ function startPolling() {
   if (pollTimer) return;
   polls = 0;
   pollTimer = window.setInterval(poll, config.pollMs);
+  document.body.dataset.live = "polling"; // how the page keeps up (a test waits on it)
 }
 
 async function poll() {
