@@ -101,13 +101,6 @@ def update_route(
         # delivery, route.started; a status set alone left them scheduled.
         stop_progress.start_route(session, principal, route.id)
     elif new_status is not None and new_status != current:
-        open_stops = [s for s in route.stops if s.status in stop_progress.OPEN_STOPS]
-        if new_status == RouteStatus.COMPLETED and open_stops:
-            # Their orders would stay out for delivery on a route no one drives.
-            raise Conflict(
-                f"{len(open_stops)} stop(s) of the route are still open: close each "
-                "(delivered, failed or later) or cancel the route"
-            )
         route_lifecycle.move(route, new_status, clock.now())
         if new_status == RouteStatus.CANCELLED:
             reason = "route cancelled"

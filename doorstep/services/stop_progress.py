@@ -24,6 +24,7 @@ from doorstep.domain.order_status import OrderStatus
 from doorstep.domain.principal import Principal
 from doorstep.domain.roles import Permission
 from doorstep.domain.route_status import RouteStatus
+from doorstep.domain.tracking_rules import OPEN_STOPS
 from doorstep.schemas.common import Location
 from doorstep.schemas.orders import StatusChange
 from doorstep.services import custody, proof_rules, route_lifecycle
@@ -33,7 +34,6 @@ from doorstep.storage import repository as repo
 from doorstep.storage.tables import Order, Organisation, Route, Stop
 
 Outcome = Literal["delivered", "failed"]
-OPEN_STOPS = frozenset({"pending", "arrived"})
 # an order on a route under way; scheduled when it was added after the van left
 ON_THE_WAY = frozenset({OrderStatus.SCHEDULED.value, OrderStatus.OUT_FOR_DELIVERY.value})
 

@@ -136,9 +136,19 @@ def test_the_route_line_is_cut_at_each_stop_in_order():
 
 
 def _drive_through(
-    client, org, route, *, arrive_min: list[int], depart_min: list[int], started=NOW
+    client,
+    org,
+    route,
+    *,
+    arrive_min: list[int],
+    depart_min: list[int] | None = None,
+    stand_min: int = 0,
+    started=NOW,
 ):
-    for stop, arrive, depart in zip(route["stops"], arrive_min, depart_min, strict=False):
+    """Each stop reached and left through the driver's API, ``arrive_min``/``depart_min``
+    minutes after ``started``; without ``depart_min``, left ``stand_min`` after."""
+    departs = depart_min if depart_min is not None else [a + stand_min for a in arrive_min]
+    for stop, arrive, depart in zip(route["stops"], arrive_min, departs, strict=False):
         path = f"/api/v1/routes/{route['id']}/stops/{stop['id']}"
         at = (started + timedelta(minutes=arrive)).isoformat()
         response = client.post(f"{path}/arrive", json={"at": at}, headers=auth(org.driver))
@@ -212,14 +222,7 @@ def test_a_route_reloaded_after_a_restart_counts_the_time_worked_from_its_real_s
         client, org_a, db, count=9, started=started, window_start=None, window_end=None
     )
     arrive = [75 + 30 * k for k in range(7)]
-    _drive_through(
-        client,
-        org_a,
-        route,
-        arrive_min=arrive,
-        depart_min=[a + 20 for a in arrive],
-        started=started,
-    )
+    _drive_through(client, org_a, route, arrive_min=arrive, stand_min=20, started=started)
     got = client.get(f"/api/v1/routes/{route['id']}", headers=auth(org_a.admin)).json()
     assert got["started_at"] == started.isoformat()
     live = LiveEta(db.sessions)  # the restarted service
@@ -242,14 +245,7 @@ def test_a_restarted_engine_knows_when_the_drivers_break_from_the_routes_of_past
             client, org_a, db, count=14, started=started, window_start=None, window_end=None
         )
         arrive = [30 * k + 10 + (30 if k > 11 else 0) for k in range(14)]
-        _drive_through(
-            client,
-            org_a,
-            route,
-            arrive_min=arrive,
-            depart_min=[a + 20 for a in arrive],
-            started=started,
-        )
+        _drive_through(client, org_a, route, arrive_min=arrive, stand_min=20, started=started)
     live = LiveEta(db.sessions)
     engine = live._engine(str(org_a.id))
     rule = engine.params.break_after_s

@@ -32,7 +32,6 @@ function append(m) {
   item.append(who, " ", when, body);
   const later = [...list.children].find((li) => Number(li.dataset.id) > m.id);
   list.insertBefore(item, later || null); // in the order written, however it came
-
   document.getElementById("chat-empty").hidden = true;
   if (m.author !== "recipient") {
     fetch(`${config.api}/read${query}`, { method: "POST" }).catch(() => {});

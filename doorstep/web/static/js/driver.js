@@ -42,12 +42,12 @@ async function tx(store, mode, work) {
 }
 const put = (store, value) => tx(store, "readwrite", (s) => s.add(value));
 const all = (store) => tx(store, "readonly", (s) => s.getAll());
-const drop = (store, key) => tx(store, "readwrite", (s) => s.delete(key));
 // A batch sent is forgotten in one transaction: one per fix took seconds for 500 on a phone.
 const dropAll = (store, keys) =>
   tx(store, "readwrite", (s) => {
     for (const key of keys) s.delete(key);
   });
+const drop = (store, key) => dropAll(store, [key]);
 
 function notice(text, isError = false) {
   const el = $("notice");
