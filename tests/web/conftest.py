@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -267,3 +268,54 @@ def page(context, js_errors) -> Any:
     page = context.new_page()
     page.on("pageerror", lambda exc: js_errors.append(str(exc)))
     return page
+
+
+def wait_until(predicate, timeout_s: float = 15, page=None) -> bool:
+    """Whether ``predicate`` came true within ``timeout_s``. Given the page, it waits
+    through Playwright, so the test's route handlers keep being called meanwhile."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return False
+        if page is None:
+            time.sleep(0.2)
+        else:
+            page.wait_for_timeout(50)
+    return True
+
+
+class HoldTheFirst:
+    """A route handler for Playwright that holds the first matching request on its way
+    (a slow network) and lets the others through, noting when each left the phone."""
+
+    def __init__(self) -> None:
+        self.held: list = []
+        self.bodies: list = []
+        self.sent_at: list[float] = []
+
+    def __call__(self, request_route) -> None:
+        self.bodies.append(request_route.request.post_data_json)
+        self.sent_at.append(time.monotonic())
+        if self.held:
+            request_route.continue_()
+        else:
+            self.held.append(request_route)
+
+    def wait(self, page) -> bool:
+        return wait_until(lambda: bool(self.held), 15, page)
+
+
+class AnswerLater(HoldTheFirst):
+    """A route handler for Playwright that asks the server at once for the first
+    matching request but gives the answer to the phone only on ``release``: an answer
+    from before whatever happens on the phone meanwhile. The others go through."""
+
+    def __call__(self, request_route) -> None:
+        if self.held:
+            request_route.continue_()
+        else:
+            self.held.append((request_route, request_route.fetch()))
+
+    def release(self) -> None:
+        request_route, response = self.held[0]
+        request_route.fulfill(response=response)

@@ -14,7 +14,7 @@ from PIL import Image
 
 from doorstep.web import assets
 from tests.conftest import add_driver, auth, create_order, org_today
-from tests.web.conftest import API, DRIVER_PHONE
+from tests.web.conftest import API, DRIVER_PHONE, AnswerLater, HoldTheFirst, wait_until
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -57,20 +57,6 @@ def link(client, org, driver_id=None) -> str:
     )
     assert response.status_code == 201, response.text
     return response.json()["url"].split("/driver/", 1)[1]
-
-
-def wait_until(predicate, timeout_s: float = 15, page=None) -> bool:
-    """Whether ``predicate`` came true within ``timeout_s``. Given the page, it waits
-    through Playwright, so the test's route handlers keep being called meanwhile."""
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() >= deadline:
-            return False
-        if page is None:
-            time.sleep(0.2)
-        else:
-            page.wait_for_timeout(50)
-    return True
 
 
 def wait_for_status(client, org, order_id: str, status: str, timeout_s: float = 15) -> bool:
@@ -236,43 +222,6 @@ def test_loading_the_van_and_chatting_with_the_recipient(phone, server, client, 
     assert [m["body"] for m in shown] == ["Gate code 4321", "The dog is friendly", "I'm outside"]
 
 
-class HoldTheFirst:
-    """A route handler for Playwright that holds the first matching request on its way
-    (a slow network) and lets the others through, noting when each left the phone."""
-
-    def __init__(self) -> None:
-        self.held: list = []
-        self.bodies: list = []
-        self.sent_at: list[float] = []
-
-    def __call__(self, request_route) -> None:
-        self.bodies.append(request_route.request.post_data_json)
-        self.sent_at.append(time.monotonic())
-        if self.held:
-            request_route.continue_()
-        else:
-            self.held.append(request_route)
-
-    def wait(self, page) -> bool:
-        return wait_until(lambda: bool(self.held), 15, page)
-
-
-class AnswerLater(HoldTheFirst):
-    """A route handler for Playwright that asks the server at once for the first
-    matching request but gives the answer to the phone only on ``release``: an answer
-    from before whatever happens on the phone meanwhile. The others go through."""
-
-    def __call__(self, request_route) -> None:
-        if self.held:
-            request_route.continue_()
-        else:
-            self.held.append((request_route, request_route.fetch()))
-
-    def release(self) -> None:
-        request_route, response = self.held[0]
-        request_route.fulfill(response=response)
-
-
 def test_a_reading_of_the_route_from_before_the_drivers_own_edit_does_not_undo_it(
     phone_without_worker, server, client, org_a, route
 ):
@@ -303,6 +252,45 @@ def test_a_reading_of_the_route_from_before_the_drivers_own_edit_does_not_undo_i
     page.wait_for_timeout(1000)
     expect(page.locator("#notice")).not_to_contain_text("changed")
     expect(page.locator("#stops button").first).to_have_attribute("data-stop", first)
+
+
+def test_a_reading_of_the_route_while_the_drivers_own_edit_is_on_its_way_does_not_undo_it(
+    phone_without_worker, server, client, org_a, route
+):
+    """The dispatcher renames the route while the driver's 'Do later' is still on its
+    way: the route read on that change is asked after the edit but answered before the
+    server has it, and once put the stop back first and alerted the driver to a change
+    they made themselves. Once the edit is sent, the route read shows it, and no alert."""
+    made, _orders = route
+    page = phone_without_worker.new_page()
+    page.goto(f"{server}/driver/{link(client, org_a)}")
+    page.get_by_role("button", name="Start route").click()
+    expect(page.locator("#tracking")).to_be_visible()
+    expect(page.locator("#stops li")).to_have_count(2)
+    expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
+    later = HoldTheFirst()
+    page.route("**/later", later)
+    page.locator("#stops button").first.click()
+    page.get_by_role("button", name="Do later").click()
+    expect(page.locator("#notice")).to_have_text("Moved to the end of your stops.")
+    assert later.wait(page), "the put-off never left the phone"
+    first, second = (stop["id"] for stop in made["stops"])
+    with page.expect_response("**/api/v1/me/route"):  # read on the change, answered
+        renamed = client.patch(
+            f"{API}/routes/{made['id']}",
+            json={"name": "Morning, renamed"},
+            headers=auth(org_a.dispatcher),
+        )
+        assert renamed.status_code == 200, renamed.text
+    page.wait_for_timeout(300)  # the answer is in the page; nothing may come of it
+    expect(page.locator("#stops button").first).to_have_attribute("data-stop", second)
+    expect(page.locator("#notice")).to_have_text("Moved to the end of your stops.")
+    with page.expect_response("**/api/v1/me/route"):  # the queue reads it once sent
+        later.held[0].continue_()
+    page.wait_for_timeout(300)
+    expect(page.locator("#stops button").first).to_have_attribute("data-stop", second)
+    expect(page.locator("#stops button").last).to_have_attribute("data-stop", first)
+    expect(page.locator("#notice")).to_have_text("Moved to the end of your stops.")
 
 
 def test_an_action_queued_while_another_is_sending_follows_it_at_once(
@@ -548,28 +536,16 @@ def test_an_older_reading_of_the_route_answered_late_is_dropped(
     followed it (a phone's network does that), must not put the old route back."""
     made, _orders = route
     page = phone_without_worker.new_page()
-    held: list = []
-    holding = {"on": False}
-
-    def hold_one_reading(request_route) -> None:
-        if holding["on"] and not held:
-            held.append((request_route, request_route.fetch()))  # read now, answered later
-        else:
-            request_route.continue_()
-
-    page.route("**/api/v1/me/route", hold_one_reading)
     page.goto(f"{server}/driver/{link(client, org_a)}")
     expect(page.locator("#stops li")).to_have_count(2)
     expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
-    holding["on"] = True
+    reading = AnswerLater()  # the next reading is read now, answered later
+    page.route("**/api/v1/me/route", reading)
     page.get_by_role("button", name="Start route").click()  # sent, then the route read
-    assert wait_until(lambda: bool(held), 10, page), (
-        "the route was not read after the start was sent"
-    )
+    assert reading.wait(page), "the route was not read after the start was sent"
     dispatch_removes_the_second_stop(page, client, org_a, made)
     expect(page.locator("#stops li")).to_have_count(1)
-    request_route, before_the_change = held[0]
-    request_route.fulfill(response=before_the_change)
+    reading.release()
     page.wait_for_timeout(1000)  # the old answer has arrived; nothing may come of it
     expect(page.locator("#stops li")).to_have_count(1)
     expect(page.locator("#notice")).to_have_text(

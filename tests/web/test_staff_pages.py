@@ -24,7 +24,7 @@ from doorstep.storage.tables import Stop
 from tests.api.test_fleet_live import _fix, _van
 from tests.conftest import auth, create_order, load_van, org_today
 from tests.reports.test_reports import the_day
-from tests.web.conftest import API, staff_signed_in
+from tests.web.conftest import API, AnswerLater, staff_signed_in
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -149,6 +149,44 @@ def test_a_message_to_the_driver_from_the_selected_van(browser, server, client, 
         expect(page.locator(".ds-line.ds-replay")).to_have_count(0)  # one fix: no line
         mine = client.get(f"{API}/me/messages", headers=auth(org_a.driver)).json()
         assert [(m["body"], m["urgent"]) for m in mine] == [("Call the office", True)]
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_fleet_reading_answered_late_puts_no_old_status_back_nor_wipes_a_notice(
+    browser, server, client, org_a, db
+):
+    """The fleet is read again on every event: a reading asked while the van was on time
+    but answered after the one that shows it late must not turn it back on time, and no
+    reading may wipe what the dispatcher has yet to read ("Sent to Dana.")."""
+    van, route, first, _last = _running_route(client, org_a)
+    context, page, errors = staff_signed_in(
+        browser, server, org_a.admin_email, org_a.admin_password
+    )
+    try:
+        row = page.locator(f'#vehicles button[data-vehicle="{van["id"]}"]')
+        expect(row).to_contain_text("On time")
+        row.click()
+        page.get_by_label("Message to the driver").fill("Call the office")
+        page.get_by_role("button", name="Send to the driver").click()
+        expect(page.locator("#notice")).to_have_text("Sent to Dana.")
+        older = AnswerLater()  # read now, while on time; answered last
+        page.route("**/api/v1/fleet/live", older)
+        db.bus.publish(Event(str(org_a.id), "eta.updated", {"route_id": route["id"]}))
+        assert older.wait(page), "the fleet was not read on the event"
+        with db.sessions.begin() as session:
+            stop = session.get(Stop, uuid.UUID(route["stops"][0]["id"]))
+            assert stop is not None
+            stop.eta = datetime.fromisoformat(first["window_end"]) + timedelta(minutes=25)
+            stop.late_risk = 0.9
+        db.bus.publish(Event(str(org_a.id), "eta.updated", {"route_id": route["id"]}))
+        expect(row).to_contain_text("Late", timeout=5000)
+        expect(page.locator("#notice")).to_have_text("Sent to Dana.")
+        older.release()
+        page.wait_for_timeout(500)  # the older answer is in the page; nothing may come of it
+        expect(row).to_contain_text("Late")
+        expect(page.locator("#counts")).to_contain_text("Late 1")
         assert errors == []
     finally:
         context.close()
