@@ -113,7 +113,9 @@ class RoutePublic(Output):
         None, description="When the driver started the route (empty: not yet, or unknown)."
     )
     ended_at: Timestamp | None = Field(
-        None, description="When the route was completed or cancelled."
+        None,
+        description="When the route was cancelled, or completed: the latest time a stop "
+        "was closed, whatever order the phone sent them in.",
     )
     planned_distance_m: float | None
     planned_duration_s: float | None

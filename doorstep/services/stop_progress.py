@@ -177,7 +177,10 @@ def complete(
     session.flush()
     _announce(session, route, "stop.completed", when, {**_stop_data(stop), "outcome": outcome})
     if all(s.status not in OPEN_STOPS for s in route.stops):
-        route_lifecycle.move(route, RouteStatus.COMPLETED, when)
+        # The route ends with the stop closed last in time, not in sync order: a phone
+        # that was offline sends an earlier stop after a later one.
+        closed = [s.departed_at for s in route.stops if s.departed_at is not None]
+        route_lifecycle.move(route, RouteStatus.COMPLETED, max([when, *closed]))
         session.flush()
         _announce(session, route, "route.completed", when, {})
     return stop

@@ -50,7 +50,10 @@ def test_a_driver_drives_a_route_from_start_to_finish(client, org_a):
     assert _status(client, org_a, orders[0]) == "arriving"
 
     done = _post(
-        client, org_a.driver, f"{rid}/stops/{first['id']}/complete", {"outcome": "delivered"}
+        client,
+        org_a.driver,
+        f"{rid}/stops/{first['id']}/complete",
+        {"outcome": "delivered", "at": "2026-11-27T09:40:00+02:00"},
     )
     assert done.status_code == 200 and done.json()["status"] == "completed"
     assert _status(client, org_a, orders[0]) == "delivered"
@@ -68,6 +71,21 @@ def test_a_driver_drives_a_route_from_start_to_finish(client, org_a):
     assert final["status"] == "completed"
     assert final["started_at"] == "2026-11-27T07:05:00+00:00"  # when the driver started
     assert final["ended_at"] == "2026-11-27T08:15:00+00:00"  # the last stop's time
+
+
+def test_a_route_ends_with_the_stop_closed_last_in_time_not_the_last_synced(client, org_a):
+    # The phone was offline: the second stop's delivery reached the server first, and
+    # the first stop's failure, closed earlier, closes the route when it arrives.
+    route, _ = _route(client, org_a)
+    rid, (first, second) = route["id"], route["stops"]
+    _post(client, org_a.driver, f"{rid}/start", {"at": "2026-11-27T08:00:00Z"})
+    body = {"outcome": "delivered", "at": "2026-11-27T10:30:00Z"}
+    assert _post(client, org_a.driver, f"{rid}/stops/{second['id']}/complete", body).is_success
+    body = {"outcome": "failed", "reason": "nobody home", "at": "2026-11-27T10:10:00Z"}
+    assert _post(client, org_a.driver, f"{rid}/stops/{first['id']}/complete", body).is_success
+    final = client.get(f"/api/v1/routes/{rid}", headers=auth(org_a.admin)).json()
+    assert final["status"] == "completed"
+    assert final["ended_at"] == "2026-11-27T10:30:00+00:00"
 
 
 def test_a_route_never_ends_before_it_started(client, org_a):
