@@ -40,8 +40,14 @@ class ServedStop:
     items: int = 1
     customer_key: str | None = None
 
+    def __post_init__(self) -> None:
+        _require_aware("arrived", self.arrived)
+        _require_aware("departed", self.departed)
+        _require_aware("window_start", self.window_start)
 
-class ServedRoute(NamedTuple):
+
+@dataclass(frozen=True, slots=True)
+class ServedRoute:
     """A route driven before the engine started, for ``EtaEngine.learn_history``: its
     driver, its served stops, its planned start, whether it is over and when the driver
     started it (where known). Only a route that is over says its driver took no break
@@ -52,6 +58,10 @@ class ServedRoute(NamedTuple):
     start_time: dt.datetime | None = None
     over: bool = False
     started: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        _require_aware("start_time", self.start_time)
+        _require_aware("started", self.started)
 
 
 @dataclass(frozen=True, slots=True)

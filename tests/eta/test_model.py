@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from doorstep.eta.model import Fix, PlannedStop, RoutePlan, StopEta
+from doorstep.eta.model import Fix, PlannedStop, RoutePlan, ServedRoute, ServedStop, StopEta
 from tests.eta.routes import T0, line_route
 
 
@@ -18,6 +18,11 @@ def test_naive_times_are_refused():
         PlannedStop("s", 60.0, 24.0, leg_s=60.0, window_end=naive)
     with pytest.raises(ValueError, match="timezone-aware"):
         RoutePlan("r", (), start_time=naive)
+    # The store's history, for learn_history: read as local time, it would shift by hours.
+    with pytest.raises(ValueError, match="timezone-aware"):
+        ServedStop(60.0, 60.0, arrived=T0, departed=naive)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        ServedRoute("d1", (), started=naive)
 
 
 def test_negative_or_infinite_leg_and_service_times_are_refused():
