@@ -141,6 +141,7 @@ def _history(
                         "driver_id": driver_id,
                         "vehicle_id": vehicle_id,
                         "planned_start": start,
+                        "started_at": start,  # ended_at once its stops are drawn
                         "planned_distance_m": 60_000.0 + rng.random() * 20_000,
                         "end_leg_metres": 5000.0,
                     }
@@ -214,6 +215,9 @@ def _history(
                                 "comment": rng.choice((None, "Great", "Late again")),
                             }
                         )
+                routes[-1]["ended_at"] = max(
+                    (r["departed_at"] for r in stop_rows[len(stop_rows) - stops :]), default=None
+                )
                 pings.extend(_tracker_day(rng, org_id, device_id, vehicle_id, start, every_s))
             session.execute(insert(Order), orders)
             session.execute(insert(Route), routes)

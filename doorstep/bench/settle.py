@@ -188,6 +188,7 @@ def _month(
                     "status": "completed",
                     "driver_id": driver_id,
                     "vehicle_id": vehicle_id,
+                    "started_at": start,  # ended_at once its stops are drawn
                 }
             )
             for s in range(stops):
@@ -243,6 +244,9 @@ def _month(
                             "actor_name": driver_name,
                         }
                     )
+            routes[-1]["ended_at"] = max(
+                (r["departed_at"] for r in stop_rows[len(stop_rows) - stops :]), default=None
+            )
             km = 60 + rng.random() * 60
             hours = 8 + rng.random() * 2
             vehicle_days.append(

@@ -8,6 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from doorstep.storage.db import make_engine
+from doorstep.storage.tables import Route
+
 
 def _last_json(args: list[str], cwd: Path) -> dict:
     doorstep = Path(sys.executable).parent / "doorstep"
@@ -34,6 +41,11 @@ def test_bench_settle_settles_every_driver_and_a_frozen_run_changes_nothing(
     assert set(report["settle_s"]) == {"fresh", "again", "frozen"}
     assert report["target_s"] == 10.0 and isinstance(report["within_target"], bool)
     assert float(report["month_total"]) > 0
+    engine = make_engine(make_url(fresh_database_url))
+    with Session(engine) as session:  # the seeded month's routes say when they ran
+        runs = session.execute(select(Route.started_at, Route.ended_at)).all()
+    engine.dispose()
+    assert len(runs) == 12 and all(s is not None and e is not None and s < e for s, e in runs)
 
 
 def test_bench_reports_times_each_report_and_the_export(tmp_path):
