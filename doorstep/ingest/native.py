@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -59,6 +60,13 @@ def _iso_text_only(value: object) -> object:
     return value
 
 
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 at +14:00, say: before the first UTC time there is
+        raise ValueError("out of range: no such time in UTC") from None
+
+
 Number = Annotated[float, BeforeValidator(_not_a_boolean)]
 
 
@@ -79,7 +87,7 @@ class Fix(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    time: Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
+    time: Annotated[AwareDatetime, BeforeValidator(_iso_text_only), AfterValidator(_in_utc)]
     lat: Number
     lon: Number
     speed: Number | None = None  # m/s
@@ -140,7 +148,7 @@ def _ping(fix: Fix, device: str, received: datetime) -> Ping:
     extra: dict[str, Any] = dict(fix.attributes.model_extra) if fix.attributes.model_extra else {}
     return Ping(
         device=device,
-        time=fix.time.astimezone(UTC),
+        time=fix.time,
         lat=fix.lat,
         lon=fix.lon,
         speed=unknown_if_negative(fix.speed),

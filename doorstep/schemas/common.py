@@ -1,10 +1,10 @@
-"""Types every schema uses: coordinates, UTC timestamps, pages, short texts."""
+"""Types every schema uses: coordinates, UTC timestamps and days, pages, short texts."""
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
-from typing import Annotated, Generic, TypeVar
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    field_validator,
 )
 
 T = TypeVar("T")
@@ -35,17 +36,47 @@ class Location(BaseModel):
     lon: Annotated[float, Field(ge=-180, le=180), AfterValidator(_finite)]
 
 
+# The days a delivery platform can mean. Year 1 or 9999 is a typo, and at those ends
+# a day turned into a time in the organisation's zone overflows.
+EARLIEST_DAY = date(1970, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+
+
+def _plausible_day(value: date) -> date:
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValueError(f"must be a day from {EARLIEST_DAY} to {LATEST_DAY}, got {value}")
+    return value
+
+
 def _to_utc(value: datetime) -> datetime:
+    _plausible_day(value.date())
     return value.astimezone(UTC)
 
 
-# In: ISO 8601 with an offset (naive times are refused: their meaning is a guess).
-# Out: ISO 8601 in UTC with an explicit +00:00.
+# In: YYYY-MM-DD, from 1970 to 2199.
+Day = Annotated[date, AfterValidator(_plausible_day)]
+
+# In: ISO 8601 with an offset (naive times are refused: their meaning is a guess), from
+# 1970 to 2199. Out: ISO 8601 in UTC with an explicit +00:00.
 Timestamp = Annotated[
     AwareDatetime,
     AfterValidator(_to_utc),
     PlainSerializer(lambda v: v.astimezone(UTC).isoformat(), return_type=str, when_used="json"),
 ]
+
+
+def _refuse_null(cls: Any, value: Any) -> Any:
+    if value is None:
+        raise ValueError("may not be null: leave the field out to keep its value")
+    return value
+
+
+def not_null(*fields: str) -> Any:
+    """For a partial update (PATCH), where a field left out keeps its value: the named
+    fields cannot be emptied, so an explicit null is a 422 naming the field rather than
+    a NOT NULL failure in the database or a value no reader expects. The others clear."""
+    return field_validator(*fields)(_refuse_null)
+
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from doorstep.schemas.common import Email, Input, Name, Output, Phone, Timestamp
+from doorstep.schemas.common import Email, Input, Name, Output, Phone, Timestamp, not_null
 
 Language = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
@@ -33,6 +33,8 @@ class CustomerUpdate(Input):
     notify_sms: bool | None = None
     notify_email: bool | None = None
     external_ref: ExternalRef | None = None
+
+    _kept = not_null("name", "language", "notify_sms", "notify_email")
 
 
 class CustomerPublic(Output):

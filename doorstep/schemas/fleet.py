@@ -33,6 +33,7 @@ from doorstep.schemas.common import (
     Skills,
     Timestamp,
     WebUrl,
+    not_null,
 )
 
 
@@ -74,6 +75,8 @@ class DepotUpdate(Input):
     name: Name | None = None
     address: ShortText | None = None
     location: Location | None = None
+
+    _kept = not_null("name", "address", "location")
 
 
 class DepotPublic(Output):
@@ -224,6 +227,8 @@ class VehicleUpdate(Input):
     allowed_hours: AllowedHours | None = Field(None, description="null: at any time.")
     designated_zone_id: uuid.UUID | None = None
 
+    _kept = not_null("name", "vehicle_type", "fuel_type", "skills", "active")
+
 
 class VehiclePublic(Output):
     id: uuid.UUID
@@ -275,6 +280,8 @@ class DriverUpdate(Input):
     active: bool | None = None
     carrier_id: uuid.UUID | None = None
 
+    _kept = not_null("name", "active")
+
 
 class DriverPublic(Output):
     id: uuid.UUID
@@ -310,6 +317,8 @@ class CarrierUpdate(Input):
     phone: Phone | None = None
     tax_ref: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     active: bool | None = None
+
+    _kept = not_null("name", "active")
 
 
 class CarrierPublic(Output):
@@ -348,6 +357,8 @@ class DeviceUpdate(Input):
     vehicle_id: uuid.UUID | None = None
     driver_id: uuid.UUID | None = None
     active: bool | None = None
+
+    _kept = not_null("name", "identifier", "protocol", "active")
 
 
 class DevicePublic(Output):
@@ -435,6 +446,8 @@ class ZoneUpdate(Input):
     restricted: bool | None = None
     dwell_minutes: Annotated[float, Field(gt=0, le=24 * 60)] | None = None
     active: bool | None = None
+
+    _kept = not_null("name", "kind", "restricted", "active")
 
 
 class ZonePublic(Output):

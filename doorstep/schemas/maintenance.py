@@ -10,7 +10,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from doorstep.schemas.common import Input, LongText, Name, Output, Timestamp
+from doorstep.schemas.common import Day, Input, LongText, Name, Output, Timestamp
 
 
 class Level(StrEnum):
@@ -49,7 +49,7 @@ class ScheduleCreate(Input):
     margin_km: Km = Field(1000.0, description="Due soon this many km before.")
     margin_engine_hours: Hours = Field(25.0, description="Due soon this many hours before.")
     margin_days: MarginDays = Field(14, description="Due soon this many days before.")
-    last_done_on: date | None = Field(
+    last_done_on: Day | None = Field(
         None, description="Last service; omitted: today (the interval starts now)."
     )
     last_done_odometer_km: Km | None = Field(
@@ -75,7 +75,7 @@ class ScheduleUpdate(Input):
     margin_km: Km | None = None
     margin_engine_hours: Hours | None = None
     margin_days: MarginDays | None = None
-    last_done_on: date | None = None
+    last_done_on: Day | None = None
     last_done_odometer_km: Km | None = None
     last_done_engine_hours: Hours | None = None
     active: bool | None = None
@@ -104,7 +104,7 @@ class ServiceRecordCreate(Input):
     schedule_id: uuid.UUID | None = Field(
         None, description="The schedule this service fulfils; its interval starts again."
     )
-    done_on: date | None = Field(None, description="Omitted: today.")
+    done_on: Day | None = Field(None, description="Omitted: today.")
     odometer_km: Km | None = Field(
         None, description="Omitted for a service done today: the vehicle's odometer now."
     )

@@ -20,6 +20,7 @@ from doorstep.schemas.common import (
     ShortText,
     Skills,
     Timestamp,
+    not_null,
 )
 from doorstep.schemas.customers import ExternalRef
 
@@ -148,6 +149,17 @@ class OrderUpdate(Input):
     @model_validator(mode="after")
     def _window(self) -> Self:
         return _check_window(self)
+
+    _kept = not_null(
+        "recipient",
+        "address",
+        "location",
+        "service_minutes",
+        "items",
+        "priority",
+        "dog_warning",
+        "required_skills",
+    )
 
 
 class OrderPublic(Output):

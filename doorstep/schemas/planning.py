@@ -8,12 +8,12 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from doorstep.schemas.common import Input, Output, Timestamp
+from doorstep.schemas.common import Day, Input, Output, Timestamp
 from doorstep.schemas.routes import RoutePublic
 
 
 class PlanCreate(Input):
-    date: dt.date
+    date: Day
     depot_id: uuid.UUID
     order_ids: list[uuid.UUID] | None = Field(
         None,
@@ -68,7 +68,7 @@ class PlanPublic(Output):
 
 class DispatchQuery(Input):
     order_id: uuid.UUID
-    date: dt.date | None = Field(None, description="Routes of this day. Omitted: today.")
+    date: Day | None = Field(None, description="Routes of this day. Omitted: today.")
     at: Timestamp | None = Field(None, description="Plan as of this moment. Omitted: now.")
     limit: int = Field(5, ge=1, le=50)
 
@@ -126,7 +126,7 @@ class Reschedule(Input):
 
 
 class ReoptimiseRequest(Input):
-    date: dt.date
+    date: Day
     route_ids: list[uuid.UUID] | None = Field(
         None, max_length=500, description="Routes to re-plan together. Omitted: all active."
     )

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from doorstep.domain.route_status import RouteStatus
-from doorstep.schemas.common import Input, Location, Output, ShortText, Timestamp
+from doorstep.schemas.common import Day, Input, Location, Output, ShortText, Timestamp, not_null
 
 
 class StopStatus(StrEnum):
@@ -63,7 +63,7 @@ class StopPublic(Output):
 
 class RouteCreate(Input):
     name: ShortText = ""
-    date: dt.date
+    date: Day
     driver_id: uuid.UUID | None = None
     vehicle_id: uuid.UUID | None = None
     depot_id: uuid.UUID | None = None
@@ -74,7 +74,7 @@ class RouteCreate(Input):
 
 class RouteUpdate(Input):
     name: ShortText | None = None
-    date: dt.date | None = None
+    date: Day | None = None
     status: RouteStatus | None = Field(
         None,
         description="`in_progress` starts the route as `POST /routes/{id}/start` does: "
@@ -86,6 +86,8 @@ class RouteUpdate(Input):
     depot_id: uuid.UUID | None = None
     planned_start: Timestamp | None = None
     planned_end: Timestamp | None = None
+
+    _kept = not_null("name", "date", "status")
 
 
 class RouteChangePublic(Output):

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from doorstep.domain.settlements import Metric
-from doorstep.schemas.common import Input, LongText, Output, Timestamp
+from doorstep.schemas.common import Day, Input, LongText, Output, Timestamp
 
 Amount = Annotated[Decimal, Field(max_digits=12, decimal_places=4, le=Decimal("100000"))]
 RATE_FIELDS = ("per_stop", "per_parcel", "per_failed_attempt", "per_km", "per_hour", "min_per_day")
@@ -61,7 +61,7 @@ class PayRuleCreate(Input):
     carrier_id: uuid.UUID | None = Field(
         None, description="A carrier's rates, for all its drivers' work."
     )
-    effective_from: dt.date
+    effective_from: Day
     rates: RatesIn
     note: LongText = ""
 
@@ -86,8 +86,8 @@ class PayRulePublic(Output):
 class SettleRequest(Input):
     driver_id: uuid.UUID | None = None
     carrier_id: uuid.UUID | None = Field(None, description="Instead of driver_id.")
-    period_start: dt.date
-    period_end: dt.date
+    period_start: Day
+    period_end: Day
 
     @model_validator(mode="after")
     def _one_payee(self) -> Self:
@@ -97,8 +97,8 @@ class SettleRequest(Input):
 
 
 class SettleAll(Input):
-    period_start: dt.date
-    period_end: dt.date
+    period_start: Day
+    period_end: Day
 
 
 class SettledAll(Output):

@@ -131,6 +131,10 @@ def test_bad_proof_files_are_refused_with_the_reason(client, org_a, stop):
     assert text.status_code == 422 and "not an image" in text.json()["detail"]
     empty = upload(client, org_a, stop, "signature", signature_png(strokes=False))
     assert empty.status_code == 422 and "signature is empty" in empty.json()["detail"]
+    for taken in ("2026-11-27T08:00:00", "0001-01-01T00:00:00+14:00"):  # no offset; no UTC
+        dated = upload(client, org_a, stop, "signature", signature_png(), captured_at=taken)
+        assert dated.status_code == 422, dated.text
+        assert dated.json()["errors"][0]["loc"] == ["body", "captured_at"]
     assert (
         client.get(f"{API}/orders/{stop[2]['id']}/proofs", headers=auth(org_a.admin)).json() == []
     )

@@ -103,6 +103,8 @@ GOOD = {"time": "2025-03-04T07:58:00Z", "lat": 60.1, "lon": 24.9}
         ({**GOOD, "time": "2025-03-04T07:58:00"}, "time"),  # no offset
         ({**GOOD, "time": 1741075080}, "time"),  # epoch: the API says ISO 8601
         ({**GOOD, "time": "tomorrow"}, "time"),
+        ({**GOOD, "time": "0001-01-01T00:00:00+14:00"}, "time"),  # before UTC's first
+        ({**GOOD, "time": "9999-12-31T23:59:59-14:00"}, "time"),  # after UTC's last
         ({"time": GOOD["time"], "lon": 24.9}, "lat"),
         ({**GOOD, "lat": "north"}, "lat"),
         ({**GOOD, "lon": True}, "lon"),

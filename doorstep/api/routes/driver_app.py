@@ -3,7 +3,6 @@ the phone, read today's route."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -18,6 +17,7 @@ from doorstep.api.deps import Reader, SessionDep, Writer, require
 from doorstep.bus import Subscription
 from doorstep.domain.principal import Principal
 from doorstep.domain.roles import Permission
+from doorstep.schemas.common import Day
 from doorstep.schemas.driver_app import (
     DaySummary,
     DriverDay,
@@ -54,13 +54,13 @@ def my_tracker(session: SessionDep, who: DriverOnly) -> Any:
 
 
 @router.get("/me/summary", response_model=DaySummary)
-def my_summary(session: SessionDep, who: DriverOnly, date: dt.date | None = None) -> Any:
+def my_summary(session: SessionDep, who: DriverOnly, date: Day | None = None) -> Any:
     """The end of the day: stops done and failed, hours, distance, parcels to hand in."""
     return driver_app.summary(session, who, date, clock.now())
 
 
 @router.get("/me/route", response_model=DriverDay)
-def my_route(session: SessionDep, who: DriverOnly, date: dt.date | None = None) -> Any:
+def my_route(session: SessionDep, who: DriverOnly, date: Day | None = None) -> Any:
     """Today's route (or `date`'s) as the driver sees it: stops in order, first names,
     windows, instructions, the parcels' labels."""
     return driver_app.today(session, who, date, clock.now())

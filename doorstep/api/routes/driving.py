@@ -4,14 +4,12 @@ driver's own routes) and dispatchers acting for a driver."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request, UploadFile, status
 from pydantic import Field, StringConstraints
 
 from doorstep.api.deps import RouteDriver, SessionDep
-from doorstep.domain.errors import FieldError, InvalidInput
 from doorstep.schemas.common import Input, Location, LongText, ShortText, Timestamp
 from doorstep.schemas.proofs import ProofPublic
 from doorstep.schemas.routes import RoutePublic, StopPublic
@@ -134,7 +132,7 @@ def add_proof(
     kind: Annotated[Literal["signature", "photo"], Form()],
     file: UploadFile,
     client_id: Annotated[str | None, Form(max_length=64)] = None,
-    captured_at: Annotated[datetime | None, Form()] = None,
+    captured_at: Annotated[Timestamp | None, Form()] = None,
     lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
     lon: Annotated[float | None, Form(ge=-180, le=180)] = None,
 ) -> Any:
@@ -144,7 +142,5 @@ def add_proof(
     empty signature: 422."""
     runtime: Runtime = request.app.state.runtime
     data = file.file.read(50 * 1024 * 1024 + 1)
-    if captured_at is not None and captured_at.tzinfo is None:
-        raise InvalidInput([FieldError(("body", "captured_at"), "give a time with its offset")])
     upload = proofs.Upload(kind, data, client_id, captured_at, lat, lon)
     return proofs.add(session, runtime.blobs, who, route_id, stop_id, upload)

@@ -3,7 +3,6 @@ of a fuel-tax return beside the kilometres per jurisdiction (``/reports/fuel-tax
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any
 
@@ -11,6 +10,7 @@ from fastapi import APIRouter, Query, status
 
 from doorstep import clock
 from doorstep.api.deps import Reader, SessionDep, Writer
+from doorstep.schemas.common import Day
 from doorstep.schemas.fuel import FuelPurchaseCreate, FuelPurchasePublic
 from doorstep.services import fuel_tax
 
@@ -28,8 +28,8 @@ def record(body: FuelPurchaseCreate, session: SessionDep, who: Writer) -> Any:
 def list_purchases(
     session: SessionDep,
     who: Reader,
-    start: Annotated[dt.date, Query(alias="from", description="First local day.")],
-    end: Annotated[dt.date, Query(alias="to", description="Last local day (included).")],
+    start: Annotated[Day, Query(alias="from", description="First local day.")],
+    end: Annotated[Day, Query(alias="to", description="Last local day (included).")],
     vehicle_id: uuid.UUID | None = None,
 ) -> Any:
     return fuel_tax.purchases(session, who, start, end, vehicle_id)

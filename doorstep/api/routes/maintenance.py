@@ -4,13 +4,12 @@ the vehicles whose repairs stand out."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
 from doorstep.api.deps import Limit, Offset, Reader, SessionDep, Writer
-from doorstep.schemas.common import Page
+from doorstep.schemas.common import Day, Page
 from doorstep.schemas.maintenance import (
     MaintenanceStatus,
     ScheduleCreate,
@@ -133,8 +132,8 @@ def get_status(session: SessionDep, who: Reader, vehicle_id: uuid.UUID | None = 
 def get_unusual(
     session: SessionDep,
     who: Reader,
-    since: Annotated[date | None, Query(description="Default: a year before until.")] = None,
-    until: Annotated[date | None, Query(description="Default: today.")] = None,
+    since: Annotated[Day | None, Query(description="Default: a year before until.")] = None,
+    until: Annotated[Day | None, Query(description="Default: today.")] = None,
 ) -> Any:
     """Vehicles whose unscheduled repairs, or services per 10 000 km, are more than
     twice the fleet's median over the period."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile, status
@@ -12,7 +11,7 @@ from doorstep import clock
 from doorstep.api.deps import Limit, Offset, Reader, Search, SessionDep, Writer
 from doorstep.api.limits import PayloadTooLarge
 from doorstep.domain.order_status import OrderStatus
-from doorstep.schemas.common import Page
+from doorstep.schemas.common import Day, Page, Timestamp
 from doorstep.schemas.orders import (
     Board,
     ImportResult,
@@ -88,8 +87,8 @@ def list_orders(
     customer_id: uuid.UUID | None = None,
     depot_id: uuid.UUID | None = None,
     route_id: uuid.UUID | None = None,
-    window_from: datetime | None = None,
-    window_to: datetime | None = None,
+    window_from: Timestamp | None = None,
+    window_to: Timestamp | None = None,
     q: Search = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -118,7 +117,7 @@ def order_board(
     status_: Annotated[list[OrderStatus] | None, Query(alias="status")] = None,
     route_id: uuid.UUID | None = None,
     day: Annotated[
-        date | None, Query(description="Orders on that day's routes or with a window then.")
+        Day | None, Query(description="Orders on that day's routes or with a window then.")
     ] = None,
     at_risk: Annotated[
         bool, Query(description="Only orders likely late: late risk >= 0.3 or ETA past window.")

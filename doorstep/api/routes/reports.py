@@ -16,7 +16,7 @@ from doorstep import clock
 from doorstep.api import csv_stream
 from doorstep.api.deps import Reader, SessionDep, get_runtime
 from doorstep.domain.errors import FieldError, InvalidInput
-from doorstep.schemas.common import Output, Timestamp
+from doorstep.schemas.common import Day, Output, Timestamp
 from doorstep.services import accounts, fuel_tax, logbook, reports, rollups, timing
 from doorstep.storage import repository as repo
 from doorstep.storage.tables import Vehicle
@@ -83,9 +83,9 @@ class ReportPublic(BaseModel):
     scorecards: list[dict[str, Any]] | None = None
 
 
-Start = Annotated[date, Query(alias="from", description="First local day, YYYY-MM-DD.")]
+Start = Annotated[Day, Query(alias="from", description="First local day, YYYY-MM-DD.")]
 End = Annotated[
-    date,
+    Day,
     Query(
         alias="to",
         description=f"Last local day (included); at most {rollups.MAX_DAYS} days after `from`.",
@@ -242,7 +242,7 @@ def get_logbook(
     request: Request,
     session: SessionDep,
     who: Reader,
-    day: Annotated[date, Query(alias="date", description="Local day, YYYY-MM-DD.")],
+    day: Annotated[Day, Query(alias="date", description="Local day, YYYY-MM-DD.")],
     vehicle_id: uuid.UUID | None = None,
     driver_id: uuid.UUID | None = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",

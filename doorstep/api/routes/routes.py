@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any
 
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from doorstep.api.deps import IfMatch, Limit, Offset, RouteReader, SessionDep, Writer
 from doorstep.domain.route_status import RouteStatus
-from doorstep.schemas.common import Page
+from doorstep.schemas.common import Day, Page
 from doorstep.schemas.routes import (
     RouteChangePublic,
     RouteCreate,
@@ -34,7 +33,7 @@ def create_route(body: RouteCreate, session: SessionDep, who: Writer) -> Any:
 def list_routes(
     session: SessionDep,
     who: RouteReader,
-    date: dt.date | None = None,
+    date: Day | None = None,
     driver_id: uuid.UUID | None = None,
     vehicle_id: uuid.UUID | None = None,
     status: RouteStatus | None = None,
@@ -100,7 +99,9 @@ def route_changes(
     route_id: uuid.UUID,
     session: SessionDep,
     who: RouteReader,
-    since: Annotated[int, Query(ge=0, description="Changes after this revision.")] = 0,
+    since: Annotated[
+        int, Query(ge=0, le=2**31 - 1, description="Changes after this revision.")
+    ] = 0,
 ) -> Any:
     """The route's history: every change with its revision, who made it and why."""
     svc.get_route(session, who, route_id)

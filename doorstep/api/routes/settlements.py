@@ -3,7 +3,6 @@ adjusting a frozen statement; a statement's lines as CSV. Admins only."""
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 import uuid
 from decimal import Decimal
@@ -19,6 +18,7 @@ from doorstep.api.deps import Manager, SessionDep, Writer, require
 from doorstep.domain.errors import FieldError, InvalidInput
 from doorstep.domain.principal import Principal
 from doorstep.domain.roles import Permission
+from doorstep.schemas.common import Day
 from doorstep.schemas.settlements import (
     AdjustmentCreate,
     AdjustmentPublic,
@@ -105,8 +105,8 @@ def settle_all(body: SettleAll, session: SessionDep, who: Manager) -> Any:
 def payroll_export(
     session: SessionDep,
     who: Manager,
-    start: Annotated[dt.date, Query(alias="from", description="First day of the periods.")],
-    end: Annotated[dt.date, Query(alias="to", description="Last day of the periods.")],
+    start: Annotated[Day, Query(alias="from", description="First day of the periods.")],
+    end: Annotated[Day, Query(alias="to", description="Last day of the periods.")],
     include_drafts: Annotated[
         bool, Query(description="Also drafts (default: approved and paid only).")
     ] = False,
@@ -130,9 +130,9 @@ def list_statements(
     status_: Annotated[Literal["draft", "approved", "paid"] | None, Query(alias="status")] = None,
     carrier_id: uuid.UUID | None = None,
     start: Annotated[
-        dt.date | None, Query(alias="from", description="Periods starting on or after.")
+        Day | None, Query(alias="from", description="Periods starting on or after.")
     ] = None,
-    end: Annotated[dt.date | None, Query(alias="to", description="Periods ending by.")] = None,
+    end: Annotated[Day | None, Query(alias="to", description="Periods ending by.")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> Any:
     """Statements, newest period first, without their lines; with `from`/`to`, those
@@ -239,7 +239,7 @@ def my_disputes(session: SessionDep, who: DriverOnly) -> Any:
 
 
 @mine.get("/earnings", response_model=Earnings)
-def my_earnings(session: SessionDep, who: DriverOnly, day: dt.date | None = None) -> Any:
+def my_earnings(session: SessionDep, who: DriverOnly, day: Day | None = None) -> Any:
     """Today's pay so far (or `day`'s), priced as the statement would be."""
     now = clock.now()
     org = accounts.get_organisation(session, who)

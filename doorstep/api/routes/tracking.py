@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -123,8 +122,8 @@ def vehicle_positions(
     vehicle_id: uuid.UUID,
     session: SessionDep,
     who: Reader,
-    since: datetime,
-    until: datetime,
+    since: Timestamp,
+    until: Timestamp,
     format: Annotated[Literal["json", "geojson", "gpx"], Query()] = "json",
     limit: Annotated[int, Query(ge=1, le=positions.MAX_POSITIONS)] = 10_000,
 ) -> Any:
