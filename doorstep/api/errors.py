@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from doorstep.domain.errors import DoorstepError, InvalidInput, TooManyRequests
@@ -110,6 +111,15 @@ def install(app: FastAPI) -> None:
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> JSONResponse:
+        # Text a body's schema did not check (a query, a path, a tracker's fields) that
+        # PostgreSQL cannot store; SQLite takes it.
+        if "NUL" in str(exc.orig):
+            detail = "text in the request may not contain the NUL character (\\u0000)"
+            return error_response(request, 422, detail)
+        return await unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

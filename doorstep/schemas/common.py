@@ -112,10 +112,29 @@ Skill = Annotated[
 Skills = Annotated[list[Skill], Field(max_length=20)]
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    return False  # a nested Input checks its own fields
+
+
 class Input(BaseModel):
-    """Base of request bodies: unknown fields are refused so typos do not pass silently."""
+    """Base of request bodies: unknown fields are refused so typos do not pass silently,
+    and so is text holding the NUL character, which PostgreSQL cannot store (SQLite
+    would, so the same request would work on one backend and crash on the other)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("may not contain the NUL character (\\u0000)")
+        return value
 
 
 class Output(BaseModel):
