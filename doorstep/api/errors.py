@@ -119,6 +119,9 @@ def install(app: FastAPI) -> None:
         if "NUL" in str(exc.orig):
             detail = "text in the request may not contain the NUL character (\\u0000)"
             return error_response(request, 422, detail)
+        if "value too long" in str(exc.orig):  # a schema longer than its column: a bug
+            log.error("a text outgrew its column on %s %s", request.method, request.url.path)
+            return error_response(request, 422, "a text in the request is too long to store")
         return await unexpected(request, exc)
 
     @app.exception_handler(Exception)

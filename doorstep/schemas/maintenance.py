@@ -8,9 +8,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from doorstep.schemas.common import Day, Input, LongText, Name, Output, Timestamp
+from doorstep.schemas.common import Day, Input, Name, Output, Timestamp
 
 
 class Level(StrEnum):
@@ -27,6 +27,8 @@ class ServiceKind(StrEnum):
 
 Km = Annotated[float, Field(ge=0, le=10_000_000)]
 Hours = Annotated[float, Field(ge=0, le=1_000_000)]
+# As long as the service record's column holds.
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 EveryKm = Annotated[float, Field(gt=0, le=1_000_000, description="Service every so many km.")]
 EveryHours = Annotated[float, Field(gt=0, le=100_000, description="Every so many engine hours.")]
 EveryDays = Annotated[int, Field(ge=1, le=3650, description="Every so many days.")]
@@ -110,7 +112,7 @@ class ServiceRecordCreate(Input):
     )
     engine_hours: Hours | None = None
     kind: ServiceKind = ServiceKind.SCHEDULED
-    description: LongText = ""
+    description: Description = ""
     cost: Cost | None = Field(None, description="In the organisation's currency, e.g. '129.90'.")
 
     @model_validator(mode="after")
@@ -122,7 +124,7 @@ class ServiceRecordCreate(Input):
 
 class ServiceRecordUpdate(Input):
     kind: ServiceKind | None = None
-    description: LongText | None = None
+    description: Description | None = None
     cost: Cost | None = None
 
 

@@ -7,10 +7,10 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from doorstep.domain.settlements import Metric
-from doorstep.schemas.common import Day, Input, LongText, Output, Timestamp
+from doorstep.schemas.common import Day, Input, Output, Timestamp
 
 Amount = Annotated[Decimal, Field(max_digits=12, decimal_places=4, le=Decimal("100000"))]
 RATE_FIELDS = ("per_stop", "per_parcel", "per_failed_attempt", "per_km", "per_hour", "min_per_day")
@@ -63,7 +63,7 @@ class PayRuleCreate(Input):
     )
     effective_from: Day
     rates: RatesIn
-    note: LongText = ""
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
 
     @model_validator(mode="after")
     def _one_payee(self) -> Self:
@@ -141,7 +141,8 @@ class StatementPublic(Output):
 
 class AdjustmentCreate(Input):
     amount: Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
-    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    # Carried to the next statement as the line "Adjustment: <reason>", 500 characters.
+    reason: Annotated[str, Field(min_length=1, max_length=480)]
 
     @field_validator("amount")
     @classmethod
