@@ -116,7 +116,7 @@ def install(app: FastAPI) -> None:
     async def data_error(request: Request, exc: DataError) -> JSONResponse:
         # Text a body's schema did not check (a query, a path, a tracker's fields) that
         # PostgreSQL cannot store; SQLite takes it.
-        if "NUL" in str(exc.orig):
+        if "NUL (0x00)" in str(exc.orig):  # psycopg's words
             detail = "text in the request may not contain the NUL character (\\u0000)"
             return error_response(request, 422, detail)
         if "value too long" in str(exc.orig):  # a schema longer than its column: a bug

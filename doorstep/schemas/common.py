@@ -49,15 +49,19 @@ def _plausible_day(value: date) -> date:
 
 
 def _to_utc(value: datetime) -> datetime:
-    _plausible_day(value.date())
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 at +14:00, say: before the first time UTC has
+        raise ValueError("out of range: no such time in UTC") from None
 
 
 # In: YYYY-MM-DD, from 1970 to 2199.
 Day = Annotated[date, AfterValidator(_plausible_day)]
 
-# In: ISO 8601 with an offset (naive times are refused: their meaning is a guess), from
-# 1970 to 2199. Out: ISO 8601 in UTC with an explicit +00:00.
+# In: ISO 8601 with an offset (naive times are refused: their meaning is a guess); in a
+# request body (Input), from 1970 to 2199 in UTC. Out: ISO 8601 in UTC with an explicit
+# +00:00. The range is the body's, not the type's: a response carries times stored
+# before the range was checked, and must still read.
 Timestamp = Annotated[
     AwareDatetime,
     AfterValidator(_to_utc),
@@ -112,28 +116,37 @@ Skill = Annotated[
 Skills = Annotated[list[Skill], Field(max_length=20)]
 
 
-def _has_nul(value: Any) -> bool:
+def _refused(value: Any) -> str | None:
+    """Why a request body may not hold ``value``, or None."""
     if isinstance(value, str):
-        return "\x00" in value
+        return "may not contain the NUL character (\\u0000)" if "\x00" in value else None
+    if isinstance(value, date):  # a datetime too, in UTC by now (Timestamp)
+        day = value.date() if isinstance(value, datetime) else value
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            return f"must be from {EARLIEST_DAY} to {LATEST_DAY} in UTC, got {value.isoformat()}"
+        return None
     if isinstance(value, list | tuple | set | frozenset):
-        return any(_has_nul(item) for item in value)
+        return next((why for item in value if (why := _refused(item))), None)
     if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    return False  # a nested Input checks its own fields
+        items = (why for pair in value.items() for part in pair if (why := _refused(part)))
+        return next(items, None)
+    return None  # a nested Input checks its own fields
 
 
 class Input(BaseModel):
-    """Base of request bodies: unknown fields are refused so typos do not pass silently,
-    and so is text holding the NUL character, which PostgreSQL cannot store (SQLite
-    would, so the same request would work on one backend and crash on the other)."""
+    """Base of request bodies: unknown fields are refused so typos do not pass silently.
+    So is text holding the NUL character, which PostgreSQL cannot store (SQLite would:
+    the same request worked on one backend and crashed on the other), and a time
+    outside 1970 to 2199, which later turns into a day in some zone and overflows."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @field_validator("*")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        if _has_nul(value):
-            raise ValueError("may not contain the NUL character (\\u0000)")
+    def _storable(cls, value: Any) -> Any:
+        why = _refused(value)
+        if why is not None:
+            raise ValueError(why)
         return value
 
 

@@ -180,9 +180,10 @@ def complete(
         # The route ends with the stop closed last in time, not in sync order: a phone
         # that was offline sends an earlier stop after a later one.
         closed = [s.departed_at for s in route.stops if s.departed_at is not None]
-        route_lifecycle.move(route, RouteStatus.COMPLETED, max([when, *closed]))
+        ended = max([when, *closed])
+        route_lifecycle.move(route, RouteStatus.COMPLETED, ended)
         session.flush()
-        _announce(session, route, "route.completed", when, {})
+        _announce(session, route, "route.completed", ended, {})
     return stop
 
 

@@ -6,9 +6,11 @@ a naive time reached a UTC column. Found by schemathesis against the OpenAPI sch
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
+from doorstep.storage.tables import Order
 from tests.api.test_fleet_live import _van
 from tests.conftest import auth, create_order, order_body
 
@@ -60,12 +62,33 @@ def test_a_vehicles_track_asked_without_offsets_or_out_of_range_is_refused(clien
         assert response.json()["errors"][0]["loc"] == ["query", "since"]
 
 
-def test_an_order_with_a_window_out_of_range_is_refused_and_not_stored(client, org_a):
-    body = order_body(window_start=BEFORE_UTC, window_end="0001-01-01T05:00:00+14:00")
+@pytest.mark.parametrize(
+    ("start", "why"),
+    [
+        (BEFORE_UTC, "out of range: no such time in UTC"),
+        # Allowed as written, but 1969 in UTC: the range is checked where it is stored.
+        ("1970-01-01T05:00:00+14:00", "must be from 1970-01-01 to 2199-12-31 in UTC"),
+    ],
+)
+def test_an_order_with_a_window_out_of_range_is_refused_and_not_stored(client, org_a, start, why):
+    body = order_body(window_start=start, window_end="2026-11-27T10:00:00+00:00")
     response = client.post(f"{API}/orders", json=body, headers=auth(org_a.admin))
     assert response.status_code == 422, response.text
-    assert DAY_RANGE in response.json()["detail"]
+    [error] = response.json()["errors"]
+    assert error["loc"] == ["body", "window_start"] and error["msg"].startswith(why)
     assert client.get(f"{API}/orders", headers=auth(org_a.admin)).json()["total"] == 0
+
+
+def test_a_time_stored_before_the_range_was_checked_still_reads(client, org_a, db):
+    order = create_order(client, org_a.admin)
+    with db.sessions.begin() as session:
+        row = session.get(Order, uuid.UUID(order["id"]))
+        assert row is not None
+        row.window_start = datetime(1, 1, 1, tzinfo=UTC)  # as the API once took it
+    shown = client.get(f"{API}/orders/{order['id']}", headers=auth(org_a.admin))
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["window_start"] == "0001-01-01T00:00:00+00:00"
+    assert client.get(f"{API}/orders", headers=auth(org_a.admin)).status_code == 200
 
 
 def test_a_route_or_a_plan_for_a_day_out_of_range_is_refused(client, org_a):

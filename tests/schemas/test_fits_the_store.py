@@ -73,24 +73,22 @@ WRITTEN_TO: list[tuple[type[BaseModel], str]] = [
 
 
 def longest(annotation: object, metadata: typing.Sequence[object] = ()) -> int | None:
-    """The most characters a field's type lets through; None where it sets no bound."""
-    bound = next((m.max_length for m in metadata if getattr(m, "max_length", None)), None)
+    """The most characters a field's type lets through; None where only a pattern or a
+    validator bounds it, or where it holds no text."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         inner, *more = typing.get_args(annotation)
-        return longest(inner, more) or bound
+        return longest(inner, [*metadata, *more])
     if origin in (typing.Union, types.UnionType):
-        return max((longest(a) or 0 for a in typing.get_args(annotation)), default=0) or bound
+        found = [longest(a, metadata) for a in typing.get_args(annotation)]
+        return max((n for n in found if n is not None), default=None)
     if origin is typing.Literal:
         return max(len(str(a)) for a in typing.get_args(annotation))
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         return max(len(str(e.value)) for e in annotation)
-    pattern = next(
-        (getattr(m, "pattern", None) for m in metadata if getattr(m, "pattern", None)), None
-    )
-    if pattern:
-        return None  # a pattern's own bound is checked where it matters (phones, codes)
-    return bound
+    if annotation is str:  # a list's max_length counts items, so only text's is read
+        return next((m.max_length for m in metadata if getattr(m, "max_length", None)), None)
+    return None
 
 
 @pytest.mark.parametrize(("schema", "table"), WRITTEN_TO, ids=lambda v: getattr(v, "__name__", v))
