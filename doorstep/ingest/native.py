@@ -15,7 +15,7 @@ field (up to a few), so a client can fix its encoder; a batch larger than
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from doorstep.domain.ping import Ping
+from doorstep.domain.utc import in_utc
 from doorstep.ingest.base import DecodeError, Decoder
 from doorstep.ingest.parsing import (
     arrival,
@@ -60,13 +61,6 @@ def _iso_text_only(value: object) -> object:
     return value
 
 
-def _in_utc(value: datetime) -> datetime:
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:  # year 1 at +14:00, say: before the first UTC time there is
-        raise ValueError("out of range: no such time in UTC") from None
-
-
 Number = Annotated[float, BeforeValidator(_not_a_boolean)]
 
 
@@ -87,7 +81,7 @@ class Fix(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    time: Annotated[AwareDatetime, BeforeValidator(_iso_text_only), AfterValidator(_in_utc)]
+    time: Annotated[AwareDatetime, BeforeValidator(_iso_text_only), AfterValidator(in_utc)]
     lat: Number
     lon: Number
     speed: Number | None = None  # m/s

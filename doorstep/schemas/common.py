@@ -18,6 +18,8 @@ from pydantic import (
     field_validator,
 )
 
+from doorstep.domain.utc import in_utc
+
 T = TypeVar("T")
 
 
@@ -42,17 +44,14 @@ EARLIEST_DAY = date(1970, 1, 1)
 LATEST_DAY = date(2199, 12, 31)
 
 
+def _in_range(day: date) -> bool:
+    return EARLIEST_DAY <= day <= LATEST_DAY
+
+
 def _plausible_day(value: date) -> date:
-    if not EARLIEST_DAY <= value <= LATEST_DAY:
+    if not _in_range(value):
         raise ValueError(f"must be a day from {EARLIEST_DAY} to {LATEST_DAY}, got {value}")
     return value
-
-
-def _to_utc(value: datetime) -> datetime:
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:  # year 1 at +14:00, say: before the first time UTC has
-        raise ValueError("out of range: no such time in UTC") from None
 
 
 # In: YYYY-MM-DD, from 1970 to 2199.
@@ -64,7 +63,7 @@ Day = Annotated[date, AfterValidator(_plausible_day)]
 # before the range was checked, and must still read.
 Timestamp = Annotated[
     AwareDatetime,
-    AfterValidator(_to_utc),
+    AfterValidator(in_utc),
     PlainSerializer(lambda v: v.astimezone(UTC).isoformat(), return_type=str, when_used="json"),
 ]
 
@@ -122,7 +121,7 @@ def _refused(value: Any) -> str | None:
         return "may not contain the NUL character (\\u0000)" if "\x00" in value else None
     if isinstance(value, date):  # a datetime too, in UTC by now (Timestamp)
         day = value.date() if isinstance(value, datetime) else value
-        if not EARLIEST_DAY <= day <= LATEST_DAY:
+        if not _in_range(day):
             return f"must be from {EARLIEST_DAY} to {LATEST_DAY} in UTC, got {value.isoformat()}"
         return None
     if isinstance(value, list | tuple | set | frozenset):
