@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints
 
 from doorstep.domain.roles import Role
-from doorstep.schemas.common import Email, Input, Name, Output, Timestamp
+from doorstep.schemas.common import Email, Input, Name, Output, Timestamp, not_null
 
 
 def _zone(value: str) -> str:
@@ -42,6 +42,8 @@ class OrganisationUpdate(Input):
     country: Country | None = None
     currency: Currency | None = None
 
+    _kept = not_null("name", "timezone", "country", "currency")
+
 
 class UserCreate(Input):
     email: Email
@@ -53,8 +55,10 @@ class UserCreate(Input):
 class UserUpdate(Input):
     name: Name | None = None
     role: Role | None = None
-    password: Password | None = None
+    password: Password | None = Field(None, description="null: sign-in by link only.")
     is_active: bool | None = None
+
+    _kept = not_null("name", "role", "is_active")
 
 
 class UserPublic(Output):

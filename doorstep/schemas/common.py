@@ -13,10 +13,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PlainSerializer,
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from doorstep.domain.utc import in_utc
 
@@ -72,6 +75,16 @@ def _refuse_null(cls: Any, value: Any) -> Any:
     if value is None:
         raise ValueError("may not be null: leave the field out to keep its value")
     return value
+
+
+def _kept_fields(model: type[BaseModel]) -> set[str]:
+    validators = model.__pydantic_decorators__.field_validators.values()
+    return {
+        name
+        for validator in validators
+        if getattr(validator.func, "__func__", None) is _refuse_null
+        for name in validator.info.fields
+    }
 
 
 def not_null(*fields: str) -> Any:
@@ -147,6 +160,24 @@ class Input(BaseModel):
         if why is not None:
             raise ValueError(why)
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The OpenAPI document shows a ``not_null`` field as never null, as it is read."""
+        schema = handler(core_schema)
+        shown = handler.resolve_ref_schema(schema)
+        for name in _kept_fields(cls):
+            field = shown.get("properties", {}).get(name, {})
+            field.pop("default", None)  # left out, it keeps its value; it is not null
+            kinds = [kind for kind in field.get("anyOf", []) if kind != {"type": "null"}]
+            if len(kinds) == 1:
+                del field["anyOf"]
+                field.update(kinds[0])
+            elif kinds:
+                field["anyOf"] = kinds
+        return schema
 
 
 class Output(BaseModel):

@@ -10,7 +10,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from doorstep.schemas.common import Day, Input, Name, Output, Timestamp
+from doorstep.schemas.common import Day, Input, Name, Output, Timestamp, not_null
 
 
 class Level(StrEnum):
@@ -82,6 +82,10 @@ class ScheduleUpdate(Input):
     last_done_engine_hours: Hours | None = None
     active: bool | None = None
 
+    _kept = not_null(
+        "name", "margin_km", "margin_engine_hours", "margin_days", "last_done_on", "active"
+    )
+
 
 class SchedulePublic(Output):
     id: uuid.UUID
@@ -126,6 +130,8 @@ class ServiceRecordUpdate(Input):
     kind: ServiceKind | None = None
     description: Description | None = None
     cost: Cost | None = None
+
+    _kept = not_null("kind", "description")
 
 
 class ServiceRecordPublic(Output):

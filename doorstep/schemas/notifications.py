@@ -14,7 +14,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from doorstep.domain.notify import templates as message_templates
 from doorstep.domain.notify.kinds import Rule
-from doorstep.schemas.common import Input, Output, ShortText, Timestamp, WebUrl
+from doorstep.schemas.common import Input, Output, ShortText, Timestamp, WebUrl, not_null
 
 LocalTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 Channel = Literal["sms", "email"]
@@ -326,6 +326,8 @@ class WebhookUpdate(Input):
     event_types: list[EventType] | None = None
     description: ShortText | None = None
     active: bool | None = None
+
+    _kept = not_null("url", "event_types", "active")
 
     @field_validator("event_types")
     @classmethod

@@ -96,8 +96,7 @@ def update_organisation(
 ) -> Organisation:
     org = get_organisation(session, principal)
     for key, value in data.model_dump(exclude_unset=True).items():
-        if value is not None:
-            setattr(org, key, value)
+        setattr(org, key, value)
     session.flush()
     return org
 
@@ -205,8 +204,7 @@ def update_user(
         user.password_hash = _hasher.hash(changes.pop("password")) if data.password else None
         end_all_sessions(session, user.id)
     for key, value in changes.items():
-        if value is not None:
-            setattr(user, key, value.value if isinstance(value, Role) else value)
+        setattr(user, key, value.value if isinstance(value, Role) else value)
     if changes.get("is_active") is False:
         end_all_sessions(session, user.id)
         for api_key in session.scalars(

@@ -63,7 +63,6 @@ RULE_FIELDS = frozenset(
         "last_done_engine_hours",
     }
 )
-NULLABLE = frozenset({*INTERVALS, "last_done_odometer_km", "last_done_engine_hours"})
 
 
 # -- readings ------------------------------------------------------------------------
@@ -192,11 +191,7 @@ def update_schedule(
     vehicle is at now, so a rise after the correction is announced again; raising it
     is left to ``assess_maintenance``, which announces it."""
     row = get_schedule(session, principal, vehicle_id, schedule_id)
-    values = {
-        key: value
-        for key, value in data.model_dump(exclude_unset=True).items()
-        if value is not None or key in NULLABLE
-    }
+    values = data.model_dump(exclude_unset=True)
     if all(values.get(name, getattr(row, name)) is None for name in INTERVALS):
         field = next((name for name in INTERVALS if name in values), INTERVALS[0])
         raise InvalidInput([FieldError(("body", field), NO_INTERVAL)])
@@ -337,9 +332,7 @@ def update_record(
     data: ServiceRecordUpdate,
 ) -> ServiceRecord:
     row = get_record(session, principal, vehicle_id, record_id)
-    values = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
-    if "cost" in data.model_fields_set and data.cost is None:
-        values["cost"] = None
+    values = data.model_dump(exclude_unset=True)
     kind = values.get("kind")
     if kind is not None:
         if row.schedule_id is not None and kind != ServiceKind.SCHEDULED:

@@ -65,8 +65,7 @@ def update(
 ) -> WebhookSubscription:
     sub = get(session, principal, sub_id)
     for name, value in data.model_dump(exclude_unset=True).items():
-        if value is not None:
-            setattr(sub, name, value)
+        setattr(sub, name, value)
     session.flush()
     return sub
 

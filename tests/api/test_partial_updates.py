@@ -2,7 +2,9 @@
 null (422 naming the field, nothing changed) for what cannot be: a route's day, a van's
 name. Such a null once reached the database as a NOT NULL failure (500, or a 409 saying
 the row "conflicts with one that already exists") or was stored where every reader
-expects a list (a van's skills: its next read was a 500). Found by schemathesis."""
+expects a list (a van's skills: its next read was a 500). Found by schemathesis. The
+organisation, user, webhook and maintenance updates ignored such a null (a 200 that
+changed nothing, and a webhook's description could not be cleared); they refuse it too."""
 
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ CREATE = {
         ],
     },
     "customers": {"name": "Ann", "phone": "+358 40 555 0102"},
+    "users": {"email": "kim@acme.test", "name": "Kim", "role": "viewer", "password": "x" * 12},
+    "webhooks": {"url": "https://hooks.example/in", "event_types": ["*"], "description": "CRM"},
 }
 KEPT = {
     "depots": ["name", "address", "location"],
@@ -50,6 +54,34 @@ KEPT = {
         "required_skills",
     ],
     "routes": ["name", "date", "status"],
+    "organisation": ["name", "timezone", "country", "currency"],
+    "users": ["name", "role", "is_active"],
+    "webhooks": ["url", "event_types", "active"],
+    "maintenance-schedules": [
+        "name",
+        "margin_km",
+        "margin_engine_hours",
+        "margin_days",
+        "last_done_on",
+        "active",
+    ],
+    "service-records": ["kind", "description"],
+}
+SCHEMA = {
+    "depots": "DepotUpdate",
+    "vehicles": "VehicleUpdate",
+    "drivers": "DriverUpdate",
+    "carriers": "CarrierUpdate",
+    "devices": "DeviceUpdate",
+    "zones": "ZoneUpdate",
+    "customers": "CustomerUpdate",
+    "orders": "OrderUpdate",
+    "routes": "RouteUpdate",
+    "organisation": "OrganisationUpdate",
+    "users": "UserUpdate",
+    "webhooks": "WebhookUpdate",
+    "maintenance-schedules": "ScheduleUpdate",
+    "service-records": "ServiceRecordUpdate",
 }
 CLEARED = {
     "depots": None,
@@ -61,10 +93,28 @@ CLEARED = {
     "customers": "phone",
     "orders": "notes",
     "routes": "planned_start",
+    "organisation": None,
+    "users": None,  # a password, which is not shown (its own test: tests/api/test_auth.py)
+    "webhooks": "description",
+    "maintenance-schedules": "every_km",
+    "service-records": "cost",
 }
 
 
 def _made(client, org, kind: str) -> str:
+    if kind == "organisation":
+        return f"{API}/organisation"
+    if kind in ("maintenance-schedules", "service-records"):
+        van = client.post(f"{API}/vehicles", json={"name": "Van 9"}, headers=auth(org.admin))
+        body = (
+            {"name": "Oil", "every_km": 15000, "every_days": 365}
+            if kind == "maintenance-schedules"
+            else {"kind": "repair", "description": "Brakes", "cost": "129.90"}
+        )
+        url = f"{API}/vehicles/{van.json()['id']}/{kind}"
+        made = client.post(url, json=body, headers=auth(org.admin))
+        assert made.status_code == 201, made.text
+        return f"{url}/{made.json()['id']}"
     if kind == "orders":
         return f"{API}/orders/{create_order(client, org.admin, notes='Ring twice')['id']}"
     if kind == "routes":
@@ -107,6 +157,18 @@ def test_null_clears_what_may_be_empty(client, org_a, kind):
     response = client.patch(url, json={field: None}, headers=auth(org_a.admin))
     assert response.status_code == 200, response.text
     assert response.json()[field] is None and _shown(client, org_a, url)[field] is None
+
+
+def test_the_api_document_shows_what_cannot_be_emptied_as_never_null(client):
+    schemas = client.get(f"{API}/openapi.json").json()["components"]["schemas"]
+    assert sorted(SCHEMA) == sorted(KEPT)
+    for kind, name in SCHEMA.items():
+        fields = schemas[name]["properties"]
+        for field in KEPT[kind]:
+            assert "null" not in str(fields[field]), (name, field, fields[field])
+            assert "default" not in fields[field], (name, field)
+        if CLEARED[kind]:
+            assert {"type": "null"} in fields[CLEARED[kind]]["anyOf"], (name, CLEARED[kind])
 
 
 def test_a_revision_beyond_any_route_asks_for_no_change_not_a_500(client, org_a):
