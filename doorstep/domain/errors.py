@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+SHOWN_ID_CHARS = 80
+
 
 class DoorstepError(Exception):
     status = 400
@@ -15,7 +17,11 @@ class NotFound(DoorstepError):
     status = 404
 
     def __init__(self, kind: str, ident: object) -> None:
-        super().__init__(f"no {kind} with id {ident}")
+        # A tracker's id comes from the wire, as long as the sender likes: cut it short.
+        shown = str(ident)
+        if len(shown) > SHOWN_ID_CHARS:
+            shown = shown[: SHOWN_ID_CHARS - 1] + "…"
+        super().__init__(f"no {kind} with id {shown}")
 
 
 class Conflict(DoorstepError):
