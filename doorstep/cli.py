@@ -3,6 +3,7 @@ on stderr and a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,6 +43,15 @@ SHUTDOWN_GRACE_S = 3
 def fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"doorstep: error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def _report(report: dict[str, Any], as_json: bool) -> None:
+    """A benchmark's report: one JSON line with --json (the last line, for machines),
+    else indented for people."""
+    if as_json:
+        typer.echo(json.dumps(report, separators=(",", ":"), default=str))
+    else:
+        typer.echo(json.dumps(report, indent=2, default=str))
 
 
 @contextmanager
@@ -332,7 +342,6 @@ def bench_plan(
     as_json: Annotated[bool, typer.Option("--json", help="JSON report as the last line.")] = False,
 ) -> None:
     """A 300-order day with 12 vans, the 500x500 matrix, synthetic cities, urgent jobs."""
-    import json
 
     from doorstep.bench.plan import plan_bench
     from doorstep.roads.base import RoadsUnavailable
@@ -344,10 +353,7 @@ def bench_plan(
         report = plan_bench(networks, time_limit_s=time_limit, seed=seed, synthetic_sizes=sizes)
     except (RoadsUnavailable, ValueError, OSError) as exc:
         fail(str(exc))
-    if as_json:
-        typer.echo(json.dumps(report, separators=(",", ":"), default=str))
-    else:
-        typer.echo(json.dumps(report, indent=2, default=str))
+    _report(report, as_json)
 
 
 @bench_app.command("eta")
@@ -397,18 +403,13 @@ def bench_eta_refresh(
 ) -> None:
     """Route ETA refreshes per second in one process (a live fix: every remaining stop's
     ETA, window and late risk); the issue's target is 10,000 for 30 stops."""
-    import json
 
     from doorstep.bench.eta_engine import REFRESH_TARGET_PER_S, refresh_throughput
 
     report = refresh_throughput(routes=routes, stops=stops, seconds=seconds, gate=gate)
     report["target_per_s"] = REFRESH_TARGET_PER_S
     report["target_met"] = report["refreshes_per_s"] >= REFRESH_TARGET_PER_S
-    typer.echo(
-        json.dumps(
-            report, separators=(",", ":") if as_json else None, indent=None if as_json else 2
-        )
-    )
+    _report(report, as_json)
 
 
 @bench_app.command("ingest")
@@ -425,7 +426,6 @@ def bench_ingest(
 ) -> None:
     """Fixes per second through the pipeline, OsmAnd requests per second against a real
     server, fix-to-subscriber latency on the bus, and memory per tracked vehicle."""
-    import json
 
     from doorstep.bench.ingest import ingest_bench
 
@@ -437,11 +437,7 @@ def bench_ingest(
         osmand_requests=osmand_requests,
         concurrency=concurrency,
     )
-    typer.echo(
-        json.dumps(
-            report, separators=(",", ":") if as_json else None, indent=None if as_json else 2
-        )
-    )
+    _report(report, as_json)
 
 
 @bench_app.command("notify")
@@ -453,16 +449,11 @@ def bench_notify(
 ) -> None:
     """Messages per second through rules -> outbox -> a local Twilio-speaking provider,
     and the p95 delay from the delivery to the provider receiving its SMS."""
-    import json
 
     from doorstep.bench.notify import notify_bench
 
     report = notify_bench(messages=messages, rate=rate, burst=burst)
-    typer.echo(
-        json.dumps(
-            report, separators=(",", ":") if as_json else None, indent=None if as_json else 2
-        )
-    )
+    _report(report, as_json)
 
 
 @bench_app.command("driver-app")
@@ -473,7 +464,6 @@ def bench_driver_app(
 ) -> None:
     """How soon the driver app's route screen is usable (Chromium at a phone's size,
     full speed and with the CPU 4x slower), and the app shell's size."""
-    import json
 
     from doorstep.bench.browser import BenchUnavailable
     from doorstep.bench.driver_app import driver_app_bench
@@ -482,11 +472,7 @@ def bench_driver_app(
         report = driver_app_bench(stops=stops, repeats=repeats)
     except BenchUnavailable as exc:
         fail(str(exc))
-    typer.echo(
-        json.dumps(
-            report, separators=(",", ":") if as_json else None, indent=None if as_json else 2
-        )
-    )
+    _report(report, as_json)
 
 
 @bench_app.command("dashboard")
@@ -498,7 +484,6 @@ def bench_dashboard(
 ) -> None:
     """The live map with the whole fleet moving: p95 from a fix to its marker moving on
     the open dashboard, and the server's CPU in cores."""
-    import json
 
     from doorstep.bench.browser import BenchUnavailable
     from doorstep.bench.dashboard import dashboard_bench
@@ -507,11 +492,7 @@ def bench_dashboard(
         report = dashboard_bench(vehicles=vehicles, every_s=every, rounds=rounds)
     except BenchUnavailable as exc:
         fail(str(exc))
-    typer.echo(
-        json.dumps(
-            report, separators=(",", ":") if as_json else None, indent=None if as_json else 2
-        )
-    )
+    _report(report, as_json)
 
 
 @bench_app.command("reports")
@@ -528,7 +509,6 @@ def bench_reports(
 ) -> None:
     """A month of a 50-van fleet generated, then each report over it (target <= 2 s),
     and the month's fixes exported as streamed CSV (rows per second, memory growth)."""
-    import json
 
     from doorstep.bench.reports import reports_bench
 
@@ -540,11 +520,7 @@ def bench_reports(
         repeats=repeats,
         database_url=database_url,
     )
-    typer.echo(
-        json.dumps(
-            report, separators=(",", ":") if as_json else None, indent=None if as_json else 2
-        )
-    )
+    _report(report, as_json)
 
 
 @bench_app.command("settle")
@@ -559,16 +535,11 @@ def bench_settle(
 ) -> None:
     """A month of 200 drivers settled (target <= 10 s): fresh drafts, drafts again, and
     once approved (frozen)."""
-    import json
 
     from doorstep.bench.settle import settle_bench
 
     report = settle_bench(drivers=drivers, days=days, stops=stops, database_url=database_url)
-    typer.echo(
-        json.dumps(
-            report, separators=(",", ":") if as_json else None, indent=None if as_json else 2
-        )
-    )
+    _report(report, as_json)
 
 
 @contextmanager
