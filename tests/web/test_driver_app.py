@@ -59,6 +59,18 @@ def link(client, org, driver_id=None) -> str:
     return response.json()["url"].split("/driver/", 1)[1]
 
 
+def started_and_live(phone, server, client, org):
+    """A phone signed in, its two-stop route started and the change stream open (the
+    server subscribed before answering), so a change from dispatch reaches it."""
+    page = phone.new_page()
+    page.goto(f"{server}/driver/{link(client, org)}")
+    page.get_by_role("button", name="Start route").click()
+    expect(page.locator("#tracking")).to_be_visible()
+    expect(page.locator("#stops li")).to_have_count(2)
+    expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
+    return page
+
+
 def wait_for_status(client, org, order_id: str, status: str, timeout_s: float = 15) -> bool:
     def found() -> bool:
         order = client.get(f"{API}/orders/{order_id}", headers=auth(org.admin)).json()
@@ -262,12 +274,7 @@ def test_a_reading_of_the_route_while_the_drivers_own_edit_is_on_its_way_does_no
     server has it, and once put the stop back first and alerted the driver to a change
     they made themselves. Once the edit is sent, the route read shows it, and no alert."""
     made, _orders = route
-    page = phone_without_worker.new_page()
-    page.goto(f"{server}/driver/{link(client, org_a)}")
-    page.get_by_role("button", name="Start route").click()
-    expect(page.locator("#tracking")).to_be_visible()
-    expect(page.locator("#stops li")).to_have_count(2)
-    expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
+    page = started_and_live(phone_without_worker, server, client, org_a)
     later = HoldTheFirst()
     page.route("**/later", later)
     page.locator("#stops button").first.click()
@@ -495,13 +502,7 @@ def dispatch_removes_the_second_stop(page, client, org_a, made) -> None:
 
 def test_the_dispatchers_change_reaches_the_phone_at_once(phone, server, client, org_a, route):
     made, _orders = route
-    page = phone.new_page()
-    page.goto(f"{server}/driver/{link(client, org_a)}")
-    page.get_by_role("button", name="Start route").click()
-    expect(page.locator("#tracking")).to_be_visible()
-    expect(page.locator("#stops li")).to_have_count(2)
-    # The change stream is open (the server subscribed before answering).
-    expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
+    page = started_and_live(phone, server, client, org_a)
     dispatch_removes_the_second_stop(page, client, org_a, made)
     expect(page.locator("#stops li")).to_have_count(1)
 
@@ -579,11 +580,7 @@ def test_a_note_being_typed_survives_a_change_from_dispatch(phone, server, clien
     """The route is drawn again on every change from dispatch; the stop's forms are
     emptied only when a stop is opened, or the driver's half-typed note was lost."""
     made, _orders = route
-    page = phone.new_page()
-    page.goto(f"{server}/driver/{link(client, org_a)}")
-    page.get_by_role("button", name="Start route").click()
-    expect(page.locator("#tracking")).to_be_visible()
-    expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=10000)
+    page = started_and_live(phone, server, client, org_a)
     page.locator("#stops button").first.click()
     page.get_by_label("Note").fill("Gate code did not work")
     dispatch_removes_the_second_stop(page, client, org_a, made)
