@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from zoneinfo import ZoneInfo
 
+from doorstep.domain.errors import Conflict
 from doorstep.planning.model import TimeWindow
 
 DEFAULT_SHIFT = (dt.time(8, 0), dt.time(18, 0))
@@ -13,8 +14,16 @@ DAY = 24 * 3600
 
 
 def day_epoch(day: dt.date, timezone: str) -> dt.datetime:
-    """Local midnight of ``day`` as an aware UTC datetime: second 0 of a plan."""
-    return dt.datetime.combine(day, dt.time(0), ZoneInfo(timezone)).astimezone(dt.UTC)
+    """Local midnight of ``day`` as an aware UTC datetime: second 0 of a plan. The API
+    takes days from 1970 to 2199 only; a day stored before it checked (a route of year
+    1) may have no midnight in UTC, and is a 409 saying to correct it, not a 500."""
+    try:
+        return dt.datetime.combine(day, dt.time(0), ZoneInfo(timezone)).astimezone(dt.UTC)
+    except OverflowError:
+        raise Conflict(
+            f"the day {day} has no midnight in UTC in {timezone}: correct the date "
+            "(from 1970 to 2199) first"
+        ) from None
 
 
 def to_seconds(moment: dt.datetime, epoch: dt.datetime) -> int:

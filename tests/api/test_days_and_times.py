@@ -6,11 +6,11 @@ a naive time reached a UTC column. Found by schemathesis against the OpenAPI sch
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
-from doorstep.storage.tables import Order
+from doorstep.storage.tables import Order, Route
 from tests.api.test_fleet_live import _van
 from tests.conftest import auth, create_order, order_body
 
@@ -89,6 +89,37 @@ def test_a_time_stored_before_the_range_was_checked_still_reads(client, org_a, d
     assert shown.status_code == 200, shown.text
     assert shown.json()["window_start"] == "0001-01-01T00:00:00+00:00"
     assert client.get(f"{API}/orders", headers=auth(org_a.admin)).status_code == 200
+
+
+def test_a_route_stored_for_year_1_reads_and_asks_for_its_date_to_be_corrected(client, org_a, db):
+    """Before days were checked the API stored a route of year 1. Its day has no
+    midnight in UTC (Helsinki is ahead of it), so reordering its stops was a 500; it is
+    a 409 saying what to correct, and once the date is corrected the edit goes through."""
+    orders = [create_order(client, org_a.admin) for _ in range(2)]
+    body = {"name": "Typo", "date": "2026-11-27", "stops": [{"order_id": o["id"]} for o in orders]}
+    made = client.post(f"{API}/routes", json=body, headers=auth(org_a.dispatcher)).json()
+    with db.sessions.begin() as session:
+        row = session.get(Route, uuid.UUID(made["id"]))
+        assert row is not None
+        row.date = date(1, 1, 1)  # as the API once took it
+    url, who = f"{API}/routes/{made['id']}", auth(org_a.dispatcher)
+    for read in (url, f"{API}/routes", f"{API}/track/{orders[0]['tracking_code']}"):
+        assert client.get(read, headers=who).status_code == 200, read
+    reordered = {"stop_ids": [made["stops"][1]["id"], made["stops"][0]["id"]]}
+    refused = client.put(f"{url}/sequence", json=reordered, headers=who)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["detail"] == (
+        "the day 0001-01-01 has no midnight in UTC in Europe/Helsinki: "
+        "correct the date (from 1970 to 2199) first"
+    )
+    assert [s["id"] for s in client.get(url, headers=who).json()["stops"]] == [
+        s["id"] for s in made["stops"]
+    ]
+    corrected = client.patch(url, json={"date": "2026-11-28"}, headers=who)
+    assert corrected.status_code == 200, corrected.text
+    done = client.put(f"{url}/sequence", json=reordered, headers=who)
+    assert done.status_code == 200, done.text
+    assert [s["id"] for s in done.json()["stops"]] == reordered["stop_ids"]
 
 
 def test_a_route_or_a_plan_for_a_day_out_of_range_is_refused(client, org_a):
