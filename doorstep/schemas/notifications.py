@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
 from doorstep.domain.notify import templates as message_templates
 from doorstep.domain.notify.kinds import Rule
@@ -301,12 +301,19 @@ class ConversationPublic(Output):
 # -- webhooks --------------------------------------------------------------------------
 
 
-EventType = Annotated[str, StringConstraints(max_length=40)]
+# Checked by ``WebhookCreate._known``, whose message lists the known types; the API
+# document lists them too, so a client generated from it sends only those.
+EventType = Annotated[
+    str,
+    StringConstraints(max_length=40),
+    WithJsonSchema({"type": "string", "enum": ["*", *WEBHOOK_EVENTS]}),
+]
+EventTypes = Annotated[list[EventType], Field(min_length=1, max_length=len(WEBHOOK_EVENTS) + 1)]
 
 
 class WebhookCreate(Input):
     url: WebUrl
-    event_types: list[EventType] = Field(min_length=1, max_length=len(WEBHOOK_EVENTS) + 1)
+    event_types: EventTypes
     description: ShortText | None = None
     active: bool = True
 
@@ -323,7 +330,7 @@ class WebhookCreate(Input):
 
 class WebhookUpdate(Input):
     url: WebUrl | None = None
-    event_types: list[EventType] | None = None
+    event_types: EventTypes | None = None
     description: ShortText | None = None
     active: bool | None = None
 

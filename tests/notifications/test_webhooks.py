@@ -7,6 +7,7 @@ import json
 import time
 
 from doorstep.domain.signatures import verify_webhook
+from doorstep.schemas.notifications import WEBHOOK_EVENTS
 from doorstep.services import outbox
 from tests.channels.conftest import Reply
 from tests.conftest import auth, create_order
@@ -135,6 +136,24 @@ def test_unknown_event_types_and_bad_urls_are_refused(client, org_a):
         headers=auth(org_a.admin),
     )
     assert worse.status_code == 422
+
+
+def test_a_webhook_subscribes_to_at_least_one_known_event_type(client, org_a):
+    """Creating one asked for a type; an update emptied the list and left a webhook that
+    hears nothing. The API document lists the types a client may send."""
+    hook = subscribe(client, org_a, "https://x.test/h", events=("order.delivered",))
+    url = f"/api/v1/webhooks/{hook['id']}"
+    emptied = client.patch(url, json={"event_types": []}, headers=auth(org_a.admin))
+    assert emptied.status_code == 422, emptied.text
+    assert emptied.json()["errors"][0]["loc"] == ["body", "event_types"]
+    unknown = client.patch(url, json={"event_types": ["order.lost"]}, headers=auth(org_a.admin))
+    assert unknown.status_code == 422 and "order.lost" in unknown.text
+    shown = client.get(url, headers=auth(org_a.admin)).json()
+    assert shown["event_types"] == ["order.delivered"]
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    for name in ("WebhookCreate", "WebhookUpdate"):
+        listed = schemas[name]["properties"]["event_types"]["items"]["enum"]
+        assert listed == ["*", *WEBHOOK_EVENTS], name
 
 
 def test_eta_changes_and_vehicle_alerts_become_their_webhook_types(client, org_a, db):
