@@ -114,12 +114,17 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
 Search = Annotated[str | None, Query(max_length=200, description="Case-insensitive text search.")]
 
 
+IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"?[0-9]{1,9}"?)?\s*$'
+
+
 def _if_match(
     if_match: Annotated[
         str | None,
         Header(
             description="The route's `revision` as you last read it: the change is refused "
-            "(409, with what changed since) if someone else changed the route meanwhile."
+            "(409, with what changed since) if someone else changed the route meanwhile.",
+            # Documented, not enforced here: the check below names the header in words.
+            json_schema_extra={"pattern": IF_MATCH_PATTERN},
         ),
     ] = None,
 ) -> int | None:

@@ -3,10 +3,12 @@ it read the route, and nothing either of them did is half-applied or lost."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import httpx
 
+from doorstep.api.deps import IF_MATCH_PATTERN
 from tests.api.test_planning import DAY, _orders, _planned_day, depot  # noqa: F401
 from tests.conftest import auth, create_order
 
@@ -68,7 +70,25 @@ def test_a_malformed_if_match_is_refused_and_changes_nothing(client, org_a):
         )
         assert response.status_code == 422, bad
         assert "If-Match must be the route's revision" in response.json()["detail"]
+        assert not re.match(IF_MATCH_PATTERN, bad), bad  # the document says as much
     assert client.get(url, headers=auth(org_a.admin)).json()["name"] == "Morning"
+    for good in ("3", '"3"', 'W/"3"', "*", ""):
+        assert re.match(IF_MATCH_PATTERN, good), good
+
+
+def test_the_api_document_says_what_if_match_takes(client):
+    """Undocumented, a client generated from the document sent any text and was refused."""
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    edits = [
+        operation
+        for path in paths.values()
+        for operation in path.values()
+        if any(p["name"].lower() == "if-match" for p in operation.get("parameters", []))
+    ]
+    assert len(edits) >= 5
+    for operation in edits:
+        header = next(p for p in operation["parameters"] if p["name"].lower() == "if-match")
+        assert header["schema"]["pattern"] == IF_MATCH_PATTERN, operation["summary"]
 
 
 def test_another_organisations_route_is_not_found_with_or_without_a_revision(client, org_a, org_b):

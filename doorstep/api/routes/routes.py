@@ -89,8 +89,8 @@ def insert_stop(
 def remove_stop(
     route_id: uuid.UUID, stop_id: uuid.UUID, session: SessionDep, who: Writer, revision: IfMatch
 ) -> Any:
-    route_revision.expect(session, who, route_id, revision)
     """Take a pending stop off the route; its order goes back to be planned."""
+    route_revision.expect(session, who, route_id, revision)
     return svc.remove_stop(session, who, route_id, stop_id)
 
 
