@@ -16,6 +16,7 @@ from pydantic import (
     GetJsonSchemaHandler,
     PlainSerializer,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -57,8 +58,13 @@ def _plausible_day(value: date) -> date:
     return value
 
 
-# In: YYYY-MM-DD, from 1970 to 2199.
-Day = Annotated[date, AfterValidator(_plausible_day)]
+# In: YYYY-MM-DD, from 1970 to 2199 (the document's pattern says so to clients).
+DAY_PATTERN = r"^(19[7-9][0-9]|2[01][0-9][0-9])-[0-9]{2}-[0-9]{2}$"
+Day = Annotated[
+    date,
+    AfterValidator(_plausible_day),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN}),
+]
 
 # In: ISO 8601 with an offset (naive times are refused: their meaning is a guess); in a
 # request body (Input), from 1970 to 2199 in UTC. Out: ISO 8601 in UTC with an explicit
@@ -85,6 +91,19 @@ def _kept_fields(model: type[BaseModel]) -> set[str]:
         if getattr(validator.func, "__func__", None) is _refuse_null
         for name in validator.info.fields
     }
+
+
+# A decimal sent as text ("129.90"), which keeps every digit a JSON number might not.
+DECIMAL_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+
+
+def _document_decimal_text(field: dict[str, Any]) -> None:
+    """Pydantic documents a Decimal as a number or any string; the string is a decimal."""
+    kinds = field.get("anyOf", [])
+    if any(k.get("type") == "number" for k in kinds):
+        for kind in kinds:
+            if kind == {"type": "string"}:
+                kind["pattern"] = DECIMAL_PATTERN
 
 
 def not_null(*fields: str) -> Any:
@@ -118,7 +137,10 @@ def _email(value: str) -> str:
 
 # Self-hosted fleets use internal domains (acme.local), so only the syntax is checked.
 Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=320), AfterValidator(_email)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=320),
+    AfterValidator(_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 320}),
 ]
 
 
@@ -168,6 +190,8 @@ class Input(BaseModel):
         """The OpenAPI document shows a ``not_null`` field as never null, as it is read."""
         schema = handler(core_schema)
         shown = handler.resolve_ref_schema(schema)
+        for field in shown.get("properties", {}).values():
+            _document_decimal_text(field)
         for name in _kept_fields(cls):
             field = shown.get("properties", {}).get(name, {})
             field.pop("default", None)  # left out, it keeps its value; it is not null
