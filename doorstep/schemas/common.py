@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Generic, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
@@ -161,6 +161,10 @@ def _refused(value: Any) -> str | None:
         if not _in_range(day):
             return f"must be from {EARLIEST_DAY} to {LATEST_DAY} in UTC, got {value.isoformat()}"
         return None
+    if isinstance(value, time):  # a shift's start, a break window: a wall clock
+        if value.tzinfo is not None:
+            return "a local time without an offset (the organisation's zone), e.g. 08:00"
+        return None
     if isinstance(value, list | tuple | set | frozenset):
         return next((why for item in value if (why := _refused(item))), None)
     if isinstance(value, dict):
@@ -172,8 +176,10 @@ def _refused(value: Any) -> str | None:
 class Input(BaseModel):
     """Base of request bodies: unknown fields are refused so typos do not pass silently.
     So is text holding the NUL character, which PostgreSQL cannot store (SQLite would:
-    the same request worked on one backend and crashed on the other), and a time
-    outside 1970 to 2199, which later turns into a day in some zone and overflows."""
+    the same request worked on one backend and crashed on the other), a time outside
+    1970 to 2199, which later turns into a day in some zone and overflows, and a time
+    of day with an offset (a shift's start is the organisation's wall clock; PostgreSQL
+    refused an offset beyond ±15:59 with a 500)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -147,3 +147,41 @@ def test_fixes_at_a_time_utc_does_not_have_are_refused_naming_the_fix(client, or
     response = client.post(f"{API}/pings", json=fixes, headers=auth(token))
     assert 400 <= response.status_code < 500, response.text
     assert "fix 1: time: out of range" in response.json()["detail"]
+
+
+def test_a_time_of_day_with_an_offset_is_refused_naming_the_field(client, org_a):
+    """A shift's start is the organisation's wall clock. "06:15-23:16" was taken, and
+    PostgreSQL (whose offsets stop at ±15:59) answered the flush with a 500. Found by
+    schemathesis against PostgreSQL."""
+    local = "a local time without an offset (the organisation's zone), e.g. 08:00"
+    who = auth(org_a.admin)
+    drivers = client.get(f"{API}/drivers", headers=who).json()["total"]
+    made = client.post(
+        f"{API}/drivers", json={"name": "Pat", "shift_start": "06:15-23:16"}, headers=who
+    )
+    assert made.status_code == 422, made.text
+    assert made.json()["errors"] == [{"loc": ["body", "shift_start"], "msg": local}]
+    assert client.get(f"{API}/drivers", headers=who).json()["total"] == drivers
+    made = client.post(
+        f"{API}/drivers",
+        json={"name": "Pat", "shift_start": "08:00", "shift_end": "17:30"},
+        headers=who,
+    )
+    assert made.status_code == 201, made.text
+    url = f"{API}/drivers/{made.json()['id']}"
+    for field, value in (("shift_end", "17:30Z"), ("shift_start", "06:15:39-23:16")):
+        changed = client.patch(url, json={field: value}, headers=who)
+        assert changed.status_code == 422, (value, changed.text)
+        assert changed.json()["errors"] == [{"loc": ["body", field], "msg": local}]
+    shown = client.get(url, headers=who).json()
+    assert (shown["shift_start"], shown["shift_end"]) == ("08:00:00", "17:30:00")
+    plan = {
+        "date": "2026-11-27",
+        "depot_id": str(uuid.uuid4()),
+        "order_ids": [create_order(client, org_a.admin)["id"]],
+        "break_minutes": 30,
+        "break_window": ["11:00", "13:00+02:00"],
+    }
+    refused = client.post(f"{API}/plans", json=plan, headers=auth(org_a.dispatcher))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == [{"loc": ["body", "break_window"], "msg": local}]
