@@ -14,6 +14,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
+from doorstep.domain.utc import in_utc
 from doorstep.ingest.base import DecodeError
 
 # Below this an integer epoch is seconds, from it on milliseconds (Traccar's rule: the
@@ -128,8 +129,8 @@ def time_from_iso8601(value: object, field: str) -> datetime:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     try:
-        return parsed.astimezone(UTC)
-    except OverflowError:
+        return in_utc(parsed)
+    except ValueError:
         _refuse(f"cannot be a time: {show(value)}", field)
 
 

@@ -138,11 +138,12 @@ def _email(value: str) -> str:
 
 
 # Self-hosted fleets use internal domains (acme.local), so only the syntax is checked.
+EMAIL_MAX_CHARS = 320
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=320),
+    StringConstraints(strip_whitespace=True, max_length=EMAIL_MAX_CHARS),
     AfterValidator(_email),
-    WithJsonSchema({"type": "string", "format": "email", "maxLength": 320}),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": EMAIL_MAX_CHARS}),
 ]
 
 
@@ -197,11 +198,11 @@ class Input(BaseModel):
     ) -> JsonSchemaValue:
         """The OpenAPI document shows a ``not_null`` field as never null, as it is read."""
         schema = handler(core_schema)
-        shown = handler.resolve_ref_schema(schema)
-        for field in shown.get("properties", {}).values():
+        properties = handler.resolve_ref_schema(schema).get("properties", {})
+        for field in properties.values():
             _document_decimal_text(field)
         for name in _kept_fields(cls):
-            field = shown.get("properties", {}).get(name, {})
+            field = properties.get(name, {})
             field.pop("default", None)  # left out, it keeps its value; it is not null
             kinds = [kind for kind in field.get("anyOf", []) if kind != {"type": "null"}]
             if len(kinds) == 1:

@@ -7,6 +7,7 @@ import math
 from zoneinfo import ZoneInfo
 
 from doorstep.domain.errors import Conflict
+from doorstep.domain.utc import in_utc
 from doorstep.planning.model import TimeWindow
 
 DEFAULT_SHIFT = (dt.time(8, 0), dt.time(18, 0))
@@ -18,8 +19,8 @@ def day_epoch(day: dt.date, timezone: str) -> dt.datetime:
     takes days from 1970 to 2199 only; a day stored before it checked (a route of year
     1) may have no midnight in UTC, and is a 409 saying to correct it, not a 500."""
     try:
-        return dt.datetime.combine(day, dt.time(0), ZoneInfo(timezone)).astimezone(dt.UTC)
-    except OverflowError:
+        return in_utc(dt.datetime.combine(day, dt.time(0), ZoneInfo(timezone)))
+    except ValueError:
         raise Conflict(
             f"the day {day} has no midnight in UTC in {timezone}: correct the date "
             "(from 1970 to 2199) first"
