@@ -16,6 +16,9 @@ per simulated minute), against the simulator's ground truth:
   (the planner's arrival, never updated), the naive live ETA (free-flow drive along the
   remaining planned legs plus planned service times) and the engine with its learning
   frozen (see ``eta_replay``); the targets compare with the first two;
+* by stops-away (the stop driven to, the one after it, the rest): MAE, coverage and
+  mean width, since a window that holds 80 % of arrivals overall may hold far fewer
+  of the next customer's;
 * late risk: Brier score of ``late_risk`` against arriving after the promised window's
   end, beside the Brier score of always answering the observed late share.
 
@@ -58,6 +61,13 @@ BUCKETS: tuple[tuple[str, float, float], ...] = (
     ("60-120", 3600.0, 7200.0),
     ("120+", 7200.0, math.inf),
 )
+# Stops-away: the stop driven to, the one after it, and the rest (their windows are
+# learned apart: doorstep.eta.engine).
+AWAY_GROUPS: tuple[tuple[str, float, float], ...] = (
+    ("1", 1.0, 2.0),
+    ("2", 2.0, 3.0),
+    ("3+", 3.0, math.inf),
+)
 TARGET_VS_STATIC = 0.5  # MAE at most half the static plan's, at horizons 30-120 min
 TARGET_VS_NAIVE = 0.75  # MAE at most 3/4 of the naive live ETA's, at every horizon
 TARGET_COVERAGE = (0.75, 0.85)  # 80 % ± 5 %, at every horizon
@@ -71,7 +81,7 @@ SAMPLING = (
 def _columns(day: PlannedDay, replay: DayReplay) -> dict[str, FloatArray]:
     """The day's samples as arrays, with the truth and the baselines beside them."""
     rows: list[tuple[float, ...]] = []
-    for vehicle, stop_id, made, eta, earliest, latest, risk, naive, frozen in replay.samples:
+    for vehicle, stop_id, made, eta, earliest, latest, risk, naive, frozen, away in replay.samples:
         key = (vehicle, stop_id)
         actual = replay.arrivals.get(key)
         if actual is None or actual <= made:
@@ -80,9 +90,9 @@ def _columns(day: PlannedDay, replay: DayReplay) -> dict[str, FloatArray]:
         late = math.nan if math.isnan(end) else float(actual > end)
         static = day.planned_arrival[key]
         rows.append(
-            (actual - made, eta, earliest, latest, risk, naive, static, actual, late, frozen)
+            (actual - made, eta, earliest, latest, risk, naive, static, actual, late, frozen, away)
         )
-    c = np.array(rows, dtype=np.float64).reshape(-1, 10).T
+    c = np.array(rows, dtype=np.float64).reshape(-1, 11).T
     actual_s = c[7]
     return {
         "horizon": c[0],
@@ -94,6 +104,7 @@ def _columns(day: PlannedDay, replay: DayReplay) -> dict[str, FloatArray]:
         "frozen_error": c[9] - actual_s,
         "risk": c[4],
         "late": c[8],
+        "away": c[10],
     }
 
 
@@ -108,6 +119,7 @@ def _joined(parts: Sequence[dict[str, FloatArray]]) -> dict[str, FloatArray]:
         "frozen_error",
         "risk",
         "late",
+        "away",
     )
     return {k: np.concatenate([p[k] for p in parts]) if parts else np.zeros(0) for k in keys}
 
@@ -162,7 +174,21 @@ def score(columns: dict[str, FloatArray]) -> dict[str, Any]:
                 if k == "brier"
             },
         }
-    return {"horizons": horizons, **_brier(columns["risk"], columns["late"])}
+    by_away: dict[str, Any] = {}
+    for name, low, high in AWAY_GROUPS:
+        inside = (columns["away"] >= low) & (columns["away"] < high)
+        n = int(inside.sum())
+        by_away[name] = {
+            "n": n,
+            "mae_s": _mae(columns["error"][inside]),
+            "coverage": round(float(columns["covered"][inside].mean()), 4) if n else None,
+            "mean_width_s": _r(float(columns["width"][inside].mean())) if n else None,
+        }
+    return {
+        "horizons": horizons,
+        "stops_away": by_away,
+        **_brier(columns["risk"], columns["late"]),
+    }
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -271,6 +297,7 @@ def run_eta_bench(
     return {
         "bench": "eta",
         "horizons": primary["horizons"],
+        "stops_away": primary["stops_away"],
         "brier": primary["brier"],
         "brier_base_rate": primary["brier_base_rate"],
         "late_share": primary["late_share"],
@@ -386,6 +413,15 @@ def eta_command(
         _table(f"ETA errors by horizon, all days ({where})", report["horizons"], out)
         if report["after_first_day"] is not None:
             _table("After the first day", report["after_first_day"]["horizons"], out)
+        print(
+            "by stops-away (coverage, mean width): "
+            + ", ".join(
+                f"{name}: {_fmt(None if a['coverage'] is None else 100 * a['coverage'])} %, "
+                f"{_fmt(a['mean_width_s'])} s"
+                for name, a in report["stops_away"].items()
+            ),
+            file=out,
+        )
         print(
             f"late risk Brier {report['brier']} (base rate alone: "
             f"{report['brier_base_rate']}, late share {report['late_share']}); "

@@ -69,7 +69,8 @@ from doorstep.sim import (
 NEVER = -math.inf
 
 # vehicle, stop id, made at, eta, earliest, latest, late risk (nan: none), naive, frozen
-Sample = tuple[str, str, float, float, float, float, float, float, float]
+# vehicle, stop, made, eta, earliest, latest, late risk, naive, frozen, stops-away
+Sample = tuple[str, str, float, float, float, float, float, float, float, int]
 
 
 class _FrozenCalibration(Calibration):
@@ -131,6 +132,7 @@ def frozen_engine(timezone: dt.tzinfo, params: EtaParams | None = None) -> EtaEn
         replace(params or EtaParams(), pace_prior_weight_s=1e18),
         calibration=_FrozenCalibration(),
         drive_calibration=_FrozenCalibration(),
+        two_away_calibration=_FrozenCalibration(),
         service_times=_FrozenServiceTimes(),
         time_of_day=_FrozenTimeOfDay(),
         driver_paces=_FrozenPaces(),
@@ -334,6 +336,7 @@ class _Replay:
                     risk,
                     naive.get(s.stop_id, math.nan),
                     frozen.get(s.stop_id, math.nan),
+                    s.stops_away,
                 )
             )
 

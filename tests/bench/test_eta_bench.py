@@ -43,6 +43,10 @@ def test_a_small_run_prints_every_named_figure_as_json_on_its_last_line(tmp_path
         assert figures.keys() >= BUCKET_KEYS | {"frozen_mae_s"}
         assert figures["coverage"] is None or 0.0 <= figures["coverage"] <= 1.0
     assert sum(h["n"] for h in report["horizons"].values()) > 0
+    assert list(report["stops_away"]) == ["1", "2", "3+"]
+    assert sum(a["n"] for a in report["stops_away"].values()) == sum(
+        h["n"] for h in report["horizons"].values()
+    )
     assert 0.0 <= report["brier"] <= 1.0
     assert report["scenario"] == "default"
     assert report["seed"] == 1 and report["seeds"] == [1, 2]
@@ -143,6 +147,7 @@ def test_scores_bucket_by_actual_arrival_minus_prediction_time():
         "frozen_error": np.array([0.0, 50.0, 10.0]),
         "risk": np.array([0.2, math.nan, 1.0]),
         "late": np.array([0.0, 0.0, 1.0]),
+        "away": np.array([1.0, 3.0, 7.0]),
     }
     figures = score(columns)
     near = figures["horizons"]["0-15"]
@@ -157,3 +162,8 @@ def test_scores_bucket_by_actual_arrival_minus_prediction_time():
     checks = targets(figures["horizons"])
     assert checks["mae_vs_naive"]["ratios"]["0-15"] == 0.6
     assert checks["coverage"]["met"] is False  # empty buckets never count as met
+    by_away = figures["stops_away"]
+    assert by_away["1"] == {"n": 1, "mae_s": 60.0, "coverage": 1.0, "mean_width_s": 200.0}
+    assert by_away["2"]["n"] == 0 and by_away["2"]["coverage"] is None
+    rest = by_away["3+"]
+    assert (rest["n"], rest["mae_s"], rest["coverage"]) == (2, 210.0, 0.5)

@@ -307,8 +307,37 @@ def test_arrivals_teach_the_windows_how_wrong_earlier_etas_were():
     assert engine.calibration.samples(120.0) == 0
     # s1 was predicted at 08:00 for 08:05, with s0's service before it
     engine.on_stop_done("r1", "s1", arrived_at=at(400), departed_at=at(460), now=at(460))
-    assert engine.calibration.samples(300.0) == 1
+    assert engine.two_away_calibration.samples(300.0) == 1
+    assert engine.calibration.samples(300.0) == 0
     assert engine.drive_calibration.samples(300.0) == 0
+    # s2 was predicted at 08:00 for 08:08, with two services before it
+    engine.on_stop_done("r1", "s2", arrived_at=at(600), departed_at=at(660), now=at(660))
+    assert engine.calibration.samples(480.0) == 1
+    assert engine.two_away_calibration.samples(480.0) == 1  # s1 alone
+
+
+def test_the_drive_to_the_next_stop_is_learned_from_every_half_minute_of_it():
+    """Most legs are shorter than the five minutes between a route's snapshots: the
+    stop driven to is kept apart, every 30 s, or its band would learn from one
+    prediction a leg (or none) and borrow what it lacks from the final seconds'."""
+    engine = EtaEngine()
+    engine.set_route(line_route(leg_s=240.0), T0)
+    for k in range(1, 21):  # a fix every 10 s for 200 s, along the first leg
+        engine.on_fix("v1", fix_at(10.0 * k, 4.0 * k), at(10.0 * k))
+    engine.on_stop_arrived("r1", "s0", arrived_at=at(260), now=at(260))
+    # Kept at 0, 30, ..., 180 s: seven predictions of s0, 260 to 80 s ahead of it.
+    assert sum(engine.drive_calibration.samples(h) for h in (30.0, 120.0, 240.0)) == 7
+
+
+def test_predictions_of_a_stop_the_driver_did_not_drive_to_teach_nothing():
+    engine = EtaEngine()
+    engine.set_route(line_route(), T0)
+    for k in range(1, 7):
+        engine.on_fix("v1", fix_at(10.0 * k, 8.0 * k), at(10.0 * k))
+    # The driver went to s1 first: what was kept of the drive to s0 is dropped.
+    engine.on_stop_arrived("r1", "s1", arrived_at=at(300), now=at(300))
+    engine.on_stop_arrived("r1", "s0", arrived_at=at(500), now=at(500))
+    assert sum(engine.drive_calibration.samples(h) for h in (30.0, 120.0, 240.0)) == 0
 
 
 def test_the_stop_driven_to_has_the_window_of_errors_with_no_service_in_them():
