@@ -68,8 +68,8 @@ from doorstep.sim import (
 
 NEVER = -math.inf
 
-# vehicle, stop id, made at, eta, earliest, latest, late risk (nan: none), naive, frozen
-# vehicle, stop, made, eta, earliest, latest, late risk, naive, frozen, stops-away
+# vehicle, stop id, made at, eta, earliest, latest, late risk (nan: none), naive, frozen,
+# stops-away
 Sample = tuple[str, str, float, float, float, float, float, float, float, int]
 
 

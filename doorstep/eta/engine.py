@@ -32,8 +32,8 @@ made its windows twice as wide as they need be (``doorstep bench eta --scenario
 slow_service``: 95 % of those arrivals inside, windows 9 minutes wide). Its
 predictions are kept every 30 s, not with the route's five-minute snapshots: most
 legs are shorter than five minutes, and with one kept prediction a leg (or none) its
-bands borrowed those of the last minute before arrival, a few seconds wide (`bench
-eta`, Helsinki: 62 % of the next stop's arrivals inside its window, 72 % now). The
+bands borrowed those of the last minute before arrival, a few seconds wide (``bench
+eta``, Helsinki: 62 % of the next stop's arrivals inside its window, 72 % now). The
 stop two away has bands of its own too (``two_away_calibration``): one service (the
 one under way, or the next stop's) lies before it, against several for the stops
 after, and shared bands held 85-88 % of its arrivals, 77-82 % now, in windows a
@@ -212,7 +212,8 @@ class _Route:
     away_since: float  # a first fix away from where the van stood (< 0: none)
     pace: Pace
     tz_off: float
-    snapshots: deque[dict[str, tuple[float, float, int, ErrorBand]]]
+    # Stops two away and further (the stop driven to is kept in drive_snaps).
+    snapshots: deque[dict[str, tuple[float, float, bool, ErrorBand]]]
     last_snapshot_s: float
     drive_target: int  # the stop drive_snaps predicted (-1: none)
     drive_snaps: list[tuple[float, float, ErrorBand]]
@@ -251,8 +252,6 @@ class EtaEngine:
         self.calibration = calibration or Calibration()
         self.drive_calibration = drive_calibration or Calibration(edges=DRIVE_EDGES_S)
         self.two_away_calibration = two_away_calibration or Calibration()
-        # Who learns from an arrival, by how many stops away it was predicted (1, 2, 3+).
-        self._learners = (self.drive_calibration, self.two_away_calibration, self.calibration)
         self.service_times = service_times or ServiceTimes()
         self.time_of_day = time_of_day or TimeOfDayFactors()
         self.driver_paces = driver_paces or DriverPaces()
@@ -864,8 +863,8 @@ class EtaEngine:
         for snapshot in r.snapshots:
             kept = snapshot.pop(stop_id, None)
             if kept is not None:
-                raw, horizon, kind, shown = kept
-                learner = self._learners[kind]
+                raw, horizon, two_away, shown = kept
+                learner = self.two_away_calibration if two_away else self.calibration
                 learner.observe(horizon, arrived_s - raw, r.plan.route_id, shown)
         if r.drive_target == j:
             for raw, horizon, shown in r.drive_snaps:
@@ -917,7 +916,7 @@ class EtaEngine:
         due = math.inf if on_break else r.break_due  # a break still to take, after a stop
         out: list[StopEta] = []
         append = out.append
-        snapshot: dict[str, tuple[float, float, int, ErrorBand]] | None = None
+        snapshot: dict[str, tuple[float, float, bool, ErrorBand]] | None = None
         if now_s - r.last_snapshot_s >= self.params.snapshot_every_s:
             snapshot = {}
             r.snapshots.append(snapshot)
@@ -1058,7 +1057,7 @@ class EtaEngine:
                         r.drive_snaps.append((t, horizon, band))
                     r.last_drive_snap_s = now_s
             elif snapshot is not None:
-                snapshot[stop_id] = (t, horizon, away - 1 if away < 3 else 2, band)
+                snapshot[stop_id] = (t, horizon, away == 2, band)
             # An early driver waits for the window, then serves: the next service alone
             # centres on its median, the ones after add up (r.rows).
             depart = (t if t > opens else opens) + service
