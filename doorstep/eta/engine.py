@@ -417,7 +417,10 @@ class EtaEngine:
         if arrived_s is not None:
             opens = r.window_start[j]
             if arrived_s < opens:
+                waits = self.habits.wait_for_window
                 self.habits.observe_early(arrived_s, opens, departed_s, r.service[j])
+                if self.habits.wait_for_window != waits:
+                    self._resequence_all()
             served_s = self._service_began(arrived_s, opens, departed_s, r.service[j])
         if served_s is not None and departed_s >= served_s:
             stop = r.plan.stops[j]
@@ -461,6 +464,7 @@ class EtaEngine:
         it (``_replay``), so a restart does not forget it. Returns the stops learned
         from."""
         learned = 0
+        waits = self.habits.wait_for_window
         over: list[
             tuple[float, list[tuple[float, float, float]], dt.datetime | None, dt.datetime | None]
         ] = []
@@ -519,6 +523,8 @@ class EtaEngine:
                     started.timestamp() if started is not None else None,
                 )
                 self._route_over(r)
+        if self.habits.wait_for_window != waits:
+            self._resequence_all()
         return learned
 
     def _learn_leg(self, driver: str | None, leg_s: float, left: float, arrived: float) -> None:
@@ -552,6 +558,14 @@ class EtaEngine:
         if self.habits.wait_for_window or early_enough_to_tell(arrived_s, opens_s, service_s):
             return opens_s
         return arrived_s
+
+    def _resequence_all(self) -> None:
+        """The drivers' habit about early stops changed: every route's remaining stops
+        wait for their windows (or not) from its next refresh, not from its next stop
+        closed (on a first day of drivers who serve early customers at once, the
+        routes between the two went on predicting hours of waiting for half an hour)."""
+        for r in self._routes.values():
+            self._sequence(r)
 
     def _break_after_s(self) -> float:
         """Time worked until the break falls due: the rule's, or what the drivers are

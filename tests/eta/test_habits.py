@@ -103,6 +103,22 @@ def test_drivers_who_serve_early_customers_at_once_are_no_longer_predicted_to_wa
     assert engine.service_times.predict(60.0, customer="c5", driver="d1") == pytest.approx(60.0)
 
 
+def test_every_route_stops_predicting_waits_once_the_drivers_are_seen_not_to() -> None:
+    """Route r1's driver serves four early customers at once; route r2, whose van has
+    not closed a stop since, drops the wait from its next refresh, not its next stop."""
+    engine = EtaEngine()
+    engine.set_route(line_route(6, window_s=(3000.0, 7200.0)), T0)
+    engine.set_route(line_route(3, route_id="r2", vehicle_key="v2", window_s=(3000.0, 7200.0)), T0)
+    assert etas(engine.refresh("r2", at(60)))[1] == pytest.approx(3180.0, abs=5.0)  # waits
+    for k in range(4):
+        arrived = 120.0 + 180.0 * k
+        engine.on_stop_arrived("r1", f"s{k}", at(arrived), at(arrived))
+        left = at(arrived + 60)
+        engine.on_stop_done("r1", f"s{k}", arrived_at=at(arrived), departed_at=left, now=left)
+    assert not engine.habits.wait_for_window
+    assert etas(engine.refresh("r2", at(900)))[1] < 1200.0
+
+
 def test_a_wait_is_no_service_even_from_drivers_who_seldom_wait() -> None:
     """Five early customers served at once, then, 42 minutes early, the driver waited:
     leaving a minute after the window opened, that was a wait and a minute's service."""
