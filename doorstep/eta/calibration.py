@@ -35,7 +35,10 @@ driver), so the coverage each bucket asks of its band adapts online (adaptive
 conformal inference, Gibbs & Candès 2021): every arrival outside the band its
 prediction was shown with raises the level the band is fitted at, every one inside
 lowers it a little, so the long-run share inside stays at ``coverage`` even when the
-errors drift. The band *shown*, not the bucket's band now: an arrival two hours after
+errors drift. The window *shown* (the band, widened where a break may fall on either
+side of a departure: judged by the band alone, the arrivals the break's width caught
+counted as misses, and the long horizons' windows held 85-86 % on Baltimore), not the
+bucket's band now: an arrival two hours after
 its prediction would be judged by a band that has since learned from the misses
 before it, so on a day turning bad it looks covered and the level moves the wrong
 way. Judged by the band shown, the feedback comes hours late, and a fast rate then

@@ -70,7 +70,7 @@ import math
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from doorstep.eta.calibration import Z80, Calibration, ErrorBand
 from doorstep.eta.habits import DriverHabits, early_enough_to_tell
@@ -1071,7 +1071,11 @@ class EtaEngine:
                         r.drive_snaps.append((t, horizon, band))
                     r.last_drive_snap_s = now_s
             elif snapshot is not None:
-                snapshot[stop_id] = (t, horizon, away == 2, band)
+                shown = band
+                if away >= flip_from and next_s:
+                    # Judged by the window shown, which the break's flip widened.
+                    shown = replace(band, lower=(earliest - t) / scale, upper=(latest - t) / scale)
+                snapshot[stop_id] = (t, horizon, away == 2, shown)
             # An early driver waits for the window, then serves: the next service alone
             # centres on its median, the ones after add up (r.rows).
             depart = (t if t > opens else opens) + service

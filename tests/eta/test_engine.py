@@ -550,6 +550,26 @@ def test_a_break_due_minutes_from_a_departure_before_a_wait_widens_the_windows_a
         assert stop.latest_s - T0.timestamp() == pytest.approx(high)
 
 
+def test_the_windows_the_break_widened_are_the_ones_the_calibration_judges():
+    """The arrivals at stops past a break that may fall either side of a departure
+    adapt the calibration's level by the window shown, widened by the break, not by
+    the band before it: judged by the band, the arrivals the break's width caught
+    counted as misses and the long horizons' windows grew wider than 80 % needs."""
+    plan = line_route(6)
+    stops = list(plan.stops)
+    stops[2] = replace(stops[2], window_start=at(2000.0), window_end=at(9200.0))
+    engine = EtaEngine(EtaParams(break_after_s=350.0))
+    result = engine.set_route(replace(plan, stops=tuple(stops)), T0)
+    (snapshot,) = engine._routes["r1"].snapshots
+    for stop in result.stops[2:]:
+        raw, horizon, _, shown = snapshot[stop.stop_id]
+        scale = horizon + 1000.0
+        assert raw + shown.lower * scale == pytest.approx(stop.earliest_s)
+        assert raw + shown.upper * scale == pytest.approx(stop.latest_s)
+    _, horizon, _, shown = snapshot["s3"]
+    assert shown.upper > engine.calibration.band(horizon).upper  # the break's width
+
+
 def test_a_break_due_far_from_any_departure_widens_no_window():
     result = _waiting_at_s2(1000.0)  # due while the van waits at s2: after it, surely
     assert etas(result)[2:] == pytest.approx([480.0, 3980.0, 4160.0, 4340.0])
