@@ -75,7 +75,12 @@ Sample = tuple[str, str, float, float, float, float, float, float, float, int]
 
 class _FrozenCalibration(Calibration):
     def observe(
-        self, horizon_s: float, error_s: float, group: object = None, shown: object = None
+        self,
+        horizon_s: float,
+        error_s: float,
+        group: object = None,
+        shown: object = None,
+        at_s: float | None = None,
     ) -> None:
         return
 

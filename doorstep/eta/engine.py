@@ -879,10 +879,12 @@ class EtaEngine:
             if kept is not None:
                 raw, horizon, two_away, shown = kept
                 learner = self.two_away_calibration if two_away else self.calibration
-                learner.observe(horizon, arrived_s - raw, r.plan.route_id, shown)
+                learner.observe(horizon, arrived_s - raw, r.plan.route_id, shown, arrived_s)
         if r.drive_target == j:
             for raw, horizon, shown in r.drive_snaps:
-                self.drive_calibration.observe(horizon, arrived_s - raw, r.plan.route_id, shown)
+                self.drive_calibration.observe(
+                    horizon, arrived_s - raw, r.plan.route_id, shown, arrived_s
+                )
         r.drive_target = -1
         r.drive_snaps = []
         if r.anchor_target != j or r.anchor_rem < 30.0 or arrived_s <= r.anchor_s:

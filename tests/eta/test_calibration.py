@@ -162,6 +162,43 @@ def test_the_bands_follow_an_organisation_that_changes():
     assert calibration.window(0.0, 600.0)[1] == pytest.approx(-300.0)
 
 
+DAY = 86_400.0
+
+
+def test_a_bad_day_is_remembered_for_a_week_however_many_errors_came_after():
+    """A day of incidents (arrivals 20 minutes late), then a calm day with more errors
+    than a bucket once kept in all: the bad day still widens the window, as it may
+    come again, until a week after it."""
+    rng = random.Random(12)
+    calibration = Calibration()
+    for k in range(1000):
+        calibration.observe(3600.0, rng.gauss(1200.0, 60.0), ("bad", k % 8), at_s=9 * 3600.0)
+    for k in range(1200):
+        calibration.observe(3600.0, rng.gauss(0.0, 60.0), ("calm", k % 8), at_s=DAY + 9 * 3600.0)
+    assert calibration.samples(3600.0) == 2200
+    assert calibration.window(0.0, 3600.0)[2] > 1000.0  # the bad day's lateness held
+    calibration.observe(3600.0, 0.0, ("later", 0), at_s=7 * DAY + 9 * 3600.0 + 1.0)
+    assert calibration.samples(3600.0) == 1201
+    calibration.observe(3600.0, 0.0, ("later", 0))  # no time: as of the newest arrival
+    assert calibration.samples(3600.0) == 1202
+    calibration.fit([])  # refit now
+    assert calibration.window(0.0, 3600.0)[2] < 300.0
+
+
+def test_a_bucket_holds_at_most_max_samples_dropping_history_before_arrivals():
+    calibration = Calibration(max_samples=100, min_samples=10)
+    calibration.fit([(600.0, 500.0)] * 80)
+    for _ in range(50):
+        calibration.observe(600.0, -100.0, at_s=1000.0)
+    assert calibration.samples(600.0) == 100  # 30 of the history's errors dropped
+    calibration.fit([(600.0, 500.0)] * 10)
+    assert calibration.samples(600.0) == 100
+    for _ in range(100):
+        calibration.observe(600.0, -100.0, at_s=2000.0)
+    assert calibration.samples(600.0) == 100
+    assert calibration.window(0.0, 600.0)[2] == pytest.approx(-100.0)  # no history left
+
+
 def test_nonsense_records_are_ignored():
     calibration = Calibration(min_samples=1)
     calibration.fit([(math.nan, 10.0), (600.0, math.inf), (-5.0, 10.0)])
@@ -278,7 +315,7 @@ def test_the_level_is_judged_by_the_band_an_arrival_was_predicted_with():
 
     def shown_coverage(judge_by_shown: bool) -> float:
         rng = random.Random(8)
-        calibration = Calibration()
+        calibration = Calibration(max_samples=1000)  # errors drifting this fast: recent
         waiting: deque[tuple[float, ErrorBand]] = deque()
         inside = n = 0
         for t in range(20_000):
