@@ -16,6 +16,12 @@ per simulated minute), against the simulator's ground truth:
   (the planner's arrival, never updated), the naive live ETA (free-flow drive along the
   remaining planned legs plus planned service times) and the engine with its learning
   frozen (see ``eta_replay``); the targets compare with the first two;
+* by predicted horizon (the ETA − prediction time: what a customer is told): the same
+  buckets, MAE, coverage, width and the baselines' MAE. Bucketed by the actual
+  horizon, a short one selects the predictions whose stops came sooner than foreseen
+  (services quicker, traffic lighter), so an engine that foresees the services well
+  looks worse there than one that leaves them out, and its windows hold more: both
+  views, since neither alone says how the engine does;
 * by stops-away (the stop driven to, the one after it, the rest): MAE, coverage and
   mean width, since a window that holds 80 % of arrivals overall may hold far fewer
   of the next customer's;
@@ -150,43 +156,49 @@ def _brier(risk: FloatArray, late: FloatArray) -> dict[str, Any]:
     }
 
 
-def score(columns: dict[str, FloatArray]) -> dict[str, Any]:
-    """``horizons`` by bucket plus the late-risk figures, for a set of samples."""
-    horizons: dict[str, Any] = {}
-    for name, low, high in BUCKETS:
-        inside = (columns["horizon"] >= low) & (columns["horizon"] < high)
-        n = int(inside.sum())
-        error = columns["error"][inside]
-        absolute = np.abs(error)
-        horizons[name] = {
-            "n": n,
-            "mae_s": _r(float(absolute.mean())) if n else None,
-            "p90_s": _r(float(np.percentile(absolute, 90))) if n else None,
-            "coverage": round(float(columns["covered"][inside].mean()), 4) if n else None,
-            "mean_width_s": _r(float(columns["width"][inside].mean())) if n else None,
-            "static_mae_s": _mae(columns["static_error"][inside]),
-            "naive_mae_s": _mae(columns["naive_error"][inside]),
-            "frozen_mae_s": _mae(columns["frozen_error"][inside]),
-            "bias_s": _r(float(-error.mean())) if n else None,  # + : later than the ETA
-            **{
-                k: v
-                for k, v in _brier(columns["risk"][inside], columns["late"][inside]).items()
-                if k == "brier"
-            },
-        }
-    by_away: dict[str, Any] = {}
-    for name, low, high in AWAY_GROUPS:
-        inside = (columns["away"] >= low) & (columns["away"] < high)
-        n = int(inside.sum())
-        by_away[name] = {
-            "n": n,
-            "mae_s": _mae(columns["error"][inside]),
-            "coverage": round(float(columns["covered"][inside].mean()), 4) if n else None,
-            "mean_width_s": _r(float(columns["width"][inside].mean())) if n else None,
-        }
+def _cell(columns: dict[str, FloatArray], inside: NDArray[np.bool_]) -> dict[str, Any]:
+    """The figures of the samples ``inside``: errors, window and baselines."""
+    n = int(inside.sum())
+    error = columns["error"][inside]
+    absolute = np.abs(error)
     return {
-        "horizons": horizons,
-        "stops_away": by_away,
+        "n": n,
+        "mae_s": _r(float(absolute.mean())) if n else None,
+        "p90_s": _r(float(np.percentile(absolute, 90))) if n else None,
+        "coverage": round(float(columns["covered"][inside].mean()), 4) if n else None,
+        "mean_width_s": _r(float(columns["width"][inside].mean())) if n else None,
+        "static_mae_s": _mae(columns["static_error"][inside]),
+        "naive_mae_s": _mae(columns["naive_error"][inside]),
+        "frozen_mae_s": _mae(columns["frozen_error"][inside]),
+        "bias_s": _r(float(-error.mean())) if n else None,  # + : later than the ETA
+        "brier": _brier(columns["risk"][inside], columns["late"][inside])["brier"],
+    }
+
+
+AWAY_FIGURES = ("n", "mae_s", "coverage", "mean_width_s")
+PREDICTED_FIGURES = ("n", "mae_s", "coverage", "mean_width_s", "static_mae_s", "naive_mae_s")
+
+
+def score(columns: dict[str, FloatArray]) -> dict[str, Any]:
+    """The figures by horizon, by predicted horizon and by stops-away, plus the
+    late-risk figures, for a set of samples."""
+    horizon = columns["horizon"]
+    predicted = horizon + columns["error"]  # the ETA's own lead: eta - made
+    away = columns["away"]
+
+    def cells(
+        value: FloatArray, groups: tuple[tuple[str, float, float], ...], keep: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        out = {}
+        for name, low, high in groups:
+            cell = _cell(columns, (value >= low) & (value < high))
+            out[name] = {k: cell[k] for k in keep} if keep else cell
+        return out
+
+    return {
+        "horizons": cells(horizon, BUCKETS),
+        "predicted_horizons": cells(predicted, BUCKETS, PREDICTED_FIGURES),
+        "stops_away": cells(away, AWAY_GROUPS, AWAY_FIGURES),
         **_brier(columns["risk"], columns["late"]),
     }
 
@@ -297,6 +309,7 @@ def run_eta_bench(
     return {
         "bench": "eta",
         "horizons": primary["horizons"],
+        "predicted_horizons": primary["predicted_horizons"],
         "stops_away": primary["stops_away"],
         "brier": primary["brier"],
         "brier_base_rate": primary["brier_base_rate"],
@@ -413,6 +426,15 @@ def eta_command(
         _table(f"ETA errors by horizon, all days ({where})", report["horizons"], out)
         if report["after_first_day"] is not None:
             _table("After the first day", report["after_first_day"]["horizons"], out)
+        print(
+            "by predicted horizon (coverage, MAE vs naive): "
+            + ", ".join(
+                f"{name}: {_fmt(None if h['coverage'] is None else 100 * h['coverage'])} %, "
+                + ("-" if (v := _ratio(h["mae_s"], h["naive_mae_s"])) is None else f"{v:.2f}")
+                for name, h in report["predicted_horizons"].items()
+            ),
+            file=out,
+        )
         print(
             "by stops-away (coverage, mean width): "
             + ", ".join(

@@ -44,6 +44,7 @@ def test_a_small_run_prints_every_named_figure_as_json_on_its_last_line(tmp_path
         assert figures["coverage"] is None or 0.0 <= figures["coverage"] <= 1.0
     assert sum(h["n"] for h in report["horizons"].values()) > 0
     assert list(report["stops_away"]) == ["1", "2", "3+"]
+    assert list(report["predicted_horizons"]) == list(report["horizons"])
     assert sum(a["n"] for a in report["stops_away"].values()) == sum(
         h["n"] for h in report["horizons"].values()
     )
@@ -167,3 +168,18 @@ def test_scores_bucket_by_actual_arrival_minus_prediction_time():
     assert by_away["2"]["n"] == 0 and by_away["2"]["coverage"] is None
     rest = by_away["3+"]
     assert (rest["n"], rest["mae_s"], rest["coverage"]) == (2, 210.0, 0.5)
+    # By predicted horizon (ETA - made = horizon + error): 540 and 720 s; told 1000 s
+    # instead, the second moves to 15-30 though it came 600 s after the prediction.
+    assert figures["predicted_horizons"]["0-15"]["n"] == 2
+    late = score({**columns, "error": np.array([-60.0, 400.0, 300.0])})
+    assert late["horizons"]["0-15"]["n"] == 2
+    told = late["predicted_horizons"]
+    assert (told["0-15"]["n"], told["15-30"]["n"], told["15-30"]["mae_s"]) == (1, 1, 400.0)
+    assert told["15-30"].keys() == {
+        "n",
+        "mae_s",
+        "coverage",
+        "mean_width_s",
+        "static_mae_s",
+        "naive_mae_s",
+    }
