@@ -54,6 +54,7 @@ def service_worker() -> Response:
         "/driver",
         assets.url("js/driver.js"),
         assets.url("js/tracking_rate.js"),
+        assets.url("js/chat_list.js"),
         assets.url("css/track.css"),
         assets.url("css/driver.css"),
     ]

@@ -444,6 +444,12 @@ def test_the_app_shell_is_light(client):
     print(f"driver app shell: {total / 1024:.1f} KB")
     worker = client.get("/driver/sw.js")
     assert worker.status_code == 200 and "/static/" in worker.text
+    # The shell the worker keeps for offline starts holds every module the app imports.
+    app = client.get(assets.url("js/driver.js")).text
+    imported = re.findall(r'from "\./([\w.]+\.js)"', app)
+    assert "chat_list.js" in imported
+    for name in imported:
+        assert assets.url(f"js/{name}") in worker.text, name
 
 
 def test_do_later_and_a_failed_attempt_with_a_note(phone, server, client, org_a, route):

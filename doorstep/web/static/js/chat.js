@@ -2,6 +2,7 @@
 // appended; the form posts JSON and stays on the page. Without JavaScript the form
 // posts to the server and the page reloads. Text is only ever set with textContent.
 
+import { listed, place } from "./chat_list.js";
 import { clockTime } from "./format.js";
 
 const config = JSON.parse(document.getElementById("ds-config").textContent);
@@ -11,12 +12,8 @@ const form = document.getElementById("write");
 const box = document.getElementById("chat-body");
 const t = (key) => config.messages[key] || key;
 
-function seen(id) {
-  return list.querySelector(`[data-id="${id}"]`) !== null;
-}
-
 function append(m) {
-  if (seen(m.id)) return;
+  if (listed(list, m.id)) return;
   const item = document.createElement("li");
   item.className = `msg from-${m.author}`;
   item.dataset.id = String(m.id);
@@ -30,8 +27,7 @@ function append(m) {
   body.className = "body";
   body.textContent = m.body;
   item.append(who, " ", when, body);
-  const later = [...list.children].find((li) => Number(li.dataset.id) > m.id);
-  list.insertBefore(item, later || null); // in the order written, however it came
+  place(list, item);
   document.getElementById("chat-empty").hidden = true;
   if (m.author !== "recipient") {
     fetch(`${config.api}/read${query}`, { method: "POST" }).catch(() => {});

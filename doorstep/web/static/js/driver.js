@@ -4,6 +4,7 @@
 // and nothing sent twice is applied twice (the server knows each action's id).
 // Text from the server is only ever set with textContent.
 
+import { listed, place } from "./chat_list.js";
 import { NEAR_METRES, keep, metresBetween } from "./tracking_rate.js";
 
 const API = "/api/v1";
@@ -600,14 +601,12 @@ async function drawSummary() {
 let chatStream = null;
 function addMessage(m) {
   const list = $("chat-messages");
-  if (list.querySelector(`[data-id="${m.id}"]`)) return;
+  if (listed(list, m.id)) return;
   const item = document.createElement("li");
   item.className = `msg from-${m.author}`;
   item.dataset.id = String(m.id);
   item.textContent = `${m.author_name}: ${m.body}`;
-  // In the order written (ids grow), whether it came from the stream or a read.
-  const later = [...list.children].find((li) => Number(li.dataset.id) > m.id);
-  list.insertBefore(item, later || null);
+  place(list, item);
 }
 
 // The stream sends only what is written after it subscribed, so the chat is read when
