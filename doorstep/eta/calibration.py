@@ -61,6 +61,8 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 SCALE_OFFSET_S = 1000.0
 DEFAULT_HALF_WIDTH = 0.12  # ±(120 s + 12 % of horizon) == ±0.12 * (horizon + 1000 s)
 HORIZON_EDGES_S: tuple[float, ...] = (
@@ -125,21 +127,15 @@ def shortest_band(errors: Iterable[float], coverage: float, source: str) -> Erro
     error with probability (b − a)/(n + 1); b − a = ceil(coverage·(n + 1)) makes that at
     least ``coverage``.
     """
-    ordered = sorted(errors)
-    n = len(ordered)
+    ordered = np.sort(np.fromiter(errors, dtype=np.float64))  # a week's: thousands
+    n = int(ordered.size)
     if n == 0:
         return DEFAULT_BAND
     span = min(math.ceil(coverage * (n + 1)), n - 1)
-    best = 0
-    width = math.inf
-    for i in range(n - span):
-        w = ordered[i + span] - ordered[i]
-        if w < width:
-            width = w
-            best = i
-    lower, upper = ordered[best], ordered[best + span]
+    best = int(np.argmin(ordered[span:] - ordered[: n - span]))  # the first shortest
+    lower, upper = float(ordered[best]), float(ordered[best + span])
     middle = min(max(0.0, lower), upper)  # the engine's own prediction, kept inside
-    return ErrorBand(lower, middle, upper, tuple(ordered), 0.0, source)
+    return ErrorBand(lower, middle, upper, tuple(ordered.tolist()), 0.0, source)
 
 
 def _towards_default(band: ErrorBand, weight: float) -> ErrorBand:
@@ -156,18 +152,18 @@ class Calibration:
     """Horizon-bucketed conformal bands of signed ETA errors.
 
     ``observe``/``fit`` add (horizon, error) records. Each bucket keeps the errors
-    observed in the last ``memory_s`` (a week), so the bands follow an organisation
-    (and an engine still learning its service times and paces) that changes, and at
-    most ``max_samples`` of them with the history given to ``fit``, oldest history
-    dropped first. A week, not a count: one day's traffic moves all its errors
-    together, and a bucket that kept its last thousand kept one or two days of an
-    8-van fleet, so after a calm day the long horizons' windows were narrowed to
-    it (``doorstep bench eta`` on Andorra's rush hour: the third day's two-hour
-    windows 40 % narrower than the second's, holding 44 % of arrivals). Refitting
-    sorts every bucket, so the
-    bands are refitted once per ``refit_every`` observations, or at once after ``fit``.
-    ``by_minute`` is
-    the lookup the engine uses on every stop of every refresh: the band for a horizon of
+    observed in the last ``memory_s`` (a week) before the newest arrival, so the bands
+    follow an organisation (and an engine still learning its service times and paces)
+    that changes; and at most ``max_samples`` of them with the history given to
+    ``fit`` (kept until the cap pushes it out, oldest history first). 5000: about a
+    week of an 8-van fleet's errors in its busiest bucket. A week, not a count: one
+    day's traffic moves all its errors together, and a bucket that kept its last
+    thousand kept one or two days of an 8-van fleet, so after a calm day the long
+    horizons' windows were narrowed to it (``doorstep bench eta`` on Andorra's rush
+    hour: the third day's two-hour windows 40 % narrower than the second's, holding
+    44 % of arrivals). Refitting sorts every bucket, so the bands are refitted once
+    per ``refit_every`` observations, or at once after ``fit``. ``by_minute`` is the
+    lookup the engine uses on every stop of every refresh: the band for a horizon of
     m minutes is ``by_minute[min(m, len - 1)]``.
     """
 
@@ -175,7 +171,7 @@ class Calibration:
         self,
         coverage: float = 0.8,
         min_samples: int = 40,
-        max_samples: int = 10_000,
+        max_samples: int = 5000,
         memory_s: float = 7 * 86_400.0,
         edges: tuple[float, ...] = HORIZON_EDGES_S,
         refit_every: int = 100,
@@ -188,6 +184,8 @@ class Calibration:
             raise ValueError("edges must start at 0 and increase")
         if any(e % 60.0 for e in edges):
             raise ValueError("edges must be whole minutes")
+        if max_samples < 1 or not memory_s >= 0.0:
+            raise ValueError("max_samples must be at least 1 and memory_s not negative")
         self.coverage = coverage
         self.min_samples = min_samples
         self.edges = edges
@@ -238,8 +236,9 @@ class Calibration:
         many errors of one route count as one piece of evidence about the band; None:
         an error on its own. ``shown``: the band the prediction was shown with, which
         the adaptive level judges (None: the bucket's band now). ``at_s``: when the
-        arrival was (None: the newest time observed), for forgetting it a
-        ``memory_s`` later."""
+        arrival was, for forgetting it ``memory_s`` after the newest arrival (None, or
+        one reported late: as of the newest arrival observed; before any time was
+        given, forgotten with the first)."""
         if not (math.isfinite(horizon_s) and math.isfinite(error_s)) or horizon_s < 0.0:
             return
         if at_s is not None and math.isfinite(at_s) and at_s > self._latest:
@@ -266,11 +265,7 @@ class Calibration:
         if adapt:
             kept.append(z)
             times.append(self._latest)
-            forget = self._latest - self.memory_s
-            while times[0] < forget:
-                times.popleft()
-                kept.popleft()
-                self._held -= 1
+            self._forget(b)
         else:
             history.append(z)
         self._held += 1
@@ -286,13 +281,25 @@ class Calibration:
             self._dirty = True
         return b
 
+    def _forget(self, b: int) -> None:
+        """Bucket ``b``'s errors observed more than ``memory_s`` before the newest
+        arrival (oldest first: the times only grow)."""
+        kept, times = self._errors[b], self._times[b]
+        forget = self._latest - self.memory_s
+        while times and times[0] < forget:
+            times.popleft()
+            kept.popleft()
+            self._held -= 1
+
     def fit(self, records: Iterable[tuple[float, float]]) -> None:
         """Many (horizon_s, error_s) records at once, e.g. the organisation's history;
         the bands are refitted right after (history adapts no level: it was never
         shown a band)."""
         for horizon_s, error_s in records:
             if math.isfinite(horizon_s) and math.isfinite(error_s) and horizon_s >= 0.0:
-                self._fitted[self._add(horizon_s, error_s, adapt=False)] = True
+                b = self._add(horizon_s, error_s, adapt=False)
+                if self._history[b]:  # kept: the bucket was not full of arrivals
+                    self._fitted[b] = True
         self._dirty = True
 
     @property
@@ -350,6 +357,8 @@ class Calibration:
     def _refit(self) -> None:
         if not self._dirty:
             return
+        for b in range(len(self.edges)):  # a bucket no arrival came to forgets too
+            self._forget(b)
         held = [
             [*history, *kept] for history, kept in zip(self._history, self._errors, strict=True)
         ]

@@ -185,6 +185,23 @@ def test_a_bad_day_is_remembered_for_a_week_however_many_errors_came_after():
     assert calibration.window(0.0, 3600.0)[2] < 300.0
 
 
+def test_a_bucket_no_arrival_comes_to_forgets_its_week_old_errors_too():
+    calibration = Calibration(min_samples=10)
+    for _ in range(50):
+        calibration.observe(7200.0, 600.0, at_s=0.0)
+    for _ in range(50):
+        calibration.observe(600.0, 30.0, at_s=8 * DAY)  # only the ten-minute bucket
+    assert calibration.band(7200.0).source == "borrowed"  # its own errors are gone
+    assert calibration.samples(7200.0) == 0
+
+
+def test_nonsense_memory_is_refused():
+    with pytest.raises(ValueError, match="memory_s"):
+        Calibration(memory_s=-1.0)
+    with pytest.raises(ValueError, match="max_samples"):
+        Calibration(max_samples=0)
+
+
 def test_a_bucket_holds_at_most_max_samples_dropping_history_before_arrivals():
     calibration = Calibration(max_samples=100, min_samples=10)
     calibration.fit([(600.0, 500.0)] * 80)
