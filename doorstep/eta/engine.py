@@ -907,6 +907,11 @@ class EtaEngine:
         if not seq:
             return RouteEta(r.plan.route_id, now_s, (), stale, 1.0, known)
         tod = self.time_of_day.factors
+        # An hour with little history may be as slow as the hours seen: the legs driven
+        # in it so far along the route push the windows' late edge out by that much
+        # (TimeOfDayFactors.excess), the ETA staying on the hour's own factor.
+        tod_excess = self.time_of_day.excess
+        late_extra = hour_excess = 0.0
         bands = self.calibration.by_minute
         band_ends = self.calibration.band_ends
         # Until the stops one and two away have taught bands, they share the others'.
@@ -1032,7 +1037,7 @@ class EtaEngine:
             scale = horizon + _SCALE_OFFSET_S
             eta = t + middle * scale
             earliest = t + lower * scale
-            latest = t + upper * scale
+            latest = t + upper * scale + late_extra
             if away >= flip_from:
                 if away > flip_from:
                     next_s = flip_s
@@ -1074,8 +1079,9 @@ class EtaEngine:
                     r.last_drive_snap_s = now_s
             elif snapshot is not None:
                 shown = band
-                if away >= flip_from and next_s:
-                    # Judged by the window shown, which the break's flip widened.
+                if (away >= flip_from and next_s) or late_extra:
+                    # Judged by the window shown, widened by the break's flip or
+                    # by hours with little history.
                     shown = replace(band, lower=(earliest - t) / scale, upper=(latest - t) / scale)
                 snapshot[stop_id] = (t, horizon, away == 2, shown)
             # An early driver waits for the window, then serves: the next service alone
@@ -1103,7 +1109,9 @@ class EtaEngine:
                 hour = int((depart + off) * _INV_HOUR)
                 hour_to = (hour + 1) * 3600.0 - off
                 hour_factor = tod[hour % 24]
+                hour_excess = tod_excess[hour % 24]
             t = depart + leg * pace * hour_factor
+            late_extra += leg * pace * hour_excess
         return _new_tuple(RouteEta, (r.plan.route_id, now_s, tuple(out), stale, pace, known))
 
     def _break_flip(

@@ -48,3 +48,19 @@ def test_the_factor_list_is_updated_in_place_for_readers_holding_it():
     held = tod.factors
     tod.observe(9, 300.0, 600.0)
     assert held[9] > 1.0
+
+
+def test_an_hour_with_little_history_may_be_as_slow_as_the_hours_seen():
+    """Legs at 8:00 took 5/3 of their plan; 9:00 has no history and stays at 1.0, but
+    may be as slow as the hours seen: its excess is the difference, in the share of
+    its factor that is still prior. An hour seen for long has none."""
+    tod = TimeOfDayFactors(prior_s=1800.0)
+    tod.observe(8, 3600.0, 7200.0)
+    assert tod.factor(8) == pytest.approx(5 / 3) and tod.factor(9) == 1.0
+    assert tod.excess[9] == pytest.approx(2 / 3)
+    assert tod.excess[8] == 0.0
+    for _ in range(100):
+        tod.observe(9, 3600.0, 3600.0)  # 9:00 seen, on plan: faster than the rest
+    assert tod.excess[9] < 1e-3
+    assert 0.0 < tod.excess[10] < 2 / 3
+    assert all(e >= 0.0 for e in tod.excess)
