@@ -81,6 +81,7 @@ class _FrozenCalibration(Calibration):
         group: object = None,
         shown: object = None,
         at_s: float | None = None,
+        unit: object = None,
     ) -> None:
         return
 
@@ -138,6 +139,7 @@ def frozen_engine(timezone: dt.tzinfo, params: EtaParams | None = None) -> EtaEn
         calibration=_FrozenCalibration(),
         drive_calibration=_FrozenCalibration(),
         two_away_calibration=_FrozenCalibration(),
+        break_calibration=_FrozenCalibration(),
         service_times=_FrozenServiceTimes(),
         time_of_day=_FrozenTimeOfDay(),
         driver_paces=_FrozenPaces(),

@@ -7,7 +7,10 @@ comparable. A bucket's band is split-conformal: the *shortest* interval of its
 normalised errors holding enough of them to cover ``coverage`` (80 %) of new arrivals.
 Shortest, not the 10 %/90 % quantiles: when errors are skewed (late is likelier and
 larger than early) it is narrower and sits where the errors are, so the window is
-asymmetric about the prediction. The middle is what the engine reports as the ETA:
+asymmetric about the prediction. Errors observed with a ``unit`` (predictions sharing
+one draw of luck: every 30-s prediction of one break is off by that break's length)
+count once per unit in the span, so the band holds 80 % of the next unit's, not of
+the next error's. The middle is what the engine reports as the ETA:
 its own prediction, moved into the window only if it falls outside. Not shifted by
 the errors' median: the engine's learners (service times, pace, hourly traffic)
 already correct its bias, and past errors were made by a less-informed engine, so
@@ -120,18 +123,27 @@ DEFAULT_BAND = ErrorBand(
 )
 
 
-def shortest_band(errors: Iterable[float], coverage: float, source: str) -> ErrorBand:
+def shortest_band(
+    errors: Iterable[float], coverage: float, source: str, units: int | None = None
+) -> ErrorBand:
     """The split-conformal band: the shortest run of sorted errors that is big enough.
 
     With n calibration errors, the interval between order statistics a < b holds a new
     error with probability (b − a)/(n + 1); b − a = ceil(coverage·(n + 1)) makes that at
-    least ``coverage``.
+    least ``coverage``. Errors that come in ``units`` groups sharing one draw (every
+    30-s prediction of one break is off by that break's length) are that many
+    independent errors, each counted n/units times: the run spans
+    ceil(coverage·(units + 1)) of them.
     """
     ordered = np.sort(np.fromiter(errors, dtype=np.float64))  # a week's: thousands
     n = int(ordered.size)
     if n == 0:
         return DEFAULT_BAND
-    span = min(math.ceil(coverage * (n + 1)), n - 1)
+    if units is None or units >= n or units < 1:
+        span = math.ceil(coverage * (n + 1))
+    else:
+        span = math.ceil(math.ceil(coverage * (units + 1)) * n / units)
+    span = min(span, n - 1)
     best = int(np.argmin(ordered[span:] - ordered[: n - span]))  # the first shortest
     lower, upper = float(ordered[best]), float(ordered[best + span])
     middle = min(max(0.0, lower), upper)  # the engine's own prediction, kept inside
@@ -196,6 +208,8 @@ class Calibration:
         self._errors: list[deque[float]] = [deque() for _ in edges]
         self._times: list[deque[float]] = [deque() for _ in edges]
         self._history: list[deque[float]] = [deque() for _ in edges]
+        self._units: list[deque[object]] = [deque() for _ in edges]  # by kept error
+        self._any_units = False
         self._latest = -math.inf  # the newest arrival time observed
         self._bands: tuple[ErrorBand, ...] = tuple(DEFAULT_BAND for _ in edges)
         self._by_minute: tuple[ErrorBand, ...] = ()
@@ -230,6 +244,7 @@ class Calibration:
         group: object = None,
         shown: ErrorBand | None = None,
         at_s: float | None = None,
+        unit: object = None,
     ) -> None:
         """One arrival: predicted ``horizon_s`` ahead, it came ``error_s`` late (< 0: early).
         ``group``: what the error shares its luck with (the route of the day), so
@@ -238,12 +253,14 @@ class Calibration:
         the adaptive level judges (None: the bucket's band now). ``at_s``: when the
         arrival was, for forgetting it ``memory_s`` after the newest arrival (None, or
         one reported late: as of the newest arrival observed; before any time was
-        given, forgotten with the first)."""
+        given, forgotten with the first). ``unit``: the predictions sharing one draw
+        of luck with this one (one leg's, one break's), counted once in the band's
+        span (``shortest_band``); None: an independent error."""
         if not (math.isfinite(horizon_s) and math.isfinite(error_s)) or horizon_s < 0.0:
             return
         if at_s is not None and math.isfinite(at_s) and at_s > self._latest:
             self._latest = at_s
-        b = self._add(horizon_s, error_s, adapt=True, shown=shown)
+        b = self._add(horizon_s, error_s, adapt=True, shown=shown, unit=unit)
         groups = self._groups[b]
         if group is None:
             self._loose[b] += 1
@@ -252,7 +269,13 @@ class Calibration:
             self._dirty = True
 
     def _add(
-        self, horizon_s: float, error_s: float, *, adapt: bool, shown: ErrorBand | None = None
+        self,
+        horizon_s: float,
+        error_s: float,
+        *,
+        adapt: bool,
+        shown: ErrorBand | None = None,
+        unit: object = None,
     ) -> int:
         b = self.bucket(horizon_s)
         z = error_s / scale_s(horizon_s)
@@ -265,6 +288,9 @@ class Calibration:
         if adapt:
             kept.append(z)
             times.append(self._latest)
+            self._units[b].append(unit)
+            if unit is not None:
+                self._any_units = True
             self._forget(b)
         else:
             history.append(z)
@@ -275,6 +301,7 @@ class Calibration:
             else:
                 kept.popleft()
                 times.popleft()
+                self._units[b].popleft()
             self._held -= 1
         self._pending += 1
         if self._pending >= self._refit_every:
@@ -284,11 +311,12 @@ class Calibration:
     def _forget(self, b: int) -> None:
         """Bucket ``b``'s errors observed more than ``memory_s`` before the newest
         arrival (oldest first: the times only grow)."""
-        kept, times = self._errors[b], self._times[b]
+        kept, times, units = self._errors[b], self._times[b], self._units[b]
         forget = self._latest - self.memory_s
         while times and times[0] < forget:
             times.popleft()
             kept.popleft()
+            units.popleft()
             self._held -= 1
 
     def fit(self, records: Iterable[tuple[float, float]]) -> None:
@@ -354,6 +382,15 @@ class Calibration:
             return 1.0
         return groups / (groups + self.prior_groups)
 
+    def _independent(self, b: int) -> int | None:
+        """How many independent errors bucket ``b`` holds: one per unit observed, one
+        per error of none and of history (None: every error is)."""
+        if not self._any_units:
+            return None
+        units = self._units[b]
+        alone = units.count(None)
+        return len(set(units)) - (1 if alone else 0) + alone + len(self._history[b])
+
     def _refit(self) -> None:
         if not self._dirty:
             return
@@ -364,18 +401,20 @@ class Calibration:
         ]
         own = [
             _towards_default(
-                shortest_band(bucket, 1.0 - allowed, "bucket"),
+                shortest_band(bucket, 1.0 - allowed, "bucket", self._independent(b)),
                 self._trust(fitted, len(groups) + loose),
             )
             if len(bucket) >= self.min_samples
             else None
-            for bucket, allowed, fitted, groups, loose in zip(
-                held,
-                self._miss_allowed,
-                self._fitted,
-                self._groups,
-                self._loose,
-                strict=True,
+            for b, (bucket, allowed, fitted, groups, loose) in enumerate(
+                zip(
+                    held,
+                    self._miss_allowed,
+                    self._fitted,
+                    self._groups,
+                    self._loose,
+                    strict=True,
+                )
             )
         ]
         filled = [i for i, band in enumerate(own) if band is not None]

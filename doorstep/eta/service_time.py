@@ -28,6 +28,18 @@ _PRIOR_SPREAD_WEIGHT = 10.0
 _NORMAL = NormalDist()
 
 
+def lognormal_remaining(median_s: float, sigma: float, elapsed_s: float) -> float:
+    """Median seconds still to go of something lasting a lognormal time of this median
+    and log spread that has lasted ``elapsed_s`` already."""
+    if elapsed_s <= 0.0 or median_s <= 0.0:
+        return max(median_s - max(elapsed_s, 0.0), 0.0)
+    survived = 1.0 - _NORMAL.cdf(math.log(elapsed_s / median_s) / sigma)
+    if survived <= 1e-9:
+        return median_s * 0.1  # far past anything seen: soon, but not now
+    total = median_s * math.exp(sigma * _NORMAL.inv_cdf(1.0 - 0.5 * survived))
+    return max(total - elapsed_s, 0.0)
+
+
 def items_bucket(items: int) -> int:
     """Item counts grouped so large counts share what they teach: 1,2,3,4,5-6,7-9,..."""
     bucket = 0
@@ -137,14 +149,7 @@ class ServiceTimes:
         """Median seconds still to go of a stop predicted at ``predicted_s`` (a median)
         that has lasted ``elapsed_s``: service times are skewed, so a stop already
         longer than usual is likely to go on for a while, not to end this instant."""
-        if elapsed_s <= 0.0 or predicted_s <= 0.0:
-            return max(predicted_s - max(elapsed_s, 0.0), 0.0)
-        sigma = self.sigma
-        survived = 1.0 - _NORMAL.cdf(math.log(elapsed_s / predicted_s) / sigma)
-        if survived <= 1e-9:
-            return predicted_s * 0.1  # far past anything seen: soon, but not now
-        total = predicted_s * math.exp(sigma * _NORMAL.inv_cdf(1.0 - 0.5 * survived))
-        return max(total - elapsed_s, 0.0)
+        return lognormal_remaining(predicted_s, self.sigma, elapsed_s)
 
     def observations(self, *, customer: str | None = None, driver: str | None = None) -> int:
         """How many served stops taught this customer's (or driver's) effect."""

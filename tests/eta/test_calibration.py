@@ -351,3 +351,46 @@ def test_the_level_is_judged_by_the_band_an_arrival_was_predicted_with():
     by_shown = shown_coverage(True)
     assert by_shown == pytest.approx(0.80, abs=0.005)
     assert shown_coverage(False) < by_shown - 0.005
+
+
+def test_errors_that_share_one_draw_count_once_in_the_span() -> None:
+    """Every 30-s prediction of one break is off by that break's length: 20 breaks of
+    40 predictions each are 20 errors, not 800, and the run spans ceil(0.8 × 21) of
+    them, not 80 % of 800 (which held 65 % of the next breaks' arrivals)."""
+    errors = [float(i) for i in range(20) for _ in range(40)]
+    plain = shortest_band(errors, 0.8, "bucket")
+    grouped = shortest_band(errors, 0.8, "bucket", units=20)
+    assert plain.upper - plain.lower == 16.0
+    assert grouped.upper - grouped.lower == 17.0
+    assert shortest_band(errors, 0.8, "bucket", units=800) == plain
+
+
+def _units_band(units: bool, days: tuple[int, ...] = (0,)) -> ErrorBand:
+    calibration = Calibration(edges=(0.0, 600.0), adapt_rate=0.0, prior_groups=0.0)
+    for day in days:
+        for i in range(20):
+            for k in range(40):
+                calibration.observe(
+                    300.0,
+                    (i + 20 * day) * 13.0,
+                    group=(day, i),
+                    at_s=day * 86_400.0 + i * 60.0 + k,
+                    unit=(day, i) if units else None,
+                )
+    return calibration.band(300.0)
+
+
+def test_a_calibration_told_the_units_widens_its_band_to_them() -> None:
+    plain, grouped = _units_band(units=False), _units_band(units=True)
+    scale = 300.0 + 1000.0
+    assert (plain.upper - plain.lower) * scale == pytest.approx(16 * 13.0)
+    assert (grouped.upper - grouped.lower) * scale == pytest.approx(17 * 13.0)
+
+
+def test_units_forgotten_with_their_errors() -> None:
+    """A week on, the first day's breaks are gone, and so are their units: the band
+    is the last day's 20, spanning 17 of them."""
+    band = _units_band(units=True, days=(0, 8))
+    scale = 300.0 + 1000.0
+    assert band.lower * scale >= 20 * 13.0 - 1e-6
+    assert (band.upper - band.lower) * scale == pytest.approx(17 * 13.0)

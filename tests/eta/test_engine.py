@@ -620,9 +620,12 @@ def test_a_break_long_overdue_is_still_taken_after_the_next_stop_however_wide_th
 def test_a_van_standing_at_the_stop_after_the_break_fell_due_is_on_its_break():
     engine = EtaEngine(EtaParams(break_after_s=150.0))
     _through_s0(engine)
-    # Standing at s0 (1 km east) for 20 minutes: back at 180 + 1800 s, then 120 s to s1.
+    # Standing at s0 (1 km east) for 20 minutes: back once what is left of a break that
+    # has lasted 1200 s is over (about 180 + 1800 s), then 120 s to s1.
     result = engine.on_fix("v1", fix_at(1380, 1000), at(1380))
-    assert etas(result)[0] == pytest.approx(180.0 + 1800.0 + 120.0)
+    back = 1380.0 + engine.breaks.remaining(1200.0)
+    assert back == pytest.approx(180.0 + 1800.0, abs=90.0)
+    assert etas(result)[0] == pytest.approx(back + 120.0)
     # Moving on after 25 minutes (the fix after agrees): the break ends when the van
     # left; its length is learned.
     engine.on_fix("v1", fix_at(1680, 1500), at(1680))
@@ -632,6 +635,62 @@ def test_a_van_standing_at_the_stop_after_the_break_fell_due_is_on_its_break():
     assert etas(result)[0] == pytest.approx(1686.0 + 54.0)  # 450 m of the 1 km leg left
     # The next break falls due 150 s after this one ended, not at once.
     assert not result.position_stale
+
+
+def test_a_break_running_long_keeps_the_next_stop_a_while_off_not_a_drive_away():
+    """A break taken as a fixed length had the driver leave the instant it was over,
+    and at every fix after: the next stop was "two minutes away" for as long as the
+    break went on, and its windows held a fifth of those arrivals."""
+    engine = EtaEngine(EtaParams(break_after_s=150.0))
+    _through_s0(engine)
+    engine.on_fix("v1", fix_at(600, 1000), at(600))
+    for now in (2280.0, 2580.0, 3180.0):  # 35, 40 and 50 minutes into the break
+        result = engine.on_fix("v1", fix_at(now, 1000), at(now))
+        left = engine.breaks.remaining(now - 180.0)
+        assert left > 60.0
+        assert etas(result)[0] == pytest.approx(now + left + 120.0)
+        assert etas(result)[1] == pytest.approx(now + left + 120.0 + 60.0 + 120.0)
+
+
+def _break_then_s1(engine: EtaEngine) -> None:
+    """Through s0 (left at 180 s), 25 minutes standing there with a fix every 30 s,
+    then the drive to s1 (1 km on, 120 s) with a fix every 30 s."""
+    _through_s0(engine)
+    for k in range(51):
+        engine.on_fix("v1", fix_at(600.0 + 30.0 * k, 1000), at(600.0 + 30.0 * k))
+    for k in range(1, 5):  # on the way: 200 m every 30 s
+        engine.on_fix("v1", fix_at(2100.0 + 30.0 * k, 1000 + 200.0 * k), at(2100.0 + 30.0 * k))
+    engine.on_stop_arrived("r1", "s1", arrived_at=at(2250), now=at(2250))
+
+
+def test_predictions_made_on_a_break_teach_the_break_bands_not_the_drive_bands():
+    """What the next stop waits for on a break is its end: those errors are a break's
+    length, wider than a drive's, and calibrated apart (``break_calibration``)."""
+    engine = EtaEngine(EtaParams(break_after_s=150.0))
+    _break_then_s1(engine)
+    edges = engine.drive_calibration.edges
+    on_break = sum(engine.break_calibration.samples(h) for h in edges)
+    driving = sum(engine.drive_calibration.samples(h) for h in edges)
+    # s0 left once the break was due: a break from 180 s, with a prediction then and
+    # every 30 s from 600 s until it ended (2100 s); the drive's after that.
+    assert 51 <= on_break <= 53
+    assert 1 <= driving <= 5
+
+
+def test_on_a_break_the_next_stop_has_the_window_the_breaks_taught():
+    rng = random.Random(6)
+    engine = EtaEngine(EtaParams(break_after_s=150.0))
+    engine.drive_calibration.fit((rng.uniform(0, 3600), rng.gauss(0, 20)) for _ in range(500))
+    engine.break_calibration.fit((rng.uniform(0, 3600), rng.gauss(0, 400)) for _ in range(500))
+    engine.set_route(line_route(), T0)
+    driving = engine.on_fix("v1", fix_at(60, 500), at(60))  # to s0, the break not yet due
+    engine.on_stop_arrived("r1", "s0", at(120), at(120))
+    engine.on_stop_done("r1", "s0", arrived_at=at(120), departed_at=at(180), now=at(180))
+    resting = engine.on_fix("v1", fix_at(1380, 1000), at(1380))  # 20 minutes: a break
+    assert driving is not None and resting is not None
+    narrow = driving.stops[0].latest_s - driving.stops[0].earliest_s
+    wide = resting.stops[0].latest_s - resting.stops[0].earliest_s
+    assert narrow < 120.0 < 600.0 < wide
 
 
 def _served(plan, times: dict[str, tuple[float, float]]):
@@ -670,8 +729,10 @@ def test_a_route_rebuilt_counts_the_time_worked_from_when_its_driver_started_it(
     assert etas(result) == pytest.approx([370.0, 2350.0, 2530.0, 2710.0, 2890.0])
     assert engine_work_since(plan, at(370)) == at(0).timestamp()
     served = _served(plan, {"s0": (600, 660)})
-    result = EtaEngine(EtaParams(break_after_s=400.0)).set_route(served, at(670))
-    assert etas(result) == pytest.approx([660.0 + 1800.0 + 120.0, 2760.0, 2940.0, 3120.0])
+    engine = EtaEngine(EtaParams(break_after_s=400.0))
+    result = engine.set_route(served, at(670))
+    back = 670.0 + engine.breaks.remaining(10.0)  # on the break since 660 s
+    assert etas(result) == pytest.approx([back + 120.0, back + 300.0, back + 480.0, back + 660.0])
     # Unknown, as for routes started before the store kept it: counted from the drive
     # to s0 (served) or from the reload (nothing served), as before.
     result = EtaEngine(EtaParams(break_after_s=400.0)).set_route(
@@ -700,8 +761,9 @@ def test_a_route_rebuilt_after_the_break_was_taken_does_not_take_it_again():
     # A break due and a stand no longer than a jam between two stops: still due.
     plan = _served(line_route(), {"s0": (120, 180), "s1": (300, 360), "s2": (480, 540)})
     plan = _served(plan, {"s3": (540 + 420 + 120, 540 + 420 + 180)})
-    result = EtaEngine(EtaParams(break_after_s=400.0)).set_route(plan, at(1150))
-    assert etas(result) == pytest.approx([1140.0 + 1800.0 + 120.0])
+    engine = EtaEngine(EtaParams(break_after_s=400.0))
+    result = engine.set_route(plan, at(1150))
+    assert etas(result) == pytest.approx([1150.0 + engine.breaks.remaining(10.0) + 120.0])
 
 
 def test_a_break_taken_before_the_restart_is_learned_as_one_seen_live():
@@ -721,7 +783,7 @@ def test_a_route_rebuilt_with_stops_served_out_of_order_takes_no_leg_for_a_break
     120 s leg from s1 would have made that drive a stand."""
     plan = _served(line_route(), {"s0": (120, 180), "s2": (420, 480)})
     engine = EtaEngine(EtaParams(break_after_s=3600.0, break_learn_s=100.0))
-    engine.break_s = 200.0  # so a 2 min stand would be half a break
+    engine.breaks.mean_s = 200.0  # so a 2 min stand would be half a break
     result = engine.set_route(plan, at(490))
     assert ids(result) == ["s1", "s3", "s4"]
     assert engine._routes["r1"].work_since == T0.timestamp()  # no break seen
@@ -736,7 +798,7 @@ def test_one_fix_jumped_away_does_not_end_a_break():
     engine.on_fix("v1", fix_at(1000, 2600), at(1000))  # 1.6 km away, for one fix
     result = engine.on_fix("v1", fix_at(1060, 1000), at(1060))  # back where it stood
     assert engine.break_s == 1800.0  # nothing learned: still on the break
-    assert etas(result)[0] == pytest.approx(180.0 + 1800.0 + 120.0)
+    assert etas(result)[0] == pytest.approx(1060.0 + engine.breaks.remaining(880.0) + 120.0)
 
 
 def test_a_short_stand_after_a_stop_is_not_a_break():

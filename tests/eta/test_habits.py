@@ -169,9 +169,10 @@ def test_drivers_who_drive_on_past_a_due_break_have_it_predicted_later() -> None
     engine.on_stop_done("r1", "s4", arrived_at=at(840), departed_at=at(900), now=at(900))
     result = engine.on_fix("v1", fix_at(960, 5000), at(960))
     assert etas(result)[0] == pytest.approx(960.0 + 120.0, abs=5.0)
-    # ...ten minutes later it is: back at 900 + 1800 s.
+    # ...ten minutes later it is: back when what is left of it is over.
     result = engine.on_fix("v1", fix_at(1520, 5000), at(1520))
-    assert etas(result)[0] == pytest.approx(900.0 + 1800.0 + 120.0, abs=5.0)
+    back = 1520.0 + engine.breaks.remaining(1520.0 - 900.0)
+    assert etas(result)[0] == pytest.approx(back + 120.0, abs=5.0)
 
 
 def test_history_of_early_stops_served_at_once_teaches_it_before_today() -> None:
@@ -265,7 +266,8 @@ def test_a_long_stand_before_the_break_is_due_is_one_and_teaches_when_drivers_ta
         engine.on_stop_done(route, "s0", arrived_at=at(120), departed_at=at(180), now=at(180))
         engine.on_fix("v1", fix_at(600, 1000), at(600))
         quiet = engine.on_fix("v1", fix_at(1080, 1000), at(1080))  # 15 minutes standing
-        assert etas(quiet)[0] == pytest.approx(180.0 + 1800.0 + 120.0, abs=5.0)
+        back = 1080.0 + engine.breaks.remaining(1080.0 - 180.0)
+        assert etas(quiet)[0] == pytest.approx(back + 120.0, abs=5.0)
         engine.on_fix("v1", fix_at(1980, 1100), at(1980))
         engine.on_fix("v1", fix_at(1985, 1150), at(1985))  # on the way after 30 minutes
         engine.drop_route(route)
