@@ -925,8 +925,8 @@ class EtaEngine:
             return RouteEta(r.plan.route_id, now_s, (), stale, 1.0, known)
         tod = self.time_of_day.factors
         # An hour with little history may be as slow as the hours seen: the legs driven
-        # in it so far along the route push the windows' late edge out by that much
-        # (TimeOfDayFactors.excess), the ETA staying on the hour's own factor.
+        # in it along the route (the one under way too) push the windows' late edge out
+        # by that much (TimeOfDayFactors.excess), the ETA staying on the hour's factor.
         tod_excess = self.time_of_day.excess
         late_extra = hour_excess = 0.0
         bands = self.calibration.by_minute
@@ -989,7 +989,9 @@ class EtaEngine:
             if depart < now_s:
                 depart = now_s
             ahead = rows[1:]
-            t = depart + rows[0][4] * pace * tod[int((depart + off) * _INV_HOUR) % 24]
+            hour = int((depart + off) * _INV_HOUR) % 24
+            t = depart + rows[0][4] * pace * tod[hour]
+            late_extra = rows[0][4] * pace * tod_excess[hour]
         else:
             rem = self._remaining(r, first)
             depart = known
@@ -1014,7 +1016,9 @@ class EtaEngine:
                     pace = r.pace.with_partial(progress * factor, known - r.anchor_s)
                 else:
                     pace = r.pace.value
-            t = depart + rem * pace * tod[int((depart + off) * _INV_HOUR) % 24]
+            hour = int((depart + off) * _INV_HOUR) % 24
+            t = depart + rem * pace * tod[hour]
+            late_extra = rem * pace * tod_excess[hour]
             if t < now_s:
                 t = now_s
             ahead = rows
@@ -1099,7 +1103,10 @@ class EtaEngine:
                         r.drive_target = first
                         r.drive_snaps = []
                     if len(r.drive_snaps) < _DRIVE_SNAPS_KEPT:
-                        r.drive_snaps.append((t, horizon, band, on_break))
+                        shown = band
+                        if late_extra:  # judged by the window shown
+                            shown = replace(band, upper=(latest - t) / scale)
+                        r.drive_snaps.append((t, horizon, shown, on_break))
                     r.last_drive_snap_s = now_s
             elif snapshot is not None:
                 shown = band
