@@ -27,6 +27,7 @@ import math
 from collections import deque
 
 PRIOR = 3.0  # observations' worth of belief in the rules before any stop says more
+DOUBT = 0.2  # odds of the other way the windows hold (as much as they may leave out)
 EARLY_MIN_S = 300.0  # an arrival at least this early (and 3 services) tells wait or not
 NEVER = 1_000_000  # due stops before a break drivers are not seen to take
 TABLE_WEIGHT = 1.0  # stops' worth of the pooled odds in each due stop's own odds
@@ -94,6 +95,16 @@ class DriverHabits:
     def wait_for_window(self) -> bool:
         """Whether an early driver more likely waits for the window than serves at once."""
         return self._early_waited >= self._early_served
+
+    @property
+    def wait_in_doubt(self) -> bool:
+        """Whether the drivers may well not wait, though the rule still holds: the odds
+        of serving at once are 20 % or more by the stops seen alone, with half of each
+        as the prior (Jeffreys'; none seen: even, two waits seen: 17 %). The windows
+        then keep that way open."""
+        waited = self._early_waited - PRIOR
+        served = self._early_served
+        return self.wait_for_window and served + 0.5 >= DOUBT * (waited + served + 1.0)
 
     # ---- breaks -------------------------------------------------------------------
 

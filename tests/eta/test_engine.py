@@ -533,13 +533,40 @@ def _through_s0(engine: EtaEngine) -> None:
     engine.on_stop_done("r1", "s0", arrived_at=at(120), departed_at=at(180), now=at(180))
 
 
-def _waiting_at_s2(break_after_s: float, s2_opens_s: float = 2000.0) -> RouteEta:
-    """Legs of 120 s, services of 60 s: s1 is left at 360 s, and s2 opens at 2000 s."""
+def _waiting_at_s2(
+    break_after_s: float | None, s2_opens_s: float = 2000.0, *, seen_waiting: bool = True
+) -> RouteEta:
+    """Legs of 120 s, services of 60 s: s1 is left at 360 s, and s2 opens at 2000 s.
+    ``seen_waiting``: two stops have shown the drivers wait for windows."""
     plan = line_route(6)
     stops = list(plan.stops)
     stops[2] = replace(stops[2], window_start=at(s2_opens_s), window_end=at(s2_opens_s + 7200))
     engine = EtaEngine(EtaParams(break_after_s=break_after_s))
+    if seen_waiting:
+        for _ in range(2):
+            engine.habits.observe_early(0.0, 1000.0, 1060.0, 60.0)  # waited, then served
     return engine.set_route(replace(plan, stops=tuple(stops)), T0)
+
+
+def test_until_stops_show_the_drivers_wait_the_windows_after_a_wait_hold_none():
+    """A new organisation's drivers may serve early customers at once: until two
+    stops show a wait, the early edge after a wait is where the van would be without
+    it (``doorstep bench eta --scenario own_rules``: predictions on the first morning
+    were hours late, and the windows held 59 % of arrivals 1-2 hours ahead)."""
+    doubt = _waiting_at_s2(None, seen_waiting=False)
+    known = _waiting_at_s2(None)
+    assert (
+        etas(doubt) == etas(known) == pytest.approx([120.0, 300.0, 480.0, 2180.0, 2360.0, 2540.0])
+    )
+    skipped = 2000.0 - 480.0  # the wait at s2
+    for k, (d, w) in enumerate(zip(doubt.stops, known.stops, strict=True)):
+        assert d.latest_s == pytest.approx(w.latest_s)
+        low, _ = _plain_window(w.eta_s - T0.timestamp())
+        if k <= 2:  # up to s2 itself (reached before the wait): as if known
+            assert d.earliest_s == pytest.approx(w.earliest_s)
+        else:
+            assert d.earliest_s - T0.timestamp() == pytest.approx(low - skipped)
+            assert w.earliest_s - T0.timestamp() == pytest.approx(low)
 
 
 def _plain_window(t: float) -> tuple[float, float]:  # the default band: ±0.12 (h + 1000 s)

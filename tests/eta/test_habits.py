@@ -25,6 +25,23 @@ def test_the_rules_hold_until_stops_say_otherwise() -> None:
     assert habits.break_after_stops() == 1
 
 
+def test_whether_drivers_wait_is_in_doubt_until_two_stops_show_it() -> None:
+    """The rule holds for the ETA from the start; the windows keep the other way open
+    while its odds are 20 % or more by the stops seen alone (Jeffreys' prior)."""
+    habits = DriverHabits()
+    assert habits.wait_for_window and habits.wait_in_doubt
+    habits.observe_early(0.0, 1000.0, 1060.0, 60.0)  # waited: 1/4 of serving at once
+    assert habits.wait_in_doubt
+    habits.observe_early(0.0, 1000.0, 1060.0, 60.0)  # 1/6
+    assert not habits.wait_in_doubt
+    habits.observe_early(0.0, 1000.0, 120.0, 60.0)  # one served at once: 3/8
+    assert habits.wait_for_window and habits.wait_in_doubt
+    for _ in range(5):  # more served at once than the rule's prior and the waits
+        habits.observe_early(0.0, 1000.0, 120.0, 60.0)
+    assert not habits.wait_for_window
+    assert not habits.wait_in_doubt  # no wait predicted: nothing to hold open
+
+
 def test_only_an_arrival_early_by_well_more_than_a_service_tells_whether_drivers_wait() -> None:
     habits = DriverHabits()
     for _ in range(10):
