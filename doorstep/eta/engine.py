@@ -440,7 +440,7 @@ class EtaEngine:
                 waits = self.habits.wait_for_window
                 self.habits.observe_early(arrived_s, opens, departed_s, r.service[j])
                 if self.habits.wait_for_window != waits:
-                    self._resequence_all()
+                    self._resequence_all(but=r)  # r is, once this stop is closed
             served_s = self._service_began(arrived_s, opens, departed_s, r.service[j])
         if served_s is not None and departed_s >= served_s:
             stop = r.plan.stops[j]
@@ -579,13 +579,15 @@ class EtaEngine:
             return opens_s
         return arrived_s
 
-    def _resequence_all(self) -> None:
+    def _resequence_all(self, but: _Route | None = None) -> None:
         """The drivers' habit about early stops changed: every route's remaining stops
-        wait for their windows (or not) from its next refresh, not from its next stop
-        closed (on a first day of drivers who serve early customers at once, the
-        routes between the two went on predicting hours of waiting for half an hour)."""
+        (``but`` one the caller sequences anyway) wait for their windows (or not) from
+        its next refresh, not from its next stop closed (on a first day of drivers who
+        serve early customers at once, the routes between the two went on predicting
+        hours of waiting for half an hour)."""
         for r in self._routes.values():
-            self._sequence(r)
+            if r is not but:
+                self._sequence(r)
 
     def _break_after_s(self) -> float:
         """Time worked until the break falls due: the rule's, or what the drivers are

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from doorstep.eta.engine import EtaEngine, EtaParams
+from doorstep.eta.engine import EtaEngine, EtaParams, _Route
 from doorstep.eta.habits import NEVER, PRIOR, DriverHabits
 from doorstep.eta.model import RouteEta, ServedRoute, ServedStop
 from tests.eta.routes import T0, at, fix_at, line_route
@@ -127,12 +127,22 @@ def test_every_route_stops_predicting_waits_once_the_drivers_are_seen_not_to() -
     engine.set_route(line_route(6, window_s=(3000.0, 7200.0)), T0)
     engine.set_route(line_route(3, route_id="r2", vehicle_key="v2", window_s=(3000.0, 7200.0)), T0)
     assert etas(engine.refresh("r2", at(60)))[1] == pytest.approx(3180.0, abs=5.0)  # waits
+    sequenced: list[str] = []
+    sequence = engine._sequence
+
+    def counted(r: _Route) -> None:
+        sequenced.append(r.plan.route_id)
+        sequence(r)
+
     for k in range(4):
         arrived = 120.0 + 180.0 * k
         engine.on_stop_arrived("r1", f"s{k}", at(arrived), at(arrived))
         left = at(arrived + 60)
+        if k == 3:  # the stop that flips the habit: each route sequenced once
+            engine._sequence = counted  # type: ignore[method-assign]
         engine.on_stop_done("r1", f"s{k}", arrived_at=at(arrived), departed_at=left, now=left)
     assert not engine.habits.wait_for_window
+    assert sorted(sequenced) == ["r1", "r2"]
     assert etas(engine.refresh("r2", at(900)))[1] < 1200.0
 
 
