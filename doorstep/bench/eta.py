@@ -22,9 +22,9 @@ per simulated minute), against the simulator's ground truth:
   (services quicker, traffic lighter), so an engine that foresees the services well
   looks worse there than one that leaves them out, and its windows hold more: both
   views, since neither alone says how the engine does;
-* by stops-away (the stop driven to, the one after it, the rest): MAE, coverage and
-  mean width, since a window that holds 80 % of arrivals overall may hold far fewer
-  of the next customer's;
+* by stops-away (the stop driven to, the one after it, the rest): MAE, coverage,
+  mean width and late risk's Brier score, since a window that holds 80 % of arrivals
+  overall may hold far fewer of the next customer's;
 * late risk: Brier score of ``late_risk`` against arriving after the promised window's
   end, beside the Brier score of always answering the observed late share.
 
@@ -175,7 +175,7 @@ def _cell(columns: dict[str, FloatArray], inside: NDArray[np.bool_]) -> dict[str
     }
 
 
-AWAY_FIGURES = ("n", "mae_s", "coverage", "mean_width_s")
+AWAY_FIGURES = ("n", "mae_s", "coverage", "mean_width_s", "brier")
 PREDICTED_FIGURES = ("n", "mae_s", "coverage", "mean_width_s", "static_mae_s", "naive_mae_s")
 
 

@@ -164,7 +164,13 @@ def test_scores_bucket_by_actual_arrival_minus_prediction_time():
     assert checks["mae_vs_naive"]["ratios"]["0-15"] == 0.6
     assert checks["coverage"]["met"] is False  # empty buckets never count as met
     by_away = figures["stops_away"]
-    assert by_away["1"] == {"n": 1, "mae_s": 60.0, "coverage": 1.0, "mean_width_s": 200.0}
+    assert by_away["1"] == {
+        "n": 1,
+        "mae_s": 60.0,
+        "coverage": 1.0,
+        "mean_width_s": 200.0,
+        "brier": pytest.approx(0.2**2),  # a risk of 0.2, and on time
+    }
     assert by_away["2"]["n"] == 0 and by_away["2"]["coverage"] is None
     rest = by_away["3+"]
     assert (rest["n"], rest["mae_s"], rest["coverage"]) == (2, 210.0, 0.5)
