@@ -298,11 +298,9 @@ class Calibration:
         if len(kept) + len(history) > self.max_samples:
             if history:
                 history.popleft()
+                self._held -= 1
             else:
-                kept.popleft()
-                times.popleft()
-                self._units[b].popleft()
-            self._held -= 1
+                self._drop_oldest(b)
         self._pending += 1
         if self._pending >= self._refit_every:
             self._dirty = True
@@ -311,13 +309,17 @@ class Calibration:
     def _forget(self, b: int) -> None:
         """Bucket ``b``'s errors observed more than ``memory_s`` before the newest
         arrival (oldest first: the times only grow)."""
-        kept, times, units = self._errors[b], self._times[b], self._units[b]
+        times = self._times[b]
         forget = self._latest - self.memory_s
         while times and times[0] < forget:
-            times.popleft()
-            kept.popleft()
-            units.popleft()
-            self._held -= 1
+            self._drop_oldest(b)
+
+    def _drop_oldest(self, b: int) -> None:
+        """Bucket ``b``'s oldest observed error, with its time and unit."""
+        self._errors[b].popleft()
+        self._times[b].popleft()
+        self._units[b].popleft()
+        self._held -= 1
 
     def fit(self, records: Iterable[tuple[float, float]]) -> None:
         """Many (horizon_s, error_s) records at once, e.g. the organisation's history;

@@ -40,7 +40,7 @@ long still has a while to go, where a fixed length had the driver leave at every
 fix), and those predictions teach bands of their own (``break_calibration``); each
 leg's (or break's) predictions share its luck, and count as one error in the band's
 span (``Calibration.observe``'s ``unit``). Mixed into the drive's bands, a break's
-spread was under-counted forty times over: the next stop's windows held 64-70 % of
+spread was under-counted forty times over: the next stop's windows held 61-71 % of
 arrivals 5-30 minutes ahead (``bench eta``, Helsinki; 78 % now). The
 stop two away has bands of its own too (``two_away_calibration``): one service (the
 one under way, or the next stop's) lies before it, against several for the stops
